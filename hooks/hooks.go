@@ -1,0 +1,33 @@
+// Package hooks wires Kopā's features into a PocketBase app. Each feature
+// lives in its own package below this one and exposes Register(app).
+package hooks
+
+import (
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cobra"
+)
+
+// Options are the command-line switches Kopā adds to PocketBase's own.
+type Options struct {
+	// Demo seeds the demo events and organiser on a database without events.
+	Demo bool
+}
+
+// Flags adds Kopā's flags to the root command; the returned options are
+// filled in when the command line is parsed.
+func Flags(root *cobra.Command) *Options {
+	o := &Options{}
+	root.PersistentFlags().BoolVar(&o.Demo, "demo", false, "seed the demo events and a demo organiser on a database without events")
+	return o
+}
+
+// Register wires every feature into app.
+func Register(app core.App, opts *Options) {
+	if opts == nil {
+		opts = &Options{}
+	}
+}
+
+// Default wires every feature with default options; tests use it with
+// kopatest.NewApp.
+func Default(app core.App) { Register(app, nil) }
