@@ -134,3 +134,19 @@ func save(t testing.TB, app core.App, collection string, data map[string]any) *c
 	}
 	return r
 }
+
+// Shift creates a shift of an event.
+func Shift(t testing.TB, app core.App, event *core.Record, role string, starts, ends time.Time) *core.Record {
+	t.Helper()
+	return save(t, app, "shifts", map[string]any{
+		"event": event.Id, "role": role, "needed": 2, "starts_at": dt(starts), "ends_at": dt(ends),
+	})
+}
+
+// Assignment links a volunteer to a shift with the given status.
+func Assignment(t testing.TB, app core.App, shift, volunteer *core.Record, status string) *core.Record {
+	t.Helper()
+	return save(t, app, "assignments", map[string]any{
+		"shift": shift.Id, "volunteer": volunteer.Id, "status": status,
+	})
+}
