@@ -5,6 +5,10 @@ package hooks
 import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
+
+	"kopa/hooks/demo"
+	"kopa/hooks/events"
+	"kopa/hooks/web"
 )
 
 // Options are the command-line switches Kopā adds to PocketBase's own.
@@ -26,6 +30,9 @@ func Register(app core.App, opts *Options) {
 	if opts == nil {
 		opts = &Options{}
 	}
+	web.Register(app)
+	events.Register(app)
+	demo.Register(app, func() bool { return opts.Demo })
 }
 
 // Default wires every feature with default options; tests use it with
