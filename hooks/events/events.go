@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
-	validation "github.com/pocketbase/ozzo-validation/v4"
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
