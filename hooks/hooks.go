@@ -8,6 +8,7 @@ import (
 
 	"kopa/hooks/demo"
 	"kopa/hooks/events"
+	"kopa/hooks/live"
 	"kopa/hooks/web"
 )
 
@@ -32,6 +33,7 @@ func Register(app core.App, opts *Options) {
 	}
 	web.Register(app)
 	events.Register(app)
+	live.Register(app)
 	demo.Register(app, func() bool { return opts.Demo })
 }
 

@@ -1,0 +1,248 @@
+// Package live is the live attendance hub: GET /api/live?event={id}
+// upgrades to a WebSocket that streams an event's counts to the organisers'
+// dashboard and the door staff's scanners.
+//
+// The protocol: the client's first message is {"type":"auth","token":"…"}
+// with an organiser's token or that of a volunteer on a door shift of the
+// event. Without it within 5 s, or with a bad one, the server closes with
+// 4401; a token without access to the event gets 4403; an event that does
+// not exist gets 4404 (after auth, so that strangers learn nothing about
+// which ids exist). Then the server sends a snapshot and one message per
+// change of the event (see Message). A client that falls behind by a full
+// buffer is closed with 1013; one that stops answering pings is dropped; on
+// shutdown every socket is closed with 1001.
+package live
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
+
+	"kopa/hooks/access"
+)
+
+// Close codes beyond RFC 6455's own, in the 4000 range it leaves to
+// applications, mirroring the HTTP statuses.
+const (
+	CloseUnauthorized = 4401 // no, late, malformed or invalid auth message
+	CloseForbidden    = 4403 // the token may not watch this event
+	CloseNotFound     = 4404 // the event does not exist (or was deleted)
+)
+
+// Tunables. Tests shorten them before creating the app; a hub copies them
+// when it is created.
+var (
+	// authTimeout is how long a client has to send its auth message.
+	authTimeout = 5 * time.Second
+	// pingPeriod is how often the server pings.
+	pingPeriod = 20 * time.Second
+	// pongWait is how long the server waits for any frame (a pong at the
+	// least) before it drops the client. Longer than pingPeriod.
+	pongWait = 45 * time.Second
+	// writeWait bounds every write; a write that cannot finish in time
+	// drops the client.
+	writeWait = 10 * time.Second
+	// closeGrace is how long the server waits for the peer's close reply.
+	closeGrace = time.Second
+	// sendBuffer is how many messages may wait for one client before the
+	// client counts as too slow.
+	sendBuffer = 64
+	// socketBuffer caps the kernel's send buffer of each socket. Linux
+	// would otherwise grow it to megabytes for a client that stops reading,
+	// hiding the client's slowness from the hub (and holding the memory);
+	// the messages are a few hundred bytes, so 32 KiB holds plenty.
+	socketBuffer = 32 << 10
+)
+
+type config struct {
+	authTimeout, pingPeriod, pongWait, writeWait, closeGrace time.Duration
+	sendBuffer, socketBuffer                                 int
+}
+
+func currentConfig() config {
+	return config{
+		authTimeout: authTimeout, pingPeriod: pingPeriod, pongWait: pongWait,
+		writeWait: writeWait, closeGrace: closeGrace, sendBuffer: max(sendBuffer, 1),
+		socketBuffer: socketBuffer,
+	}
+}
+
+// storeKey is where Register keeps the app's hub.
+const storeKey = "kopa.live.hub"
+
+// Register binds the hub's route, the record hooks that feed it and its
+// shutdown, and the dashboard page.
+func Register(app core.App) {
+	h := newHub(app, currentConfig())
+	app.Store().Set(storeKey, h)
+	h.feed(app)
+
+	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+		Func: func(se *core.ServeEvent) error {
+			se.Router.GET("/api/live", h.serve)
+			bindDashboard(se)
+			return se.Next()
+		},
+	})
+	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{
+		Func: func(te *core.TerminateEvent) error {
+			h.closeAll(websocket.CloseGoingAway, "server shutting down")
+			return te.Next()
+		},
+	})
+}
+
+// hubOf returns the app's hub (nil before Register).
+func hubOf(app core.App) *hub {
+	h, _ := app.Store().Get(storeKey).(*hub)
+	return h
+}
+
+// upgrader keeps no write buffer on idle sockets (they are pooled) and a
+// small read buffer: clients only ever send one short message.
+var upgrader = websocket.Upgrader{
+	ReadBufferSize:   512,
+	WriteBufferSize:  4096,
+	WriteBufferPool:  &sync.Pool{},
+	HandshakeTimeout: 10 * time.Second,
+}
+
+// serve is GET /api/live?event={id}.
+func (h *hub) serve(e *core.RequestEvent) error {
+	eventID := e.Request.URL.Query().Get("event")
+	if eventID == "" || len(eventID) > 64 {
+		return e.BadRequestError("Missing or invalid event.", validation.Errors{
+			"event": validation.NewError("validation_required", "Missing or invalid event."),
+		})
+	}
+	if !websocket.IsWebSocketUpgrade(e.Request) {
+		return codedError(http.StatusBadRequest, "This address speaks WebSocket only.", "websocket_required")
+	}
+	if !h.checkOrigin(e.Request) {
+		return codedError(http.StatusForbidden, "Origin not allowed.", "origin")
+	}
+	u := upgrader
+	u.CheckOrigin = h.checkOrigin
+	conn, err := u.Upgrade(e.Response, e.Request, nil)
+	if err != nil {
+		return nil // Upgrade has answered the request itself
+	}
+	if tcp, ok := conn.NetConn().(*net.TCPConn); ok && h.cfg.socketBuffer > 0 {
+		_ = tcp.SetWriteBuffer(h.cfg.socketBuffer)
+	}
+	if !h.admit(conn) {
+		h.reject(conn, websocket.CloseGoingAway, "server shutting down")
+		return nil
+	}
+	defer h.release(conn)
+
+	auth, code, reason := h.authenticate(e.App, conn, eventID)
+	if code != 0 {
+		if h.isClosed() {
+			_ = conn.Close() // closeAll has sent 1001 already
+			return nil
+		}
+		h.app.Logger().Debug("live: rejected", "event", eventID, "code", code, "reason", reason)
+		h.reject(conn, code, reason)
+		return nil
+	}
+	h.authenticated(conn)
+
+	c := newClient(conn, h.cfg.sendBuffer, auth.Id)
+	ok, err := h.join(eventID, c)
+	if err != nil {
+		h.app.Logger().Error("live: snapshot", "event", eventID, "error", err)
+		h.reject(conn, websocket.CloseInternalServerErr, "try again")
+		return nil
+	}
+	if !ok {
+		h.reject(conn, websocket.CloseGoingAway, "server shutting down")
+		return nil
+	}
+	h.app.Logger().Debug("live: client joined", "event", eventID, "auth", auth.Id)
+
+	go c.writeLoop(h.cfg)
+	c.readLoop(h.cfg)
+	h.leave(eventID, c)
+	c.stop()
+	_ = conn.Close()
+	<-c.writerDone
+	h.app.Logger().Debug("live: client left", "event", eventID, "auth", auth.Id)
+	return nil
+}
+
+// codedError is an API error whose data.code a client can switch on
+// (PocketBase would turn a plain map into field errors).
+func codedError(status int, message, code string) error {
+	err := router.NewApiError(status, message, nil)
+	err.Data = map[string]any{"code": code}
+	return err
+}
+
+// authenticate reads and checks the auth message. It returns the auth
+// record, or a close code and reason.
+func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (*core.Record, int, string) {
+	conn.SetReadLimit(maxAuthMessage)
+	_ = conn.SetReadDeadline(time.Now().Add(h.cfg.authTimeout))
+	_, data, err := conn.ReadMessage()
+	if err != nil {
+		return nil, CloseUnauthorized, "auth required"
+	}
+	token, err := ParseAuth(data)
+	if err != nil {
+		return nil, CloseUnauthorized, "auth required"
+	}
+	auth, err := app.FindAuthRecordByToken(token, core.TokenTypeAuth)
+	if err != nil {
+		return nil, CloseUnauthorized, "invalid token"
+	}
+	if !access.CanWorkDoor(app, auth, eventID, time.Now()) {
+		return nil, CloseForbidden, "no access to this event"
+	}
+	if _, err := app.FindRecordById("events", eventID); err != nil {
+		return nil, CloseNotFound, "no such event"
+	}
+	return auth, 0, ""
+}
+
+// reject sends a close frame, waits briefly for the peer's reply (so the
+// frame is not lost to a connection reset) and closes the socket.
+func (h *hub) reject(conn *websocket.Conn, code int, reason string) {
+	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(h.cfg.writeWait))
+	_ = conn.SetReadDeadline(time.Now().Add(h.cfg.closeGrace))
+	for {
+		if _, _, err := conn.NextReader(); err != nil {
+			break
+		}
+	}
+	_ = conn.Close()
+}
+
+// checkOrigin lets in clients that send no Origin (scripts, apps) and
+// browsers on a page of this very site: the Origin's host must be the
+// request's Host or the host of the app's public address (meta.appURL,
+// for a site behind a proxy that rewrites Host).
+func (h *hub) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	appURL, err := url.Parse(h.app.Settings().Meta.AppURL)
+	return err == nil && appURL.Host != "" && strings.EqualFold(u.Host, appURL.Host)
+}
