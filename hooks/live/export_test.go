@@ -1,0 +1,42 @@
+package live
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Clients counts the sockets watching an event in app's hub.
+func Clients(app core.App, eventID string) int { return hubOf(app).clients(eventID) }
+
+// Timeouts are the hub's tunables; a zero field keeps the default.
+type Timeouts struct {
+	Auth, Ping, Pong, CloseGrace time.Duration
+	SendBuffer                   int
+}
+
+// SetTimeouts changes the tunables for the apps this test creates after
+// the call, and restores them when the test ends.
+func SetTimeouts(t testing.TB, o Timeouts) {
+	saved := []any{authTimeout, pingPeriod, pongWait, closeGrace, sendBuffer}
+	t.Cleanup(func() {
+		authTimeout, pingPeriod, pongWait = saved[0].(time.Duration), saved[1].(time.Duration), saved[2].(time.Duration)
+		closeGrace, sendBuffer = saved[3].(time.Duration), saved[4].(int)
+	})
+	if o.Auth > 0 {
+		authTimeout = o.Auth
+	}
+	if o.Ping > 0 {
+		pingPeriod = o.Ping
+	}
+	if o.Pong > 0 {
+		pongWait = o.Pong
+	}
+	if o.CloseGrace > 0 {
+		closeGrace = o.CloseGrace
+	}
+	if o.SendBuffer > 0 {
+		sendBuffer = o.SendBuffer
+	}
+}
