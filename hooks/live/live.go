@@ -143,41 +143,51 @@ func (h *hub) serve(e *core.RequestEvent) error {
 		h.reject(conn, websocket.CloseGoingAway, "server shutting down")
 		return nil
 	}
-	defer h.release(conn)
 
-	auth, code, reason := h.authenticate(e.App, conn, eventID)
+	auth, code, reason := h.authenticate(h.app, conn, eventID)
 	if code != 0 {
 		if h.isClosed() {
 			_ = conn.Close() // closeAll has sent 1001 already
-			return nil
+		} else {
+			h.app.Logger().Debug("live: rejected", "event", eventID, "code", code, "reason", reason)
+			h.reject(conn, code, reason)
 		}
-		h.app.Logger().Debug("live: rejected", "event", eventID, "code", code, "reason", reason)
-		h.reject(conn, code, reason)
+		h.release(conn)
 		return nil
 	}
 	h.authenticated(conn)
 
 	c := newClient(conn, h.cfg.sendBuffer, auth.Id)
 	ok, err := h.join(eventID, c)
-	if err != nil {
-		h.app.Logger().Error("live: snapshot", "event", eventID, "error", err)
-		h.reject(conn, websocket.CloseInternalServerErr, "try again")
-		return nil
-	}
-	if !ok {
-		h.reject(conn, websocket.CloseGoingAway, "server shutting down")
+	if err != nil || !ok {
+		if err != nil {
+			h.app.Logger().Error("live: snapshot", "event", eventID, "error", err)
+			h.reject(conn, websocket.CloseInternalServerErr, "try again")
+		} else {
+			h.reject(conn, websocket.CloseGoingAway, "server shutting down")
+		}
+		h.release(conn)
 		return nil
 	}
 	h.app.Logger().Debug("live: client joined", "event", eventID, "auth", auth.Id)
 
+	// The request's goroutine returns now, with its deep stack (the
+	// router's middleware chain): an idle socket keeps only two small
+	// goroutines of its own, a reader and a writer.
 	go c.writeLoop(h.cfg)
+	go h.watch(eventID, c)
+	return nil
+}
+
+// watch reads c until it ends, then takes it out of the hub.
+func (h *hub) watch(eventID string, c *client) {
+	defer h.release(c.conn)
 	c.readLoop(h.cfg)
 	h.leave(eventID, c)
 	c.stop()
-	_ = conn.Close()
+	_ = c.conn.Close()
 	<-c.writerDone
-	h.app.Logger().Debug("live: client left", "event", eventID, "auth", auth.Id)
-	return nil
+	h.app.Logger().Debug("live: client left", "event", eventID, "auth", c.who)
 }
 
 // codedError is an API error whose data.code a client can switch on
