@@ -47,3 +47,8 @@ mailpit:
 
 clean:
 	rm -rf bin
+
+# One command for the performance figures in the README: builds the binary,
+# starts it with mailpit as SMTP sink, and drives it on loopback.
+bench: mailpit
+	$(GO) run ./cmd/kopabench
