@@ -116,13 +116,10 @@ func logout(e *core.RequestEvent) error {
 // keeps other sites from asking for it.
 func apiToken(e *core.RequestEvent) error {
 	if e.Auth == nil {
-		loadSession(e)
-	}
-	if e.Auth == nil {
 		return e.UnauthorizedError("", nil)
 	}
 	if !CheckCSRF(e) {
-		return e.ForbiddenError("", map[string]any{"code": "csrf"})
+		return CodeError(http.StatusForbidden, "csrf", "Missing or wrong CSRF token.")
 	}
 	token, err := e.Auth.NewAuthToken()
 	if err != nil {

@@ -185,3 +185,20 @@ func Serve(t testing.TB, app *tests.TestApp) *httptest.Server {
 	}
 	return srv
 }
+
+// CloneFactory returns a TestAppFactory whose every app is a fresh copy of
+// src's data (same records, ids and valid tokens), with the register
+// functions applied. Scenarios then share fixtures without sharing state.
+func CloneFactory(src *tests.TestApp, register ...func(core.App)) func(testing.TB) *tests.TestApp {
+	return func(t testing.TB) *tests.TestApp {
+		t.Helper()
+		app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: src.DataDir(), EncryptionEnv: "pb_test_env"})
+		if err != nil {
+			t.Fatalf("clone test app: %v", err)
+		}
+		for _, r := range register {
+			r(app)
+		}
+		return app
+	}
+}
