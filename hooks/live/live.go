@@ -25,9 +25,9 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
-	"github.com/pocketbase/pocketbase/tools/router"
 
 	"kopa/hooks/access"
+	"kopa/hooks/web"
 )
 
 // Close codes beyond RFC 6455's own, in the 4000 range it leaves to
@@ -125,10 +125,10 @@ func (h *hub) serve(e *core.RequestEvent) error {
 		})
 	}
 	if !websocket.IsWebSocketUpgrade(e.Request) {
-		return codedError(http.StatusBadRequest, "This address speaks WebSocket only.", "websocket_required")
+		return web.CodeError(http.StatusBadRequest, "websocket_required", "This address speaks WebSocket only.")
 	}
 	if !h.checkOrigin(e.Request) {
-		return codedError(http.StatusForbidden, "Origin not allowed.", "origin")
+		return web.CodeError(http.StatusForbidden, "origin", "Origin not allowed.")
 	}
 	u := upgrader
 	u.CheckOrigin = h.checkOrigin
@@ -188,14 +188,6 @@ func (h *hub) watch(eventID string, c *client) {
 	_ = c.conn.Close()
 	<-c.writerDone
 	h.app.Logger().Debug("live: client left", "event", eventID, "auth", c.who)
-}
-
-// codedError is an API error whose data.code a client can switch on
-// (PocketBase would turn a plain map into field errors).
-func codedError(status int, message, code string) error {
-	err := router.NewApiError(status, message, nil)
-	err.Data = map[string]any{"code": code}
-	return err
 }
 
 // authenticate reads and checks the auth message. It returns the auth
