@@ -9,8 +9,10 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gorilla/websocket"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/hooks/live"
 	"kopa/internal/browser"
 	"kopa/internal/kopatest"
 )
@@ -118,5 +120,20 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	if got := text("#live-recent li:first-child .name"); got != "Farid" {
 		t.Errorf("newest arrival %q", got)
+	}
+
+	// The connection drops (a server restart), a check-in happens while it
+	// is down, and the page reconnects and shows it from the new snapshot.
+	live.Disconnect(f.app, ev.Id, websocket.CloseServiceRestart)
+	waitFor(t, "the dashboard disconnected", func() bool { return live.Clients(f.app, ev.Id) == 0 })
+	checkin(t, f.app, kopatest.Registration(t, f.app, ev, "Oleksandr Koval", "olek@example.org", "confirmed"))
+	if err := chromedp.Do(ctx,
+		chromedp.WaitVisible(`//span[@id="live-checked-in"][normalize-space()="3"]`),
+		chromedp.WaitVisible(`#live-status[data-state=live]`),
+	); err != nil {
+		t.Fatalf("after reconnecting: %v", err)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#live-chart path.arrivals").length`)); n != 1 {
+		t.Errorf("chart after reconnect has %d arrival lines", n)
 	}
 }

@@ -40,3 +40,9 @@ func SetTimeouts(t testing.TB, o Timeouts) {
 		sendBuffer = o.SendBuffer
 	}
 }
+
+// Disconnect closes every socket watching an event with code, as a server
+// restart would (1012), without shutting the hub down.
+func Disconnect(app core.App, eventID string, code int) {
+	hubOf(app).closeRoom(eventID, code, "test")
+}
