@@ -9,10 +9,17 @@ package mailpit
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -28,12 +35,21 @@ import (
 )
 
 // Options change how the server behaves; the zero value accepts every
-// recipient and any (or no) SMTP login.
+// recipient and any (or no) SMTP login, without TLS.
 type Options struct {
 	// AllowedRecipients is a regular expression; recipients that do not
 	// match are rejected at RCPT TO with a permanent "550" error.
 	AllowedRecipients string
-	// Args are extra mailpit flags, e.g. "--smtp-require-starttls".
+	// Login, as "user:password", makes the server require exactly that
+	// SMTP login (PLAIN or LOGIN).
+	Login string
+	// TLS gives the server a self-signed certificate for 127.0.0.1 (see
+	// RootCAs) and makes it offer STARTTLS.
+	TLS bool
+	// RequireSTARTTLS refuses mail sent before STARTTLS; ImplicitTLS makes
+	// the SMTP port speak TLS from the first byte. Each implies TLS.
+	RequireSTARTTLS, ImplicitTLS bool
+	// Args are extra mailpit flags, e.g. "--enable-chaos".
 	Args []string
 }
 
@@ -44,6 +60,7 @@ type Server struct {
 	smtpPort int
 	httpPort int
 	client   *http.Client
+	roots    *x509.CertPool
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -67,11 +84,43 @@ func StartWith(t testing.TB, o Options) *Server {
 		t.Fatalf("mailpit: %v (run make test, which installs it)", err)
 	}
 	dir := t.TempDir()
+	var extra []string
+	var roots *x509.CertPool
+	if o.Login != "" {
+		file := filepath.Join(dir, "smtp-auth")
+		if err := os.WriteFile(file, []byte(o.Login+"\n"), 0o600); err != nil {
+			t.Fatalf("mailpit: %v", err)
+		}
+		extra = append(extra, "--smtp-auth-file", file)
+	} else {
+		extra = append(extra, "--smtp-auth-accept-any")
+	}
+	if o.TLS || o.RequireSTARTTLS || o.ImplicitTLS {
+		cert, key, pool, err := selfSigned(dir)
+		if err != nil {
+			t.Fatalf("mailpit: %v", err)
+		}
+		roots = pool
+		extra = append(extra, "--smtp-tls-cert", cert, "--smtp-tls-key", key)
+	}
+	switch {
+	case o.RequireSTARTTLS:
+		extra = append(extra, "--smtp-require-starttls")
+	case o.ImplicitTLS:
+		extra = append(extra, "--smtp-require-tls")
+	default:
+		// Logins over plain SMTP on loopback keep tests simple.
+		extra = append(extra, "--smtp-auth-allow-insecure")
+	}
+	if o.AllowedRecipients != "" {
+		extra = append(extra, "--smtp-allowed-recipients", o.AllowedRecipients)
+	}
+	extra = append(extra, o.Args...)
 	var lastErr error
 	// A free port found here can be taken by someone else before mailpit
 	// binds it; a few fresh tries make that race harmless.
 	for try := 0; try < 3; try++ {
-		s := &Server{bin: bin, client: &http.Client{Timeout: 10 * time.Second}}
+		s := &Server{bin: bin, roots: roots, client: &http.Client{Timeout: 10 * time.Second}}
 		if s.smtpPort, err = freePort(); err != nil {
 			t.Fatalf("mailpit: %v", err)
 		}
@@ -83,15 +132,10 @@ func StartWith(t testing.TB, o Options) *Server {
 			"--listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.httpPort)),
 			"--database", filepath.Join(dir, fmt.Sprintf("mailpit-%d.db", try)),
 			"--max", "100000",
-			"--smtp-auth-accept-any",
-			"--smtp-auth-allow-insecure",
 			"--smtp-disable-rdns",
 			"--disable-version-check",
 		}
-		if o.AllowedRecipients != "" {
-			s.args = append(s.args, "--smtp-allowed-recipients", o.AllowedRecipients)
-		}
-		s.args = append(s.args, o.Args...)
+		s.args = append(s.args, extra...)
 		if lastErr = s.start(); lastErr == nil {
 			t.Cleanup(s.stop)
 			return s
@@ -106,6 +150,9 @@ func (s *Server) SMTPHost() string { return "127.0.0.1" }
 
 // SMTPPort is the SMTP server's port; it stays the same across Restart.
 func (s *Server) SMTPPort() int { return s.smtpPort }
+
+// RootCAs trusts the server's certificate; nil without TLS.
+func (s *Server) RootCAs() *x509.CertPool { return s.roots }
 
 // APIURL is the base address of mailpit's web UI and REST API.
 func (s *Server) APIURL() string { return "http://127.0.0.1:" + strconv.Itoa(s.httpPort) }
@@ -171,6 +218,8 @@ func (s *Server) ready() bool {
 	if res.StatusCode != http.StatusOK {
 		return false
 	}
+	// A plain TCP connect is enough even for implicit TLS: it only shows
+	// that the port is open.
 	c, err := net.DialTimeout("tcp", s.smtpAddr(), time.Second)
 	if err != nil {
 		return false
@@ -231,16 +280,18 @@ type Part struct {
 
 // Message is a received message in full.
 type Message struct {
-	ID          string
-	MessageID   string
-	From        Address
-	To          []Address
-	Cc          []Address
-	Bcc         []Address
-	ReplyTo     []Address
-	ReturnPath  string
-	Subject     string
-	Date        time.Time
+	ID         string
+	MessageID  string
+	From       Address
+	To         []Address
+	Cc         []Address
+	Bcc        []Address
+	ReplyTo    []Address
+	ReturnPath string
+	Subject    string
+	Date       time.Time
+	// Username is the SMTP login the sender used, if any.
+	Username    string
 	Text        string
 	HTML        string
 	Size        int
@@ -439,4 +490,47 @@ func (l *lockedWriter) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.String()
+}
+
+// selfSigned writes a certificate and key for 127.0.0.1 into dir and
+// returns their files and a pool that trusts the certificate.
+func selfSigned(dir string) (certFile, keyFile string, pool *x509.CertPool, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "mailpit test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:              []string{"localhost"},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", "", nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return "", "", nil, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return "", "", nil, err
+	}
+	certFile, keyFile = filepath.Join(dir, "smtp-cert.pem"), filepath.Join(dir, "smtp-key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return "", "", nil, err
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return "", "", nil, err
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool, nil
 }
