@@ -5,6 +5,8 @@ package hooks
 import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
+
+	"kopa/hooks/outbox"
 )
 
 // Options are the command-line switches Kopā adds to PocketBase's own.
@@ -26,6 +28,7 @@ func Register(app core.App, opts *Options) {
 	if opts == nil {
 		opts = &Options{}
 	}
+	outbox.Register(app)
 }
 
 // Default wires every feature with default options; tests use it with
