@@ -14,7 +14,9 @@ import (
 )
 
 func main() {
-	app := pocketbase.New()
+	// Dev mode (every SQL statement on the console) only when asked for with
+	// --dev, also under `go run`, so the demo's banner stays readable.
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false})
 	hooks.Register(app, hooks.Flags(app.RootCmd))
 	if err := app.Start(); err != nil {
 		log.Fatal(err)

@@ -6,7 +6,10 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
+	"kopa/hooks/demo"
+	"kopa/hooks/events"
 	"kopa/hooks/outbox"
+	"kopa/hooks/web"
 )
 
 // Options are the command-line switches Kopā adds to PocketBase's own.
@@ -28,6 +31,9 @@ func Register(app core.App, opts *Options) {
 	if opts == nil {
 		opts = &Options{}
 	}
+	web.Register(app)
+	events.Register(app)
+	demo.Register(app, func() bool { return opts.Demo })
 	outbox.Register(app)
 }
 

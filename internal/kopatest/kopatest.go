@@ -3,9 +3,12 @@
 package kopatest
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -149,4 +152,53 @@ func Assignment(t testing.TB, app core.App, shift, volunteer *core.Record, statu
 	return save(t, app, "assignments", map[string]any{
 		"shift": shift.Id, "volunteer": volunteer.Id, "status": status,
 	})
+}
+
+// Serve starts a real HTTP server for app on a loopback port, with every
+// OnServe hook run as `kopa serve` runs them, and sets the app's public
+// address (meta.appURL) to it. It stops when the test ends.
+func Serve(t testing.TB, app *tests.TestApp) *httptest.Server {
+	t.Helper()
+	router, err := apis.NewRouter(app)
+	if err != nil {
+		t.Fatalf("router: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	se := &core.ServeEvent{App: app, Router: router, Server: &http.Server{Addr: srv.Listener.Addr().String()}}
+	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
+		mux, err := e.Router.BuildMux()
+		if err != nil {
+			return err
+		}
+		srv.Config.Handler = mux
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	s := app.Settings()
+	s.Meta.AppURL = srv.URL
+	if err := app.Save(s); err != nil {
+		t.Fatalf("app URL: %v", err)
+	}
+	return srv
+}
+
+// CloneFactory returns a TestAppFactory whose every app is a fresh copy of
+// src's data (same records, ids and valid tokens), with the register
+// functions applied. Scenarios then share fixtures without sharing state.
+func CloneFactory(src *tests.TestApp, register ...func(core.App)) func(testing.TB) *tests.TestApp {
+	return func(t testing.TB) *tests.TestApp {
+		t.Helper()
+		app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: src.DataDir(), EncryptionEnv: "pb_test_env"})
+		if err != nil {
+			t.Fatalf("clone test app: %v", err)
+		}
+		for _, r := range register {
+			r(app)
+		}
+		return app
+	}
 }

@@ -1,0 +1,54 @@
+# Kopā — build, run and test. `make test` installs what the tests need
+# (Debian's Chromium for the browser tests, mailpit for the mail tests) when
+# it is missing, then runs go vet, a gofmt check and every test.
+
+GO        ?= go
+export GOTOOLCHAIN := local
+GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
+MAILPIT   := $(GOBIN_DIR)/mailpit
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TEST_FLAGS ?= -count=1 -timeout 30m
+
+.PHONY: all build run demo test vet fmt-check deps chromium mailpit bench clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/kopa .
+
+run: demo
+demo:
+	$(GO) run . serve --demo
+
+test: deps vet fmt-check
+	$(GO) test $(TEST_FLAGS) ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+deps: chromium mailpit
+
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		echo "installing Debian's chromium and chromium-driver"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null; \
+	fi
+
+mailpit:
+	@if [ ! -x "$(MAILPIT)" ] && ! command -v mailpit >/dev/null 2>&1; then \
+		echo "installing mailpit"; \
+		$(GO) install github.com/axllent/mailpit@v1.27.11; \
+	fi
+
+clean:
+	rm -rf bin
+
+# One command for the performance figures in the README: builds the binary,
+# starts it with mailpit as SMTP sink, and drives it on loopback.
+bench: mailpit
+	$(GO) run ./cmd/kopabench

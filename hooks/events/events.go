@@ -1,0 +1,129 @@
+// Package events serves the public pages (the list of upcoming events and one
+// event with its registration form) and keeps event records consistent.
+package events
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/hooks/attendance"
+	"kopa/hooks/web"
+)
+
+// Kinds are the event kinds in the order the home page shows them.
+var Kinds = []string{"discussion", "club", "culture"}
+
+// Register binds the public pages and the record checks.
+func Register(app core.App) {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/{$}", homePage)
+		se.Router.GET("/events/{id}", eventPage)
+		return se.Next()
+	})
+	app.OnRecordValidate("events", "shifts").BindFunc(validateWindow)
+	app.OnRecordValidate("registrations").BindFunc(validateRegistration)
+}
+
+// validateWindow keeps ends_at after starts_at, for every write (the record
+// API and our own code alike).
+func validateWindow(e *core.RecordEvent) error {
+	s, en := e.Record.GetDateTime("starts_at"), e.Record.GetDateTime("ends_at")
+	if !s.IsZero() && !en.IsZero() && !en.Time().After(s.Time()) {
+		return validation.Errors{"ends_at": validation.NewError("validation_ends_before_starts", "Must be after the start.")}
+	}
+	return e.Next()
+}
+
+// validateRegistration requires a name that is not only spaces, except on a
+// registration whose personal data retention has erased.
+func validateRegistration(e *core.RecordEvent) error {
+	if e.Record.GetDateTime("erased_at").IsZero() {
+		name := strings.TrimSpace(e.Record.GetString("name"))
+		if name == "" {
+			return validation.Errors{"name": validation.NewError("validation_required", "Cannot be blank.")}
+		}
+		e.Record.Set("name", name)
+	}
+	return e.Next()
+}
+
+// Group is one kind of event on the home page.
+type Group struct {
+	Kind   string
+	Events []web.EventView
+}
+
+func homePage(e *core.RequestEvent) error {
+	lang := web.Lang(e)
+	now, _ := types.ParseDateTime(time.Now().UTC())
+	recs, err := e.App.FindRecordsByFilter("events", "status = 'published' && ends_at >= {:now}", "starts_at", 300, 0, dbx.Params{"now": now.String()})
+	if err != nil {
+		return err
+	}
+	byKind := map[string][]web.EventView{}
+	for _, r := range recs {
+		st, err := attendance.ForEvent(e.App, r.Id)
+		if err != nil {
+			return err
+		}
+		byKind[r.GetString("kind")] = append(byKind[r.GetString("kind")], web.NewEventView(r, lang, st))
+	}
+	var groups []Group
+	for _, k := range Kinds {
+		if len(byKind[k]) > 0 {
+			groups = append(groups, Group{Kind: k, Events: byKind[k]})
+		}
+	}
+	return web.Show(e, "home", "home.heading", map[string]any{"Groups": groups})
+}
+
+// Form is the registration form's state when it is shown again with errors.
+type Form struct {
+	Name, Email  string
+	PhotoConsent bool
+	// Errors maps a field ("name", "email", or "form") to a message id.
+	Errors map[string]string
+}
+
+// EventPageData is what templates/pages/event.html receives.
+type EventPageData struct {
+	Event web.EventView
+	Form  Form
+}
+
+// FindPublished returns the published (or cancelled, so its page can say
+// so) event with that id; drafts and unknown ids give nil.
+func FindPublished(app core.App, id string) *core.Record {
+	rec, err := app.FindRecordById("events", id)
+	if err != nil || rec.GetString("status") == "draft" {
+		return nil
+	}
+	return rec
+}
+
+func eventPage(e *core.RequestEvent) error {
+	rec := FindPublished(e.App, e.Request.PathValue("id"))
+	if rec == nil {
+		return web.NotFound(e)
+	}
+	return ShowEvent(e, http.StatusOK, rec, Form{})
+}
+
+// ShowEvent renders an event page with the registration form in the given
+// state (the registration handler uses it to show errors).
+func ShowEvent(e *core.RequestEvent, status int, rec *core.Record, form Form) error {
+	st, err := attendance.ForEvent(e.App, rec.Id)
+	if err != nil {
+		return err
+	}
+	view := web.NewEventView(rec, web.Lang(e), st)
+	p := web.NewPage(e, "", EventPageData{Event: view, Form: form})
+	p.Title = view.Title
+	return web.Render(e, status, "event", p)
+}

@@ -1,0 +1,86 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/internal/i18n"
+)
+
+const (
+	langCookie = "kopa_lang"
+	langKey    = "kopa.lang"
+)
+
+// ContentSecurityPolicy allows nothing inline and nothing from another
+// origin. Pages keep their scripts and styles in /static/.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
+// noStorePrefixes are pages that hold secrets (ticket and invite links) or
+// personal data: browsers and proxies must not keep them.
+var noStorePrefixes = []string{"/t/", "/i/", "/manage", "/volunteer/me"}
+
+// Middleware sets the security headers, decides the visitor's language and
+// loads the session of a signed-in organiser or volunteer on page routes.
+// PocketBase's admin UI (/_/) keeps its own headers.
+func Middleware(e *core.RequestEvent) error {
+	p := e.Request.URL.Path
+	if strings.HasPrefix(p, "/_/") {
+		return e.Next()
+	}
+	h := e.Response.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	if IsTLS(e) {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	for _, prefix := range noStorePrefixes {
+		if strings.HasPrefix(p, prefix) {
+			h.Set("Cache-Control", "no-store")
+			break
+		}
+	}
+
+	var cookieLang string
+	if c, err := e.Request.Cookie(langCookie); err == nil {
+		cookieLang = c.Value
+	}
+	query := e.Request.URL.Query().Get("lang")
+	lang := i18n.Negotiate(query, cookieLang, e.Request.Header.Get("Accept-Language"))
+	if i18n.IsSupported(query) && query != cookieLang {
+		e.SetCookie(&http.Cookie{
+			Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, Secure: IsTLS(e), SameSite: http.SameSiteLaxMode,
+		})
+	}
+	e.Set(langKey, lang)
+
+	if e.Auth == nil && !strings.HasPrefix(p, "/api/") {
+		loadSession(e)
+	}
+	return e.Next()
+}
+
+// Lang is the language decided for this request.
+func Lang(e *core.RequestEvent) string {
+	if l, ok := e.Get(langKey).(string); ok && l != "" {
+		return l
+	}
+	var cookieLang string
+	if c, err := e.Request.Cookie(langCookie); err == nil {
+		cookieLang = c.Value
+	}
+	return i18n.Negotiate(e.Request.URL.Query().Get("lang"), cookieLang, e.Request.Header.Get("Accept-Language"))
+}
+
+// IsTLS reports whether the visitor reached Kopā over HTTPS, directly or
+// (when the public address is https) through a TLS-terminating proxy.
+func IsTLS(e *core.RequestEvent) bool {
+	return e.Request.TLS != nil || strings.HasPrefix(e.App.Settings().Meta.AppURL, "https://")
+}

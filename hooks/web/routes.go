@@ -1,0 +1,132 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"kopa/pb_public"
+)
+
+// Register binds the shared middleware, the static files, sign-in and
+// sign-out, and the friendly 404 page.
+func Register(app core.App) {
+	if err := load(); err != nil {
+		panic(err) // templates are embedded: a broken one must stop the build's tests, not a visitor
+	}
+	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+		Func: func(se *core.ServeEvent) error {
+			se.Router.BindFunc(Middleware)
+
+			static, _ := fs.Sub(pb_public.FS, ".")
+			se.Router.GET("/static/{path...}", func(e *core.RequestEvent) error {
+				e.Response.Header().Set("Cache-Control", "public, max-age=86400")
+				return apis.Static(static, false)(e)
+			})
+			se.Router.GET("/manage/login", loginPage)
+			se.Router.POST("/manage/login", loginSubmit)
+			se.Router.POST("/manage/logout", logout)
+			se.Router.POST("/manage/token", apiToken)
+
+			// Anything else: a file from pb_public at the root (robots.txt,
+			// favicon.ico), else the friendly 404 page (JSON under /api/).
+			se.Router.GET("/{path...}", func(e *core.RequestEvent) error {
+				p := strings.TrimPrefix(e.Request.URL.Path, "/")
+				if strings.HasPrefix(p, "api/") {
+					return e.NotFoundError("", nil)
+				}
+				if p != "" && !strings.HasSuffix(p, ".go") {
+					if fi, err := fs.Stat(static, p); err == nil && !fi.IsDir() {
+						return e.FileFS(static, p)
+					}
+				}
+				return NotFound(e)
+			})
+			return se.Next()
+		},
+		Priority: 100, // after the features, so their routes are bound first
+	})
+}
+
+// loginData is the sign-in form's state.
+type loginData struct {
+	Email string
+	Next  string
+	Error string
+}
+
+func loginPage(e *core.RequestEvent) error {
+	next := SafeNext(e.Request.URL.Query().Get("next"), "")
+	if e.Auth != nil {
+		return e.Redirect(http.StatusSeeOther, SafeNext(next, home(e.Auth)))
+	}
+	return Show(e, "login", "login.title", loginData{Next: next})
+}
+
+func loginSubmit(e *core.RequestEvent) error {
+	email := strings.TrimSpace(e.Request.FormValue("email"))
+	password := e.Request.FormValue("password")
+	next := SafeNext(e.Request.FormValue("next"), "")
+	fail := func(msg string) error {
+		return Render(e, http.StatusBadRequest, "login", NewPage(e, "login.title", loginData{Email: email, Next: next, Error: msg}))
+	}
+	if !CheckCSRF(e) {
+		return fail("error.csrf")
+	}
+	if email == "" || password == "" || len(email) > 320 || len(password) > 256 {
+		return fail("login.error.invalid")
+	}
+	for _, collection := range []string{"organisers", "volunteers"} {
+		rec, err := e.App.FindAuthRecordByEmail(collection, email)
+		if err != nil || !rec.ValidatePassword(password) {
+			continue
+		}
+		if collection == "volunteers" && !rec.Verified() {
+			return fail("login.error.unverified")
+		}
+		if err := SetSession(e, rec); err != nil {
+			return err
+		}
+		return e.Redirect(http.StatusSeeOther, SafeNext(next, home(rec)))
+	}
+	return fail("login.error.invalid")
+}
+
+func home(auth *core.Record) string {
+	if auth.Collection().Name == "volunteers" {
+		return "/volunteer/me"
+	}
+	return "/manage"
+}
+
+func logout(e *core.RequestEvent) error {
+	if CheckCSRF(e) {
+		ClearSession(e)
+	}
+	return e.Redirect(http.StatusSeeOther, "/")
+}
+
+// apiToken hands the session's PocketBase token to the page's own scripts
+// (the scanner, the dashboard), which send it in the Authorization header or
+// the WebSocket's first message. It never appears in a URL; the CSRF header
+// keeps other sites from asking for it.
+func apiToken(e *core.RequestEvent) error {
+	if e.Auth == nil {
+		return e.UnauthorizedError("", nil)
+	}
+	if !CheckCSRF(e) {
+		return CodeError(http.StatusForbidden, "csrf", "Missing or wrong CSRF token.")
+	}
+	token, err := e.Auth.NewAuthToken()
+	if err != nil {
+		return err
+	}
+	e.Response.Header().Set("Cache-Control", "no-store")
+	return e.JSON(http.StatusOK, map[string]any{
+		"token": token, "collection": e.Auth.Collection().Name, "id": e.Auth.Id,
+	})
+}

@@ -1,0 +1,119 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+const (
+	sessionCookie = "kopa_session"
+	csrfCookie    = "kopa_csrf"
+	csrfKey       = "kopa.csrf"
+)
+
+// loadSession sets e.Auth from the session cookie, if it holds a valid
+// organiser or volunteer token.
+func loadSession(e *core.RequestEvent) {
+	c, err := e.Request.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return
+	}
+	rec, err := e.App.FindAuthRecordByToken(c.Value, core.TokenTypeAuth)
+	if err != nil {
+		return
+	}
+	if name := rec.Collection().Name; name == "organisers" || name == "volunteers" {
+		e.Auth = rec
+	}
+}
+
+// SetSession signs auth in on this browser: an HttpOnly, SameSite=Lax cookie
+// (Secure behind TLS) holding a PocketBase auth token.
+func SetSession(e *core.RequestEvent, auth *core.Record) error {
+	token, err := auth.NewAuthToken()
+	if err != nil {
+		return err
+	}
+	e.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", MaxAge: int(auth.Collection().AuthToken.Duration),
+		HttpOnly: true, Secure: IsTLS(e), SameSite: http.SameSiteLaxMode,
+	})
+	e.Auth = auth
+	return nil
+}
+
+// ClearSession signs this browser out.
+func ClearSession(e *core.RequestEvent) {
+	e.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: IsTLS(e), SameSite: http.SameSiteLaxMode})
+	e.Auth = nil
+}
+
+// RequireSession lets a page through only for a signed-in record of one of
+// the given collections; others are sent to the login page and back.
+func RequireSession(collections ...string) func(e *core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		if e.Auth != nil {
+			name := e.Auth.Collection().Name
+			for _, c := range collections {
+				if c == name {
+					return e.Next()
+				}
+			}
+			return ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "error.forbidden.text")
+		}
+		return e.Redirect(http.StatusSeeOther, "/manage/login?next="+url.QueryEscape(e.Request.URL.RequestURI()))
+	}
+}
+
+// CSRFToken returns this browser's CSRF token, setting its cookie when new.
+// Forms send it back in a hidden "csrf" field, scripts in X-CSRF-Token.
+func CSRFToken(e *core.RequestEvent) string {
+	if t, ok := e.Get(csrfKey).(string); ok {
+		return t
+	}
+	if c, err := e.Request.Cookie(csrfCookie); err == nil && len(c.Value) == 43 {
+		e.Set(csrfKey, c.Value)
+		return c.Value
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return ""
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	e.SetCookie(&http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true, Secure: IsTLS(e), SameSite: http.SameSiteLaxMode})
+	e.Set(csrfKey, token)
+	return token
+}
+
+// CheckCSRF reports whether the request carries this browser's CSRF token,
+// in the "csrf" form field or the X-CSRF-Token header.
+func CheckCSRF(e *core.RequestEvent) bool {
+	c, err := e.Request.Cookie(csrfCookie)
+	if err != nil || c.Value == "" {
+		return false
+	}
+	sent := e.Request.Header.Get("X-CSRF-Token")
+	if sent == "" {
+		sent = e.Request.FormValue("csrf")
+	}
+	return subtle.ConstantTimeCompare([]byte(sent), []byte(c.Value)) == 1
+}
+
+// SafeNext returns next when it is a path on this site, otherwise fallback;
+// it keeps a login form from redirecting to another site.
+func SafeNext(next, fallback string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return fallback
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return fallback
+	}
+	return next
+}

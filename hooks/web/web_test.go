@@ -1,0 +1,115 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/pocketbase/pocketbase/tests"
+
+	"kopa/hooks"
+	"kopa/hooks/web"
+	"kopa/internal/kopatest"
+)
+
+func TestSafeNext(t *testing.T) {
+	cases := map[string]string{
+		"":                         "/fallback",
+		"/manage/events/x/scan":    "/manage/events/x/scan",
+		"/manage?x=1":              "/manage?x=1",
+		"//evil.example.org/":      "/fallback",
+		"/\\evil.example.org":      "/fallback",
+		"https://evil.example.org": "/fallback",
+		"manage":                   "/fallback",
+	}
+	for in, want := range cases {
+		if got := web.SafeNext(in, "/fallback"); got != want {
+			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func form(v url.Values) *strings.Reader { return strings.NewReader(v.Encode()) }
+
+func TestLogin(t *testing.T) {
+	src := kopatest.NewApp(t)
+	kopatest.Organiser(t, src, "org@example.com")
+	unverified := kopatest.Volunteer(t, src, "new@example.com", nil, nil)
+	unverified.SetVerified(false)
+	if err := src.Save(unverified); err != nil {
+		t.Fatal(err)
+	}
+	factory := kopatest.CloneFactory(src, hooks.Default)
+	const csrf = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" // 43 characters, like a real token
+	headers := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Cookie": "kopa_csrf=" + csrf}
+	ok := url.Values{"email": {"org@example.com"}, "password": {kopatest.Password}, "csrf": {csrf}, "next": {"/manage/events/abc/scan"}}
+
+	scenarios := []tests.ApiScenario{
+		{Name: "login page", Method: http.MethodGet, URL: "/manage/login?lang=en", ExpectedStatus: 200,
+			ExpectedContent: []string{`name="csrf"`, `type="password"`, `autocomplete="current-password"`, "Log in"}},
+		{Name: "login without CSRF token is refused", Method: http.MethodPost, URL: "/manage/login",
+			Headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			Body:    form(url.Values{"email": {"org@example.com"}, "password": {kopatest.Password}}), ExpectedStatus: 400,
+			ExpectedContent: []string{"Forma ir novecojusi"}, NotExpectedContent: []string{"kopa_session"}},
+		{Name: "wrong password", Method: http.MethodPost, URL: "/manage/login", Headers: headers,
+			Body: form(url.Values{"email": {"org@example.com"}, "password": {"nope"}, "csrf": {csrf}}), ExpectedStatus: 400,
+			ExpectedContent: []string{"Nepareiza e-pasta adrese vai parole", `value="org@example.com"`}},
+		{Name: "unverified volunteer", Method: http.MethodPost, URL: "/manage/login", Headers: headers,
+			Body: form(url.Values{"email": {"new@example.com"}, "password": {kopatest.Password}, "csrf": {csrf}}), ExpectedStatus: 400,
+			ExpectedContent: []string{"apstipriniet"}},
+		{Name: "organiser signs in and goes where they were going", Method: http.MethodPost, URL: "/manage/login", Headers: headers,
+			Body: form(ok), ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if loc := res.Header.Get("Location"); loc != "/manage/events/abc/scan" {
+					t.Errorf("redirect to %q", loc)
+				}
+				var session *http.Cookie
+				for _, c := range res.Cookies() {
+					if c.Name == "kopa_session" {
+						session = c
+					}
+				}
+				if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Value == "" {
+					t.Fatalf("session cookie: %+v", session)
+				}
+			}},
+		{Name: "a login never redirects off-site", Method: http.MethodPost, URL: "/manage/login", Headers: headers,
+			Body:           form(url.Values{"email": {"org@example.com"}, "password": {kopatest.Password}, "csrf": {csrf}, "next": {"//evil.example.org"}}),
+			ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if loc := res.Header.Get("Location"); loc != "/manage" {
+					t.Errorf("redirect to %q", loc)
+				}
+			}},
+		{Name: "no API token without a session", Method: http.MethodPost, URL: "/manage/token", Headers: map[string]string{"X-CSRF-Token": csrf, "Cookie": "kopa_csrf=" + csrf},
+			ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = factory
+		s.Test(t)
+	}
+}
+
+func TestAPIToken(t *testing.T) {
+	src := kopatest.NewApp(t)
+	org := kopatest.Organiser(t, src, "org@example.com")
+	session := kopatest.Token(t, org)
+	const csrf = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	cookie := "kopa_session=" + session + "; kopa_csrf=" + csrf
+	for _, s := range []tests.ApiScenario{
+		{Name: "token for the page's scripts", Method: http.MethodPost, URL: "/manage/token",
+			Headers: map[string]string{"Cookie": cookie, "X-CSRF-Token": csrf}, ExpectedStatus: 200,
+			ExpectedContent: []string{`"token":"`, `"collection":"organisers"`, `"id":"` + org.Id + `"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if res.Header.Get("Cache-Control") != "no-store" {
+					t.Error("the token answer must not be cached")
+				}
+			}},
+		{Name: "another site cannot ask for the token", Method: http.MethodPost, URL: "/manage/token",
+			Headers: map[string]string{"Cookie": cookie}, ExpectedStatus: 403, ExpectedContent: []string{`"code":"csrf"`}, NotExpectedContent: []string{`"token"`}},
+	} {
+		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
+		s.Test(t)
+	}
+}

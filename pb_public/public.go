@@ -1,0 +1,11 @@
+// Package pb_public embeds the files Kopā serves under /static/: the
+// stylesheet, the small scripts of the scanner and dashboard, images, and
+// vendored third-party browser code (pinned, with its licence).
+package pb_public
+
+import "embed"
+
+// FS holds css/, js/ and img/ (and vendor/ once browser code is vendored).
+//
+//go:embed css js img robots.txt
+var FS embed.FS
