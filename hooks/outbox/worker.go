@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -138,7 +139,7 @@ func (st *state) run(ctx context.Context, app core.App, done chan struct{}) {
 		switch {
 		case errors.Is(err, ErrNotConfigured):
 			if !warned {
-				log.Warn("mail is queued but not sent until SMTP is set up in the settings", slog.Any("error", err))
+				log.Warn("mail waits until SMTP is set up in the settings", slog.Any("error", err))
 				warned = true
 			}
 		case err != nil && ctx.Err() == nil:
@@ -151,11 +152,11 @@ func (st *state) run(ctx context.Context, app core.App, done chan struct{}) {
 }
 
 // Flush sends every mail that is due now, synchronously, and returns how
-// many were sent. It returns ErrNotConfigured while SMTP is off, and an
-// error naming the last failure when some mail could not be sent (those
-// rows are retried later or, if refused for good, marked failed). The
-// worker calls the same code; call Flush with the app, never a
-// transaction's app.
+// many were sent. It returns ErrNotConfigured while SMTP is off and mail
+// is waiting, and an error naming the last failure when some mail could
+// not be sent (those rows are retried later or, if refused for good,
+// marked failed). The worker calls the same code; call Flush with the
+// app, never a transaction's app.
 func Flush(app core.App) (sent int, err error) {
 	res, err := flush(context.Background(), app)
 	if err == nil && res.notSent > 0 {
@@ -180,6 +181,16 @@ func flush(ctx context.Context, app core.App) (res flushResult, err error) {
 	settings := app.Settings()
 	cfg, meta := settings.SMTP, settings.Meta
 	if !cfg.Enabled {
+		// Only worth saying when some mail is actually waiting.
+		var one int
+		err := app.DB().NewQuery("SELECT 1 FROM {{" + Collection + "}} WHERE [[status]] = {:pending} LIMIT 1").
+			Bind(dbx.Params{"pending": StatusPending}).Row(&one)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return res, nil
+		case err != nil:
+			return res, fmt.Errorf("look for queued mail: %w", err)
+		}
 		return res, ErrNotConfigured
 	}
 	from := mail.Address{Name: meta.SenderName, Address: meta.SenderAddress}
