@@ -58,9 +58,12 @@ func wake(app core.App) {
 }
 
 // Register starts the worker when app serves, stops it when app
-// terminates, and wakes it each time a mail row has been committed.
+// terminates, and wakes it each time a mail row has been committed. It also
+// routes PocketBase's own mails (verification, one-time codes) into the
+// outbox.
 // Calling it twice on one app is harmless.
 func Register(app core.App) {
+	routePocketBaseMail(app)
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Id: "kopaOutboxStart",
 		Func: func(e *core.ServeEvent) error {
