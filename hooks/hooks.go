@@ -9,6 +9,7 @@ import (
 	"kopa/hooks/demo"
 	"kopa/hooks/events"
 	"kopa/hooks/live"
+	"kopa/hooks/outbox"
 	"kopa/hooks/web"
 )
 
@@ -35,6 +36,7 @@ func Register(app core.App, opts *Options) {
 	events.Register(app)
 	live.Register(app)
 	demo.Register(app, func() bool { return opts.Demo })
+	outbox.Register(app)
 }
 
 // Default wires every feature with default options; tests use it with
