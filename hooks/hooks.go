@@ -8,6 +8,7 @@ import (
 
 	"kopa/hooks/demo"
 	"kopa/hooks/events"
+	"kopa/hooks/registration"
 	"kopa/hooks/live"
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
@@ -34,6 +35,7 @@ func Register(app core.App, opts *Options) {
 	}
 	web.Register(app)
 	events.Register(app)
+	registration.Register(app)
 	live.Register(app)
 	demo.Register(app, func() bool { return opts.Demo })
 	outbox.Register(app)

@@ -4,7 +4,7 @@ package templates
 
 import "embed"
 
-// FS holds layout.html, partials/, pages/ and locales/.
+// FS holds layout.html, partials/, pages/, mail/ and locales/.
 //
-//go:embed layout.html partials pages locales
+//go:embed layout.html partials pages locales mail
 var FS embed.FS

@@ -14,6 +14,7 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	migrations "kopa/pb_migrations"
 )
 
 // Kinds are the event kinds in the order the home page shows them.
@@ -87,14 +88,28 @@ func homePage(e *core.RequestEvent) error {
 type Form struct {
 	Name, Email  string
 	PhotoConsent bool
+	// Interpretation lists the languages asked for.
+	Interpretation []string
 	// Errors maps a field ("name", "email", or "form") to a message id.
 	Errors map[string]string
+}
+
+// Wants reports whether the form asked for interpretation into lang.
+func (f Form) Wants(lang string) bool {
+	for _, l := range f.Interpretation {
+		if l == lang {
+			return true
+		}
+	}
+	return false
 }
 
 // EventPageData is what templates/pages/event.html receives.
 type EventPageData struct {
 	Event web.EventView
 	Form  Form
+	// Languages are those the form offers interpretation into.
+	Languages []string
 }
 
 // FindPublished returns the published (or cancelled, so its page can say
@@ -123,7 +138,7 @@ func ShowEvent(e *core.RequestEvent, status int, rec *core.Record, form Form) er
 		return err
 	}
 	view := web.NewEventView(rec, web.Lang(e), st)
-	p := web.NewPage(e, "", EventPageData{Event: view, Form: form})
+	p := web.NewPage(e, "", EventPageData{Event: view, Form: form, Languages: migrations.Languages})
 	p.Title = view.Title
 	return web.Render(e, status, "event", p)
 }

@@ -20,8 +20,9 @@ import (
 const Password = "kopa-test-password"
 
 // NewApp returns a test app on an empty data folder with every migration
-// applied, after calling each register function on it (pass hooks.Register
-// for the whole of Kopā). The app is cleaned up when the test ends.
+// applied and the rate limiter off, after calling each register function on
+// it (pass hooks.Default for the whole of Kopā). The app is cleaned up when
+// the test ends.
 func NewApp(t testing.TB, register ...func(core.App)) *tests.TestApp {
 	t.Helper()
 	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{
@@ -32,6 +33,13 @@ func NewApp(t testing.TB, register ...func(core.App)) *tests.TestApp {
 		t.Fatalf("test app: %v", err)
 	}
 	t.Cleanup(app.Cleanup)
+	// The migrations switch PocketBase's rate limiter on; tests send many
+	// requests from one address, so it is off here unless a test turns it on.
+	s := app.Settings()
+	s.RateLimits.Enabled = false
+	if err := app.Save(s); err != nil {
+		t.Fatalf("settings: %v", err)
+	}
 	for _, r := range register {
 		r(app)
 	}

@@ -1,0 +1,139 @@
+package registration
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/hooks/attendance"
+	"kopa/hooks/outbox"
+	"kopa/hooks/web"
+	"kopa/internal/i18n"
+	"kopa/internal/ticketfile"
+	"kopa/templates"
+)
+
+// Kinds of ticket mail.
+const (
+	MailConfirmed  = "confirmed"  // a seat is yours
+	MailWaitlisted = "waitlisted" // you are on the waiting list
+	MailPromoted   = "promoted"   // a seat came free and is yours
+	MailAgain      = "again"      // you asked for your ticket again
+	MailCancelled  = "event_cancelled"
+)
+
+var (
+	mailOnce sync.Once
+	mailErr  error
+	mailHTML *htmltemplate.Template
+	mailText *texttemplate.Template
+)
+
+func loadMail() error {
+	mailOnce.Do(func() {
+		mailHTML, mailErr = htmltemplate.ParseFS(templates.FS, "mail/ticket.html")
+		if mailErr != nil {
+			return
+		}
+		mailText, mailErr = texttemplate.ParseFS(templates.FS, "mail/ticket.txt")
+	})
+	return mailErr
+}
+
+// MailData is what the ticket mail templates receive.
+type MailData struct {
+	L        *i18n.Localizer
+	Kind     string
+	Name     string
+	Event    web.EventView
+	Status   string
+	Position int
+	// TicketURL is the ticket page's absolute address; PrivacyURL the privacy page's.
+	TicketURL, PrivacyURL string
+}
+
+// TicketURL is the absolute address of a ticket page, from the public
+// address saved in PocketBase's settings.
+func TicketURL(app core.App, code string) string {
+	return strings.TrimRight(app.Settings().Meta.AppURL, "/") + "/t/" + code
+}
+
+// CalendarFor is the calendar entry of a registration's event.
+func CalendarFor(app core.App, ev, r *core.Record, lang string) ticketfile.Event {
+	return ticketfile.Event{
+		UID:   r.Id + "@kopa",
+		Title: web.Localized(ev, "title", lang), Location: ev.GetString("venue"),
+		Description: TicketURL(app, r.GetString("ticket")), URL: TicketURL(app, r.GetString("ticket")),
+		Start: ev.GetDateTime("starts_at").Time(), End: ev.GetDateTime("ends_at").Time(),
+		Cancelled: ev.GetString("status") == "cancelled" || r.GetString("status") == StatusCancelled,
+	}
+}
+
+// queueTicketMail writes the ticket mail of r into the outbox with tx, so
+// it commits with the change it announces.
+func queueTicketMail(tx core.App, ev, r *core.Record, kind string) error {
+	msg, err := TicketMail(tx, ev, r, kind)
+	if err != nil {
+		return err
+	}
+	if _, err := outbox.Enqueue(tx, msg); err != nil {
+		return fmt.Errorf("queue %s mail: %w", kind, err)
+	}
+	return nil
+}
+
+// TicketMail builds a ticket mail in the registrant's language: the ticket
+// link, the QR code inline and the calendar entry attached.
+func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, error) {
+	if err := loadMail(); err != nil {
+		return outbox.Message{}, err
+	}
+	lang := r.GetString("locale")
+	if !i18n.IsSupported(lang) {
+		lang = i18n.Default
+	}
+	l := web.Catalog().For(lang)
+	pos, err := Position(app, r)
+	if err != nil {
+		return outbox.Message{}, err
+	}
+	url := TicketURL(app, r.GetString("ticket"))
+	data := MailData{
+		L: l, Kind: kind, Name: r.GetString("name"), Status: r.GetString("status"), Position: pos,
+		Event:     web.NewEventView(ev, lang, attendance.Stats{}),
+		TicketURL: url, PrivacyURL: strings.TrimRight(app.Settings().Meta.AppURL, "/") + "/privacy",
+	}
+	var h, t bytes.Buffer
+	if err := mailHTML.Execute(&h, data); err != nil {
+		return outbox.Message{}, fmt.Errorf("ticket mail html: %w", err)
+	}
+	if err := mailText.Execute(&t, data); err != nil {
+		return outbox.Message{}, fmt.Errorf("ticket mail text: %w", err)
+	}
+	atts := []outbox.Attachment{{Name: "event.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ticketfile.ICS(CalendarFor(app, ev, r, lang), time.Now())}}
+	if r.GetString("status") != StatusCancelled {
+		png, err := qrCache.Get(url)
+		if err != nil {
+			return outbox.Message{}, err
+		}
+		atts = append([]outbox.Attachment{{Name: "ticket-qr.png", ContentType: "image/png", Data: png, Inline: true}}, atts...)
+	}
+	return outbox.Message{
+		To:      r.GetString("email"),
+		Subject: l.T("mail.subject."+kind, "Title", data.Event.Title),
+		Text:    t.String(), HTML: h.String(), Attachments: atts,
+		Kind: "ticket_" + kind, Ref: r.Id,
+	}, nil
+}
+
+// qrCache is shared by the mails and the ticket pages.
+var qrCache = ticketfile.NewQRCache(2048)
+
+// QRCode returns the (cached) QR PNG of a ticket address.
+func QRCode(url string) ([]byte, error) { return qrCache.Get(url) }

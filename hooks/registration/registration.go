@@ -1,0 +1,299 @@
+// Package registration is Kopā's heart: a person registers for an event and
+// gets a ticket. The seat decision, the waiting list, cancellation with
+// promotion of the first on the waiting list, and the mail that goes with
+// each change are made here, each inside one database transaction.
+package registration
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/internal/i18n"
+	migrations "kopa/pb_migrations"
+)
+
+// Outcomes of a registration.
+const (
+	StatusConfirmed  = "confirmed"
+	StatusWaitlisted = "waitlisted"
+	StatusCancelled  = "cancelled"
+	// StatusExists answers a second registration of the same e-mail.
+	StatusExists = "exists"
+)
+
+// Errors a registration can end with besides validation.Errors.
+var (
+	ErrNotFound = errors.New("no such published event")
+	ErrFull     = errors.New("the event is full and keeps no waiting list")
+	ErrClosed   = errors.New("registration for the event is closed")
+)
+
+// MaxName is the longest name accepted, in characters.
+const MaxName = 200
+
+// Input is what a person sends to register.
+type Input struct {
+	Name           string
+	Email          string
+	Locale         string
+	PhotoConsent   bool
+	Interpretation []string
+}
+
+// Normalize trims the input and lower-cases the e-mail (so one person is one
+// registration whatever they type), then validates it. The errors are keyed
+// by the contract's field names.
+func (in *Input) Normalize() error {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Locale = strings.ToLower(strings.TrimSpace(in.Locale))
+	errs := validation.Errors{}
+	switch {
+	case in.Name == "":
+		errs["name"] = validation.NewError("validation_required", "Cannot be blank.")
+	case utf8.RuneCountInString(in.Name) > MaxName:
+		errs["name"] = validation.NewError("validation_length_too_long", fmt.Sprintf("Must be no more than %d characters.", MaxName))
+	case strings.IndexFunc(in.Name, unicode.IsControl) >= 0:
+		errs["name"] = validation.NewError("validation_invalid_value", "Must not contain control characters.")
+	}
+	if err := ValidateEmail(in.Email); err != nil {
+		errs["email"] = err
+	}
+	if !i18n.IsSupported(in.Locale) {
+		errs["locale"] = validation.NewError("validation_invalid_locale", "Must be one of lv, en, ru.")
+	}
+	seen := map[string]bool{}
+	for _, l := range in.Interpretation {
+		if !contains(migrations.Languages, l) || seen[l] {
+			errs["interpretation"] = validation.NewError("validation_invalid_value", "Must be distinct languages from "+strings.Join(migrations.Languages, ", ")+".")
+			break
+		}
+		seen[l] = true
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// ValidateEmail accepts one bare address, at most 254 characters, with no
+// control characters (a CR or LF would inject mail headers).
+func ValidateEmail(email string) error {
+	if email == "" {
+		return validation.NewError("validation_required", "Cannot be blank.")
+	}
+	bad := validation.NewError("validation_invalid_email", "Must be a valid e-mail address.")
+	if len(email) > 254 || strings.IndexFunc(email, unicode.IsControl) >= 0 || strings.ContainsAny(email, " ,;<>\"()[]\\") {
+		return bad
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
+		return bad
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is what a registration decided.
+type Result struct {
+	Status string
+	// Position is the place on the waiting list (1 = next), for waitlisted.
+	Position     int
+	Registration *core.Record
+	Event        *core.Record
+}
+
+// Create decides a seat for in at the event inside one transaction: a
+// confirmed seat while confirmed < capacity (0 = no limit), else a place on
+// the waiting list if the event keeps one, else ErrFull. The ticket mail is
+// queued in the same transaction. An e-mail already registered (and not
+// cancelled) gets StatusExists and its ticket mailed again, and nothing else
+// changes. in must have been normalized.
+func Create(app core.App, eventID string, in Input, now time.Time) (Result, error) {
+	var res Result
+	err := app.RunInTransaction(func(tx core.App) error {
+		ev, err := tx.FindRecordById("events", eventID)
+		if err != nil || ev.GetString("status") == "draft" {
+			return ErrNotFound
+		}
+		if ev.GetString("status") != "published" || !now.Before(ev.GetDateTime("starts_at").Time()) {
+			return ErrClosed
+		}
+		res.Event = ev
+
+		existing, err := findLive(tx, eventID, in.Email)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			res.Status, res.Registration = StatusExists, existing
+			return queueTicketMail(tx, ev, existing, MailAgain)
+		}
+
+		confirmed, err := count(tx, eventID, StatusConfirmed)
+		if err != nil {
+			return err
+		}
+		capacity := ev.GetInt("capacity")
+		status := StatusConfirmed
+		if capacity > 0 && confirmed >= capacity {
+			if !ev.GetBool("waitlist") {
+				return ErrFull
+			}
+			status = StatusWaitlisted
+		}
+
+		col, err := tx.FindCachedCollectionByNameOrId("registrations")
+		if err != nil {
+			return err
+		}
+		r := core.NewRecord(col)
+		r.Load(map[string]any{
+			"event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
+			"status": status, "photo_consent": in.PhotoConsent, "interpretation": in.Interpretation,
+		})
+		if err := tx.Save(r); err != nil {
+			return err
+		}
+		res.Status, res.Registration = status, r
+		if status == StatusWaitlisted {
+			if res.Position, err = Position(tx, r); err != nil {
+				return err
+			}
+		}
+		kind := MailConfirmed
+		if status == StatusWaitlisted {
+			kind = MailWaitlisted
+		}
+		return queueTicketMail(tx, ev, r, kind)
+	})
+	return res, err
+}
+
+// findLive returns the registration of email at the event that is not
+// cancelled, or nil.
+func findLive(app core.App, eventID, email string) (*core.Record, error) {
+	r, err := app.FindFirstRecordByFilter("registrations", "event = {:e} && email = {:m} && status != 'cancelled'", dbx.Params{"e": eventID, "m": email})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
+}
+
+func count(app core.App, eventID, status string) (int, error) {
+	n, err := app.CountRecords("registrations", dbx.HashExp{"event": eventID, "status": status})
+	return int(n), err
+}
+
+// Position is a waitlisted registration's place in the queue: one more than
+// the waitlisted registrations of its event that came before it. Computed,
+// not stored, so a cancellation never leaves a gap.
+func Position(app core.App, r *core.Record) (int, error) {
+	if r.GetString("status") != StatusWaitlisted {
+		return 0, nil
+	}
+	var n int
+	err := app.DB().NewQuery(`SELECT count(*) FROM registrations
+		WHERE event = {:e} AND status = 'waitlisted' AND (created < {:c} OR (created = {:c} AND id < {:id}))`).
+		Bind(dbx.Params{"e": r.GetString("event"), "c": r.GetString("created"), "id": r.Id}).Row(&n)
+	return n + 1, err
+}
+
+// FindByTicket returns the registration with that ticket code.
+func FindByTicket(app core.App, code string) (*core.Record, error) {
+	if !ValidCode(code) {
+		return nil, sql.ErrNoRows
+	}
+	return app.FindFirstRecordByData("registrations", "ticket", code)
+}
+
+// ValidCode reports whether s has the shape of a ticket code.
+func ValidCode(s string) bool {
+	if len(s) < 24 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Cancel cancels the registration with that ticket code and, in the same
+// transaction, confirms the first on the waiting list when a confirmed seat
+// was freed, queueing their mail. Cancelling twice changes nothing. It
+// returns the registration and the promoted one (or nil).
+func Cancel(app core.App, code string, now time.Time) (cancelled, promoted *core.Record, err error) {
+	err = app.RunInTransaction(func(tx core.App) error {
+		r, err := FindByTicket(tx, code)
+		if err != nil {
+			return ErrNotFound
+		}
+		cancelled = r
+		if r.GetString("status") == StatusCancelled {
+			return nil
+		}
+		wasConfirmed := r.GetString("status") == StatusConfirmed
+		at, _ := types.ParseDateTime(now.UTC())
+		r.Set("status", StatusCancelled)
+		r.Set("cancelled_at", at)
+		if err := tx.Save(r); err != nil {
+			return err
+		}
+		if !wasConfirmed {
+			return nil
+		}
+		ev, err := tx.FindRecordById("events", r.GetString("event"))
+		if err != nil {
+			return err
+		}
+		if ev.GetString("status") != "published" || !now.Before(ev.GetDateTime("ends_at").Time()) {
+			return nil // nobody to promote into a cancelled or finished event
+		}
+		promoted, err = promoteNext(tx, ev)
+		return err
+	})
+	return cancelled, promoted, err
+}
+
+// promoteNext confirms the first waitlisted registration of ev while a seat
+// is free, and queues their mail.
+func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
+	confirmed, err := count(tx, ev.Id, StatusConfirmed)
+	if err != nil {
+		return nil, err
+	}
+	if c := ev.GetInt("capacity"); c > 0 && confirmed >= c {
+		return nil, nil
+	}
+	list, err := tx.FindRecordsByFilter("registrations", "event = {:e} && status = 'waitlisted'", "created,id", 1, 0, dbx.Params{"e": ev.Id})
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	next := list[0]
+	next.Set("status", StatusConfirmed)
+	if err := tx.Save(next); err != nil {
+		return nil, err
+	}
+	return next, queueTicketMail(tx, ev, next, MailPromoted)
+}

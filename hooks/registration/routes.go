@@ -1,0 +1,218 @@
+package registration
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/hooks/attendance"
+	"kopa/hooks/events"
+	"kopa/hooks/web"
+)
+
+// MaxBody is the largest request body a public endpoint reads.
+const MaxBody = 64 << 10
+
+// Register binds the registration API, the form's handler, availability and
+// the ticket pages.
+func Register(app core.App) {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.POST("/api/events/{id}/register", apiRegister)
+		se.Router.GET("/api/events/{id}/availability", apiAvailability)
+		se.Router.POST("/events/{id}/register", formRegister)
+		se.Router.GET("/t/{code}", ticketPage)
+		se.Router.GET("/t/{code}/qr.png", ticketQR)
+		se.Router.GET("/t/{code}/event.ics", ticketICS)
+		se.Router.GET("/t/{code}/cancel", cancelPage)
+		se.Router.POST("/t/{code}/cancel", cancelSubmit)
+		return se.Next()
+	})
+}
+
+// readBody reads at most MaxBody bytes; a larger body is an error.
+func readBody(e *core.RequestEvent) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(e.Request.Body, MaxBody+1))
+	if err != nil {
+		return nil, e.BadRequestError("Could not read the request body.", nil)
+	}
+	if len(data) > MaxBody {
+		return nil, web.CodeError(http.StatusRequestEntityTooLarge, "too_large", "The request body is larger than 64 KiB.")
+	}
+	return data, nil
+}
+
+// DecodeInput reads the JSON registration body field by field, so a value of
+// the wrong type is reported on its own field.
+func DecodeInput(data []byte, defaultLocale string) (Input, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return Input{}, validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")}
+	}
+	in := Input{Locale: defaultLocale}
+	errs := validation.Errors{}
+	str := func(key string, dst *string) {
+		if v, ok := raw[key]; ok && string(v) != "null" {
+			if json.Unmarshal(v, dst) != nil {
+				errs[key] = validation.NewError("validation_invalid_type", "Must be a string.")
+			}
+		}
+	}
+	str("name", &in.Name)
+	str("email", &in.Email)
+	str("locale", &in.Locale)
+	if v, ok := raw["photo_consent"]; ok && string(v) != "null" {
+		if json.Unmarshal(v, &in.PhotoConsent) != nil {
+			errs["photo_consent"] = validation.NewError("validation_invalid_type", "Must be true or false.")
+		}
+	}
+	if v, ok := raw["interpretation"]; ok && string(v) != "null" {
+		if json.Unmarshal(v, &in.Interpretation) != nil {
+			errs["interpretation"] = validation.NewError("validation_invalid_type", "Must be a list of language codes.")
+		}
+	}
+	if err := in.Normalize(); err != nil {
+		var verrs validation.Errors
+		if errors.As(err, &verrs) {
+			for k, v := range verrs {
+				if _, already := errs[k]; !already {
+					errs[k] = v
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return in, errs
+	}
+	return in, nil
+}
+
+func apiRegister(e *core.RequestEvent) error {
+	data, err := readBody(e)
+	if err != nil {
+		return err
+	}
+	in, err := DecodeInput(data, web.Lang(e))
+	if err != nil {
+		return e.BadRequestError("Please check the highlighted fields.", err)
+	}
+	res, err := Create(e.App, e.Request.PathValue("id"), in, time.Now())
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return e.NotFoundError("No such event.", nil)
+	case errors.Is(err, ErrFull):
+		return web.CodeError(http.StatusConflict, "full", "The event is full and keeps no waiting list.")
+	case errors.Is(err, ErrClosed):
+		return web.CodeError(http.StatusConflict, "closed", "Registration for this event is closed.")
+	case err != nil:
+		return err
+	}
+	code := res.Registration.GetString("ticket")
+	switch res.Status {
+	case StatusExists:
+		// Same work as a new registration (the ticket is mailed again), and
+		// nothing in the answer that only the address's owner should see.
+		return e.JSON(http.StatusOK, map[string]any{"status": StatusExists})
+	case StatusWaitlisted:
+		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "position": res.Position, "ticket": code, "ticket_url": "/t/" + code})
+	default:
+		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "ticket": code, "ticket_url": "/t/" + code})
+	}
+}
+
+// formRegister is the registration form's handler: the same decision as the
+// API, then a redirect to the ticket page, or the form again with errors in
+// the visitor's language and their values kept. It needs no JavaScript.
+func formRegister(e *core.RequestEvent) error {
+	ev := events.FindPublished(e.App, e.Request.PathValue("id"))
+	if ev == nil {
+		return web.NotFound(e)
+	}
+	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
+	if err := e.Request.ParseForm(); err != nil {
+		return events.ShowEvent(e, http.StatusBadRequest, ev, events.Form{Errors: map[string]string{"form": "form.error.too_large"}})
+	}
+	f := e.Request.PostForm
+	form := events.Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"]}
+	// A filled honeypot is a bot: it sees the same "check your e-mail" page
+	// a person sees, and nothing is stored or sent.
+	if f.Get("website") != "" {
+		return web.Render(e, http.StatusOK, "thanks", web.NewPage(e, "thanks.title", nil))
+	}
+	locale := f.Get("locale")
+	if locale == "" {
+		locale = web.Lang(e)
+	}
+	in := Input{Name: form.Name, Email: form.Email, Locale: locale, PhotoConsent: form.PhotoConsent, Interpretation: form.Interpretation}
+	if err := in.Normalize(); err != nil {
+		form.Errors = fieldMessages(err)
+		return events.ShowEvent(e, http.StatusBadRequest, ev, form)
+	}
+	res, err := Create(e.App, ev.Id, in, time.Now())
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return web.NotFound(e)
+	case errors.Is(err, ErrFull):
+		form.Errors = map[string]string{"form": "form.error.full"}
+		return events.ShowEvent(e, http.StatusConflict, ev, form)
+	case errors.Is(err, ErrClosed):
+		form.Errors = map[string]string{"form": "form.error.closed"}
+		return events.ShowEvent(e, http.StatusConflict, ev, form)
+	case err != nil:
+		return err
+	}
+	if res.Status == StatusExists {
+		// The ticket went to the address again; showing it here would let
+		// anyone who knows an address see that person's ticket.
+		return web.Render(e, http.StatusOK, "thanks", web.NewPage(e, "thanks.title", nil))
+	}
+	return e.Redirect(http.StatusSeeOther, "/t/"+res.Registration.GetString("ticket"))
+}
+
+// fieldMessages maps validation errors to the form's message ids.
+func fieldMessages(err error) map[string]string {
+	out := map[string]string{}
+	var verrs validation.Errors
+	if !errors.As(err, &verrs) {
+		out["form"] = "error.server.text"
+		return out
+	}
+	for field, fe := range verrs {
+		code := ""
+		var ve validation.Error
+		if errors.As(fe, &ve) {
+			code = ve.Code()
+		}
+		switch {
+		case field == "name" && code == "validation_length_too_long":
+			out["name"] = "form.error.name_too_long"
+		case field == "name":
+			out["name"] = "form.error.name_required"
+		case field == "email":
+			out["email"] = "form.error.email_invalid"
+		default:
+			out["form"] = "form.error.invalid"
+		}
+	}
+	return out
+}
+
+func apiAvailability(e *core.RequestEvent) error {
+	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil || ev.GetString("status") != "published" {
+		return e.NotFoundError("No such event.", nil)
+	}
+	st, err := attendance.ForEvent(e.App, ev.Id)
+	if err != nil {
+		return err
+	}
+	var left any = st.SeatsLeft()
+	if st.Capacity == 0 {
+		left = nil // no limit
+	}
+	return e.JSON(http.StatusOK, map[string]any{"capacity": st.Capacity, "seats_left": left, "waitlisted": st.Waitlisted})
+}

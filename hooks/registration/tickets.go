@@ -1,0 +1,130 @@
+package registration
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/hooks/attendance"
+	"kopa/hooks/web"
+	"kopa/internal/ticketfile"
+)
+
+// TicketData is what the ticket pages receive.
+type TicketData struct {
+	Code     string
+	Name     string
+	Status   string
+	Position int
+	Event    web.EventView
+	// Done is set right after the person cancelled.
+	Done bool
+}
+
+// loadTicket finds the ticket of the request's code and its event.
+func loadTicket(e *core.RequestEvent) (*core.Record, *core.Record, bool) {
+	r, err := FindByTicket(e.App, e.Request.PathValue("code"))
+	if err != nil {
+		return nil, nil, false
+	}
+	ev, err := e.App.FindRecordById("events", r.GetString("event"))
+	if err != nil {
+		return nil, nil, false
+	}
+	return r, ev, true
+}
+
+func ticketData(e *core.RequestEvent, r, ev *core.Record) (TicketData, error) {
+	st, err := attendance.ForEvent(e.App, ev.Id)
+	if err != nil {
+		return TicketData{}, err
+	}
+	pos, err := Position(e.App, r)
+	if err != nil {
+		return TicketData{}, err
+	}
+	return TicketData{
+		Code: r.GetString("ticket"), Name: r.GetString("name"), Status: r.GetString("status"), Position: pos,
+		Event: web.NewEventView(ev, web.Lang(e), st),
+	}, nil
+}
+
+func ticketPage(e *core.RequestEvent) error {
+	r, ev, ok := loadTicket(e)
+	if !ok {
+		return web.NotFound(e)
+	}
+	data, err := ticketData(e, r, ev)
+	if err != nil {
+		return err
+	}
+	data.Done = e.Request.URL.Query().Get("cancelled") == "1"
+	p := web.NewPage(e, "ticket.title", data)
+	return web.Render(e, http.StatusOK, "ticket", p)
+}
+
+func ticketQR(e *core.RequestEvent) error {
+	r, _, ok := loadTicket(e)
+	if !ok || r.GetString("status") == StatusCancelled {
+		return e.NotFoundError("", nil)
+	}
+	png, err := QRCode(TicketURL(e.App, r.GetString("ticket")))
+	if err != nil {
+		return err
+	}
+	e.Response.Header().Set("Cache-Control", "private, no-store")
+	return e.Blob(http.StatusOK, "image/png", png)
+}
+
+func ticketICS(e *core.RequestEvent) error {
+	r, ev, ok := loadTicket(e)
+	if !ok {
+		return e.NotFoundError("", nil)
+	}
+	lang := r.GetString("locale")
+	if l := e.Request.URL.Query().Get("lang"); l != "" {
+		lang = web.Lang(e)
+	}
+	e.Response.Header().Set("Content-Disposition", `attachment; filename="kopa-event.ics"`)
+	return e.Blob(http.StatusOK, "text/calendar; charset=utf-8", ticketfile.ICS(CalendarFor(e.App, ev, r, lang), time.Now()))
+}
+
+// cancelPage is the confirmation step before cancelling; it works without
+// JavaScript.
+func cancelPage(e *core.RequestEvent) error {
+	r, ev, ok := loadTicket(e)
+	if !ok {
+		return web.NotFound(e)
+	}
+	if r.GetString("status") == StatusCancelled {
+		return e.Redirect(http.StatusSeeOther, "/t/"+r.GetString("ticket"))
+	}
+	data, err := ticketData(e, r, ev)
+	if err != nil {
+		return err
+	}
+	return web.Render(e, http.StatusOK, "ticket_cancel", web.NewPage(e, "ticket.cancel_title", data))
+}
+
+// cancelSubmit cancels; twice is harmless. A JSON client gets JSON.
+func cancelSubmit(e *core.RequestEvent) error {
+	r, _, err := Cancel(e.App, e.Request.PathValue("code"), time.Now())
+	wantsJSON := strings.Contains(e.Request.Header.Get("Accept"), "application/json") ||
+		strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json")
+	if errors.Is(err, ErrNotFound) {
+		if wantsJSON {
+			return e.NotFoundError("No such ticket.", nil)
+		}
+		return web.NotFound(e)
+	}
+	if err != nil {
+		return err
+	}
+	if wantsJSON {
+		return e.JSON(http.StatusOK, map[string]any{"status": StatusCancelled})
+	}
+	return e.Redirect(http.StatusSeeOther, "/t/"+r.GetString("ticket")+"?cancelled=1")
+}
