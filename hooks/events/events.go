@@ -140,5 +140,6 @@ func ShowEvent(e *core.RequestEvent, status int, rec *core.Record, form Form) er
 	view := web.NewEventView(rec, web.Lang(e), st)
 	p := web.NewPage(e, "", EventPageData{Event: view, Form: form, Languages: migrations.Languages})
 	p.Title = view.Title
+	p.Path = "/events/" + rec.Id // the language switch shows the event, also after a POST
 	return web.Render(e, status, "event", p)
 }
