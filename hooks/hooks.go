@@ -8,9 +8,9 @@ import (
 
 	"kopa/hooks/demo"
 	"kopa/hooks/events"
-	"kopa/hooks/registration"
 	"kopa/hooks/live"
 	"kopa/hooks/outbox"
+	"kopa/hooks/registration"
 	"kopa/hooks/web"
 )
 
