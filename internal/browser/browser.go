@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -119,4 +121,13 @@ func AssertAccessible(t testing.TB, ctx context.Context, page string) {
 			t.Logf("%s: axe %s (%s): %s", page, v.ID, v.Impact, v.Help)
 		}
 	}
+}
+
+// Scripts switches the page's JavaScript off (to prove a page works
+// without it) or back on (axe-core needs it).
+func Scripts(enabled bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !enabled})
+		return err
+	})
 }

@@ -1,0 +1,121 @@
+package registration_test
+
+import (
+	"bytes"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+
+	"kopa/hooks"
+	"kopa/hooks/outbox"
+	"kopa/hooks/registration"
+	"kopa/internal/kopatest"
+	"kopa/internal/mailpit"
+)
+
+// TestTicketMailPerLocale registers one person per language and reads the
+// mails mailpit received: subject and text in that language, the QR code
+// inline (a PNG that the HTML shows), the calendar file attached.
+func TestTicketMailPerLocale(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := kopatest.NewApp(t, hooks.Default)
+	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
+		t.Fatal(err)
+	}
+	srv := kopatest.Serve(t, app) // sets meta.appURL
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Kultūršoks un kultūru dialogs"})
+
+	want := map[string]struct{ subject, text string }{
+		"lv": {"Jūsu biļete: Kultūršoks un kultūru dialogs", "Sveiki, Anna!"},
+		"en": {"Your ticket: Kultūršoks un kultūru dialogs (en)", "Hello Anna,"},
+		"ru": {"Ваш билет: Kultūršoks un kultūru dialogs (ru)", "Здравствуйте, Anna!"},
+	}
+	for lang := range want {
+		in := registration.Input{Name: "Anna", Email: "anna." + lang + "@example.com", Locale: lang}
+		if err := in.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := registration.Create(app, ev.Id, in, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := outbox.Flush(app); err != nil {
+		t.Fatal(err)
+	}
+	mp.WaitFor(t, 3, 10*time.Second)
+	for lang, w := range want {
+		list := mp.To(t, "anna."+lang+"@example.com")
+		if len(list) != 1 {
+			t.Fatalf("%s: %d mails", lang, len(list))
+		}
+		m := mp.Message(t, list[0].ID)
+		if m.Subject != w.subject {
+			t.Errorf("%s subject %q, want %q", lang, m.Subject, w.subject)
+		}
+		if !strings.Contains(m.Text, w.text) || !strings.Contains(m.HTML, w.text) {
+			t.Errorf("%s body lacks %q", lang, w.text)
+		}
+		r, _ := app.FindFirstRecordByData("registrations", "email", "anna."+lang+"@example.com")
+		link := srv.URL + "/t/" + r.GetString("ticket")
+		if !strings.Contains(m.Text, link) || !strings.Contains(m.HTML, link) {
+			t.Errorf("%s: no ticket link %s", lang, link)
+		}
+		if !strings.Contains(m.HTML, "/privacy") {
+			t.Errorf("%s: no privacy link", lang)
+		}
+		qr, ok := m.Attachment("ticket-qr.png")
+		if !ok || !strings.Contains(m.HTML, "cid:ticket-qr.png") {
+			t.Fatalf("%s: no inline QR (%+v)", lang, m.Inline)
+		}
+		if _, err := png.Decode(bytes.NewReader(mp.Attachment(t, m.ID, qr.PartID))); err != nil {
+			t.Errorf("%s: the QR is not a PNG: %v", lang, err)
+		}
+		ics, ok := m.Attachment("event.ics")
+		if !ok || !strings.HasPrefix(ics.ContentType, "text/calendar") {
+			t.Fatalf("%s: no calendar attached (%+v)", lang, m.Attachments)
+		}
+		cal := string(mp.Attachment(t, m.ID, ics.PartID))
+		if !strings.Contains(cal, "BEGIN:VEVENT") || !strings.Contains(cal, "UID:"+r.Id+"@kopa") {
+			t.Errorf("%s: calendar %q", lang, cal)
+		}
+	}
+}
+
+// TestSMTPOutageLosesNoTicket: registrations made while SMTP is down are
+// answered at once, and every ticket arrives, once, when SMTP is back.
+func TestSMTPOutageLosesNoTicket(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := kopatest.NewApp(t, hooks.Default)
+	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
+		t.Fatal(err)
+	}
+	kopatest.Serve(t, app)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 3, Waitlist: true})
+	mp.Stop(t)
+	for i, name := range []string{"Amina", "Olek", "Ivan", "Leyla", "Farid"} {
+		in := registration.Input{Name: name, Email: strings.ToLower(name) + "@example.com", Locale: []string{"lv", "en", "ru"}[i%3]}
+		_ = in.Normalize()
+		if _, err := registration.Create(app, ev.Id, in, time.Now()); err != nil {
+			t.Fatalf("registration during the outage: %v", err)
+		}
+	}
+	if sent, _ := outbox.Flush(app); sent != 0 {
+		t.Fatalf("sent %d while SMTP was down", sent)
+	}
+	mp.Restart(t)
+	if err := outbox.RetryNow(app); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outbox.Flush(app); err != nil {
+		t.Fatal(err)
+	}
+	got := mp.WaitFor(t, 5, 10*time.Second)
+	if len(got) != 5 {
+		t.Fatalf("mails after the outage: %d, want 5", len(got))
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(mp.Messages(t)); n != 5 {
+		t.Errorf("mails sent twice: %d", n)
+	}
+}
