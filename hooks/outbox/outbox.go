@@ -53,6 +53,11 @@ type Attachment struct {
 	ContentType string `json:"content_type"`
 	Data        []byte `json:"data"`
 	Inline      bool   `json:"inline"`
+	// QR, when set instead of Data, is text the worker draws as a PNG QR
+	// code when it sends the mail. A ticket's QR code costs more to draw
+	// than the rest of a registration; drawn here it stays off the
+	// request's path and out of its transaction.
+	QR string `json:"qr,omitempty"`
 }
 
 // Message is one mail to one recipient.
@@ -142,6 +147,9 @@ func validateAttachments(list []Attachment, hasHTML bool) error {
 		}
 		if a.Inline && !hasHTML {
 			return validation.NewError("validation_inline_without_html", "Inline attachments need an HTML body.")
+		}
+		if a.QR != "" && (len(a.Data) > 0 || len(a.QR) > 2000 || hasControl(a.QR)) {
+			return validation.NewError("validation_invalid_qr", fmt.Sprintf("Attachment %q has either data or a QR text of at most 2000 characters.", a.Name))
 		}
 		total += len(a.Data)
 	}

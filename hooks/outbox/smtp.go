@@ -17,6 +17,8 @@ import (
 
 	"github.com/jordan-wright/email"
 	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/internal/ticketfile"
 )
 
 // The message is built by github.com/jordan-wright/email, but the SMTP
@@ -227,7 +229,14 @@ func compose(row *core.Record, from mail.Address, now time.Time) ([]byte, error)
 	e.Headers.Set("Message-Id", "<"+row.Id+"@"+domain+">")
 	e.Headers.Set("Date", now.Format(time.RFC1123Z))
 	for _, a := range msg.Attachments {
-		att, err := e.Attach(bytes.NewReader(a.Data), a.Name, a.contentType())
+		data := a.Data
+		if a.QR != "" {
+			var err error
+			if data, err = ticketfile.QR(a.QR); err != nil {
+				return nil, fmt.Errorf("draw QR attachment: %w", err)
+			}
+		}
+		att, err := e.Attach(bytes.NewReader(data), a.Name, a.contentType())
 		if err != nil {
 			return nil, err
 		}

@@ -118,11 +118,8 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 	}
 	atts := []outbox.Attachment{{Name: "event.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ticketfile.ICS(CalendarFor(app, ev, r, lang), time.Now())}}
 	if r.GetString("status") != StatusCancelled {
-		png, err := qrCache.Get(url)
-		if err != nil {
-			return outbox.Message{}, err
-		}
-		atts = append([]outbox.Attachment{{Name: "ticket-qr.png", ContentType: "image/png", Data: png, Inline: true}}, atts...)
+		// Drawn by the outbox worker when it sends the mail.
+		atts = append([]outbox.Attachment{{Name: "ticket-qr.png", ContentType: "image/png", QR: url, Inline: true}}, atts...)
 	}
 	return outbox.Message{
 		To:      r.GetString("email"),

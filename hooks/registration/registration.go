@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/internal/i18n"
@@ -130,6 +131,7 @@ type Result struct {
 // changes. in must have been normalized.
 func Create(app core.App, eventID string, in Input, now time.Time) (Result, error) {
 	var res Result
+	code := NewCode()
 	err := app.RunInTransaction(func(tx core.App) error {
 		ev, err := tx.FindRecordById("events", eventID)
 		if err != nil || ev.GetString("status") == "draft" {
@@ -168,7 +170,7 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 		}
 		r := core.NewRecord(col)
 		r.Load(map[string]any{
-			"event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
+			"ticket": code, "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
 			"status": status, "photo_consent": in.PhotoConsent, "interpretation": in.Interpretation,
 		})
 		if err := tx.Save(r); err != nil {
@@ -191,12 +193,22 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 
 // findLive returns the registration of email at the event that is not
 // cancelled, or nil.
+// It uses the partial unique index (event, email) directly, without
+// PocketBase's filter parser: this runs inside the registration's
+// transaction, where every microsecond holds up the others.
 func findLive(app core.App, eventID, email string) (*core.Record, error) {
-	r, err := app.FindFirstRecordByFilter("registrations", "event = {:e} && email = {:m} && status != 'cancelled'", dbx.Params{"e": eventID, "m": email})
+	r := &core.Record{}
+	err := app.RecordQuery("registrations").
+		AndWhere(dbx.HashExp{"event": eventID, "email": email}).
+		AndWhere(dbx.NewExp("[[status]] != 'cancelled'")).
+		Limit(1).One(r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 func count(app core.App, eventID, status string) (int, error) {
@@ -225,6 +237,13 @@ func FindByTicket(app core.App, code string) (*core.Record, error) {
 	}
 	return app.FindFirstRecordByData("registrations", "ticket", code)
 }
+
+// codeAlphabet is URL-safe: the 62 ASCII letters and digits.
+const codeAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// NewCode makes a ticket code: 24 characters from crypto/rand, about 143
+// bits, unrelated to the registration's id or e-mail.
+func NewCode() string { return security.RandomStringWithAlphabet(24, codeAlphabet) }
 
 // ValidCode reports whether s has the shape of a ticket code.
 func ValidCode(s string) bool {
