@@ -20,6 +20,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/hooks/outbox"
 	"kopa/internal/i18n"
 	migrations "kopa/pb_migrations"
 )
@@ -131,16 +132,36 @@ type Result struct {
 // changes. in must have been normalized.
 func Create(app core.App, eventID string, in Input, now time.Time) (Result, error) {
 	var res Result
-	code := NewCode()
-	err := app.RunInTransaction(func(tx core.App) error {
-		ev, err := tx.FindRecordById("events", eventID)
-		if err != nil || ev.GetString("status") == "draft" {
-			return ErrNotFound
+	// Everything that can be done without the database's single writer is
+	// done before the transaction, which every registration waits for: the
+	// checks of the event, the new record and its ticket code, and the mail
+	// of the usual outcome (a confirmed seat).
+	ev, err := openEvent(app, eventID, now)
+	if err != nil {
+		return res, err
+	}
+	col, err := app.FindCachedCollectionByNameOrId("registrations")
+	if err != nil {
+		return res, err
+	}
+	r := core.NewRecord(col)
+	r.Id = core.GenerateDefaultRandomId()
+	r.Load(map[string]any{
+		"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
+		"status": StatusConfirmed, "photo_consent": in.PhotoConsent, "interpretation": in.Interpretation,
+	})
+	confirmedMail, err := TicketMail(app, ev, r, MailConfirmed)
+	if err != nil {
+		return res, err
+	}
+
+	err = app.RunInTransaction(func(tx core.App) error {
+		// The event as the transaction sees it decides.
+		txEv, err := openEvent(tx, eventID, now)
+		if err != nil {
+			return err
 		}
-		if ev.GetString("status") != "published" || !now.Before(ev.GetDateTime("starts_at").Time()) {
-			return ErrClosed
-		}
-		res.Event = ev
+		res.Event = txEv
 
 		existing, err := findLive(tx, eventID, in.Email)
 		if err != nil {
@@ -148,59 +169,68 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 		}
 		if existing != nil {
 			res.Status, res.Registration = StatusExists, existing
-			return queueTicketMail(tx, ev, existing, MailAgain)
+			return queueTicketMail(tx, txEv, existing, MailAgain)
 		}
 
-		confirmed, err := count(tx, eventID, StatusConfirmed)
-		if err != nil {
-			return err
-		}
-		capacity := ev.GetInt("capacity")
-		status := StatusConfirmed
-		if capacity > 0 && confirmed >= capacity {
-			if !ev.GetBool("waitlist") {
-				return ErrFull
+		if c := txEv.GetInt("capacity"); c > 0 {
+			full, err := atCapacity(tx, eventID, c)
+			if err != nil {
+				return err
 			}
-			status = StatusWaitlisted
+			if full {
+				if !txEv.GetBool("waitlist") {
+					return ErrFull
+				}
+				r.Set("status", StatusWaitlisted)
+			}
 		}
-
-		col, err := tx.FindCachedCollectionByNameOrId("registrations")
-		if err != nil {
-			return err
-		}
-		r := core.NewRecord(col)
-		r.Load(map[string]any{
-			"ticket": code, "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
-			"status": status, "photo_consent": in.PhotoConsent, "interpretation": in.Interpretation,
-		})
 		if err := tx.Save(r); err != nil {
 			return err
 		}
-		res.Status, res.Registration = status, r
-		if status == StatusWaitlisted {
+		res.Status, res.Registration = r.GetString("status"), r
+		if res.Status == StatusWaitlisted {
 			if res.Position, err = Position(tx, r); err != nil {
 				return err
 			}
+			return queueTicketMail(tx, txEv, r, MailWaitlisted)
 		}
-		kind := MailConfirmed
-		if status == StatusWaitlisted {
-			kind = MailWaitlisted
+		if txEv.GetString("updated") != ev.GetString("updated") {
+			return queueTicketMail(tx, txEv, r, MailConfirmed) // edited meanwhile: say what is true now
 		}
-		return queueTicketMail(tx, ev, r, kind)
+		if _, err := outbox.Enqueue(tx, confirmedMail); err != nil {
+			return fmt.Errorf("queue %s mail: %w", MailConfirmed, err)
+		}
+		return nil
 	})
 	return res, err
 }
 
+// openEvent returns the event when it takes registrations at now:
+// ErrNotFound for unknown ids and drafts, ErrClosed for cancelled events and
+// events that have started.
+func openEvent(app core.App, eventID string, now time.Time) (*core.Record, error) {
+	ev, err := app.FindRecordById("events", eventID)
+	if err != nil || ev.GetString("status") == "draft" {
+		return nil, ErrNotFound
+	}
+	if ev.GetString("status") != "published" || !now.Before(ev.GetDateTime("starts_at").Time()) {
+		return nil, ErrClosed
+	}
+	return ev, nil
+}
+
 // findLive returns the registration of email at the event that is not
 // cancelled, or nil.
-// It uses the partial unique index (event, email) directly, without
-// PocketBase's filter parser: this runs inside the registration's
-// transaction, where every microsecond holds up the others.
+// It runs inside the registration's transaction, where every microsecond
+// holds up the others, so it goes straight to the partial unique index
+// (event, email): SQLite uses a partial index only when the query repeats
+// the index's own conditions, hence "email != ''" (without it, every
+// registration of the event was scanned).
 func findLive(app core.App, eventID, email string) (*core.Record, error) {
 	r := &core.Record{}
 	err := app.RecordQuery("registrations").
 		AndWhere(dbx.HashExp{"event": eventID, "email": email}).
-		AndWhere(dbx.NewExp("[[status]] != 'cancelled'")).
+		AndWhere(dbx.NewExp("email != '' AND status != 'cancelled'")).
 		Limit(1).One(r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -211,22 +241,31 @@ func findLive(app core.App, eventID, email string) (*core.Record, error) {
 	return r, nil
 }
 
-func count(app core.App, eventID, status string) (int, error) {
-	n, err := app.CountRecords("registrations", dbx.HashExp{"event": eventID, "status": status})
-	return int(n), err
+// atCapacity reports whether an event has capacity confirmed registrations.
+// It counts no further than capacity, so a large event costs no more than a
+// small one.
+func atCapacity(app core.App, eventID string, capacity int) (bool, error) {
+	var n int
+	err := app.DB().NewQuery(`SELECT count(*) FROM (SELECT 1 FROM registrations
+		WHERE event = {:e} AND status = 'confirmed' LIMIT {:c})`).
+		Bind(dbx.Params{"e": eventID, "c": capacity}).Row(&n)
+	return n >= capacity, err
 }
 
 // Position is a waitlisted registration's place in the queue: one more than
-// the waitlisted registrations of its event that came before it. Computed,
-// not stored, so a cancellation never leaves a gap.
+// the waitlisted registrations of its event that were stored before it.
+// Computed, not stored, so a cancellation never leaves a gap. The order is
+// SQLite's rowid, which follows the order of insertion; the created time
+// has only millisecond precision, and ids are random.
 func Position(app core.App, r *core.Record) (int, error) {
 	if r.GetString("status") != StatusWaitlisted {
 		return 0, nil
 	}
 	var n int
 	err := app.DB().NewQuery(`SELECT count(*) FROM registrations
-		WHERE event = {:e} AND status = 'waitlisted' AND (created < {:c} OR (created = {:c} AND id < {:id}))`).
-		Bind(dbx.Params{"e": r.GetString("event"), "c": r.GetString("created"), "id": r.Id}).Row(&n)
+		WHERE event = {:e} AND status = 'waitlisted'
+		AND rowid < (SELECT rowid FROM registrations WHERE id = {:id})`).
+		Bind(dbx.Params{"e": r.GetString("event"), "id": r.Id}).Row(&n)
 	return n + 1, err
 }
 
@@ -298,18 +337,21 @@ func Cancel(app core.App, code string, now time.Time) (cancelled, promoted *core
 // promoteNext confirms the first waitlisted registration of ev while a seat
 // is free, and queues their mail.
 func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
-	confirmed, err := count(tx, ev.Id, StatusConfirmed)
+	if c := ev.GetInt("capacity"); c > 0 {
+		if full, err := atCapacity(tx, ev.Id, c); err != nil || full {
+			return nil, err
+		}
+	}
+	next := &core.Record{}
+	err := tx.RecordQuery("registrations").
+		AndWhere(dbx.HashExp{"event": ev.Id, "status": StatusWaitlisted}).
+		OrderBy("rowid ASC").Limit(1).One(next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	if c := ev.GetInt("capacity"); c > 0 && confirmed >= c {
-		return nil, nil
-	}
-	list, err := tx.FindRecordsByFilter("registrations", "event = {:e} && status = 'waitlisted'", "created,id", 1, 0, dbx.Params{"e": ev.Id})
-	if err != nil || len(list) == 0 {
-		return nil, err
-	}
-	next := list[0]
 	next.Set("status", StatusConfirmed)
 	if err := tx.Save(next); err != nil {
 		return nil, err
