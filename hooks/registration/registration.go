@@ -224,7 +224,7 @@ func openEvent(app core.App, eventID string, now time.Time) (*core.Record, error
 // It runs inside the registration's transaction, where every microsecond
 // holds up the others, so it goes straight to the partial unique index
 // (event, email): SQLite uses a partial index only when the query repeats
-// the index's own conditions, hence "email != ”" (without it, every
+// the index's own conditions, hence the test for an empty e-mail (without it, every
 // registration of the event was scanned).
 func findLive(app core.App, eventID, email string) (*core.Record, error) {
 	r := &core.Record{}
