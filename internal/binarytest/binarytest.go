@@ -162,3 +162,22 @@ func (s *Server) JSON(t testing.TB, method, path, token string, body any, want i
 		}
 	}
 }
+
+// Stop ends the process with SIGTERM, as a service manager does on a
+// restart, and waits for it to exit.
+func (s *Server) Stop(t testing.TB) {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _, _ = s.cmd.Process.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-done
+		t.Errorf("the server did not stop within 20 s of SIGTERM")
+	}
+	s.cmd = nil
+}
