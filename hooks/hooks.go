@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
+	"kopa/hooks/checkin"
 	"kopa/hooks/demo"
 	"kopa/hooks/events"
 	"kopa/hooks/live"
@@ -36,6 +37,7 @@ func Register(app core.App, opts *Options) {
 	web.Register(app)
 	events.Register(app)
 	registration.Register(app)
+	checkin.Register(app)
 	live.Register(app)
 	demo.Register(app, func() bool { return opts.Demo })
 	outbox.Register(app)

@@ -1,0 +1,281 @@
+package checkin
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/hooks/access"
+	"kopa/hooks/attendance"
+	"kopa/hooks/registration"
+	"kopa/hooks/web"
+)
+
+// ClockSkew is how far in the future a device's scan time may be.
+const ClockSkew = 5 * time.Minute
+
+// Register binds the door's API and its page.
+func Register(app core.App) {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.POST("/api/checkin", apiCheckIn)
+		se.Router.GET("/api/events/{id}/stats", apiStats)
+		se.Router.POST("/api/events/{id}/walkin", apiWalkIn)
+		se.Router.GET("/api/events/{id}/search", apiSearch)
+		se.Router.GET("/api/events/{id}/tickets", apiTickets)
+		bindScanner(se)
+		return se.Next()
+	})
+}
+
+// door checks that the request's token may work the door of eventID:
+// 401 without a token, 403 for one that may not.
+func door(e *core.RequestEvent, eventID string) error {
+	if e.Auth == nil {
+		return e.UnauthorizedError("Sign in to check people in.", nil)
+	}
+	if !access.CanWorkDoor(e.App, e.Auth, eventID, time.Now()) {
+		return e.ForbiddenError("You may not check people in at this event.", nil)
+	}
+	return nil
+}
+
+type checkInBody struct {
+	Event        string `json:"event"`
+	Code         string `json:"code"`
+	Registration string `json:"registration"`
+	At           string `json:"at"`
+	Method       string `json:"method"`
+}
+
+func apiCheckIn(e *core.RequestEvent) error {
+	if e.Auth == nil {
+		return e.UnauthorizedError("Sign in to check people in.", nil)
+	}
+	data, err := io.ReadAll(io.LimitReader(e.Request.Body, 16<<10))
+	if err != nil {
+		return e.BadRequestError("Could not read the request body.", nil)
+	}
+	var b checkInBody
+	if err := json.Unmarshal(data, &b); err != nil {
+		return e.BadRequestError("The body must be a JSON object with event and code.", validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")})
+	}
+	errs := validation.Errors{}
+	if b.Event == "" || len(b.Event) > 50 {
+		errs["event"] = validation.NewError("validation_required", "Cannot be blank.")
+	}
+	if b.Code == "" && b.Registration == "" {
+		errs["code"] = validation.NewError("validation_required", "Send the ticket code (or the registration id).")
+	}
+	if b.Method == "" {
+		b.Method = MethodQR
+		if b.Registration != "" {
+			b.Method = MethodManual
+		}
+	}
+	if b.Method != MethodQR && b.Method != MethodManual {
+		errs["method"] = validation.NewError("validation_invalid_value", "Must be qr or manual.")
+	}
+	now := time.Now()
+	at := now
+	if b.At != "" {
+		t, err := types.ParseDateTime(b.At)
+		switch {
+		case err != nil || t.IsZero():
+			errs["at"] = validation.NewError("validation_invalid_datetime", "Must be a UTC date and time.")
+		case t.Time().After(now.Add(ClockSkew)):
+			errs["at"] = validation.NewError("validation_in_future", "Must not be in the future.")
+		case t.Time().Before(now.Add(-48 * time.Hour)):
+			errs["at"] = validation.NewError("validation_too_old", "Must be within the last two days.")
+		default:
+			at = t.Time()
+		}
+	}
+	if len(errs) > 0 {
+		return e.BadRequestError("Please check the highlighted fields.", errs)
+	}
+	if err := door(e, b.Event); err != nil {
+		return err
+	}
+	var res Result
+	if b.Registration != "" {
+		res, err = CheckInRegistration(e.App, b.Event, b.Registration, b.Method, at)
+	} else if code, ok := ParseCode(b.Code); ok {
+		res, err = CheckIn(e.App, b.Event, code, b.Method, at)
+	} else {
+		res, err = withStats(e.App, b.Event, Result{Result: Unknown})
+	}
+	if errors.Is(err, ErrNoEvent) {
+		return e.NotFoundError("No such event.", nil)
+	}
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, res)
+}
+
+func apiStats(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	if err := door(e, id); err != nil {
+		return err
+	}
+	st, err := attendance.ForEvent(e.App, id)
+	if err != nil {
+		return e.NotFoundError("No such event.", nil)
+	}
+	return e.JSON(http.StatusOK, st)
+}
+
+type walkInBody struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Override bool   `json:"override"`
+}
+
+func apiWalkIn(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	if err := door(e, id); err != nil {
+		return err
+	}
+	var b walkInBody
+	data, _ := io.ReadAll(io.LimitReader(e.Request.Body, 16<<10))
+	if err := json.Unmarshal(data, &b); err != nil {
+		return e.BadRequestError("The body must be a JSON object with a name.", validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")})
+	}
+	b.Name = strings.TrimSpace(b.Name)
+	b.Email = strings.ToLower(strings.TrimSpace(b.Email))
+	errs := validation.Errors{}
+	if b.Name == "" || strings.IndexFunc(b.Name, unicode.IsControl) >= 0 {
+		errs["name"] = validation.NewError("validation_required", "Cannot be blank.")
+	} else if utf8.RuneCountInString(b.Name) > registration.MaxName {
+		errs["name"] = validation.NewError("validation_length_too_long", "Must be no more than 200 characters.")
+	}
+	if b.Email != "" {
+		if err := registration.ValidateEmail(b.Email); err != nil {
+			errs["email"] = err
+		}
+	}
+	if b.Override && !access.IsOrganiser(e.Auth) {
+		errs["override"] = validation.NewError("validation_organisers_only", "Only organisers may let people in over capacity.")
+	}
+	if len(errs) > 0 {
+		return e.BadRequestError("Please check the highlighted fields.", errs)
+	}
+	res, err := WalkIn(e.App, id, b.Name, b.Email, b.Override, time.Now())
+	switch {
+	case errors.Is(err, ErrNoEvent):
+		return e.NotFoundError("No such event.", nil)
+	case errors.Is(err, ErrFull):
+		return web.CodeError(http.StatusConflict, "full", "The event is full; an organiser may let people in anyway.")
+	case err != nil:
+		return err
+	}
+	return e.JSON(http.StatusOK, res)
+}
+
+// Match is one registration found by name or e-mail at the door.
+type Match struct {
+	Registration string `json:"registration"`
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Status       string `json:"status"`
+	CheckedInAt  string `json:"checked_in_at"`
+	PhotoConsent bool   `json:"photo_consent"`
+}
+
+// MaskEmail shows enough of an address to tell two people apart and no
+// more: a***@example.com.
+func MaskEmail(s string) string {
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 {
+		return ""
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	return string(first) + "***" + s[at:]
+}
+
+func apiSearch(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	if err := door(e, id); err != nil {
+		return err
+	}
+	q := strings.TrimSpace(e.Request.URL.Query().Get("q"))
+	if utf8.RuneCountInString(q) < 2 || len(q) > 200 {
+		return e.BadRequestError("Type at least two letters.", validation.Errors{"q": validation.NewError("validation_length_too_short", "At least two characters.")})
+	}
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+	var rows []struct {
+		ID           string `db:"id"`
+		Name         string `db:"name"`
+		Email        string `db:"email"`
+		Status       string `db:"status"`
+		PhotoConsent bool   `db:"photo_consent"`
+		At           string `db:"at"`
+	}
+	err := e.App.DB().NewQuery(`SELECT r.id, r.name, r.email, r.status, r.photo_consent, COALESCE(c.at, '') AS at
+		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
+		WHERE r.event = {:e} AND (lower(r.name) LIKE {:q} ESCAPE '\' OR r.email LIKE {:q} ESCAPE '\')
+		ORDER BY r.name LIMIT 20`).Bind(dbx.Params{"e": id, "q": like}).All(&rows)
+	if err != nil {
+		return err
+	}
+	organiser := access.IsOrganiser(e.Auth)
+	out := make([]Match, 0, len(rows))
+	for _, r := range rows {
+		email := r.Email
+		if !organiser {
+			email = MaskEmail(email)
+		}
+		out = append(out, Match{Registration: r.ID, Name: r.Name, Email: email, Status: r.Status, CheckedInAt: r.At, PhotoConsent: r.PhotoConsent})
+	}
+	return e.JSON(http.StatusOK, map[string]any{"items": out})
+}
+
+// OfflineTicket is what a door device keeps to judge scans without a
+// connection: no e-mail addresses.
+type OfflineTicket struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	Status       string `json:"status"`
+	PhotoConsent bool   `json:"photo_consent"`
+	CheckedInAt  string `json:"checked_in_at"`
+}
+
+func apiTickets(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	if err := door(e, id); err != nil {
+		return err
+	}
+	ev, err := e.App.FindRecordById("events", id)
+	if err != nil {
+		return e.NotFoundError("No such event.", nil)
+	}
+	var rows []struct {
+		Code         string `db:"ticket"`
+		Name         string `db:"name"`
+		Status       string `db:"status"`
+		PhotoConsent bool   `db:"photo_consent"`
+		At           string `db:"at"`
+	}
+	err = e.App.DB().NewQuery(`SELECT r.ticket, r.name, r.status, r.photo_consent, COALESCE(c.at, '') AS at
+		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id WHERE r.event = {:e}`).
+		Bind(dbx.Params{"e": id}).All(&rows)
+	if err != nil {
+		return err
+	}
+	out := make([]OfflineTicket, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, OfflineTicket{Code: r.Code, Name: r.Name, Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.At})
+	}
+	e.Response.Header().Set("Cache-Control", "no-store")
+	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "tickets": out})
+}

@@ -1,0 +1,249 @@
+package checkin_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/tests"
+
+	"kopa/hooks"
+	"kopa/hooks/checkin"
+	"kopa/internal/kopatest"
+)
+
+func TestParseCode(t *testing.T) {
+	code := "AbCdEfGhIjKlMnOpQrStUvWx"
+	ok := []string{code, " " + code + "\n", "https://kopa.example.org/t/" + code, "http://127.0.0.1:8090/t/" + code + "/",
+		"https://kopa.example.org/t/" + code + "?lang=ru", "https://kopa.example.org/t/" + code + "/qr.png", "https://x.example/sub/t/" + code}
+	for _, s := range ok {
+		if got, valid := checkin.ParseCode(s); !valid || got != code {
+			t.Errorf("ParseCode(%q) = %q, %v", s, got, valid)
+		}
+	}
+	for _, s := range []string{"", "short", "javascript:alert(1)", "https://kopa.example.org/events/" + code, "ftp://x/t/" + code,
+		"https://kopa.example.org/t/" + code + "!!", "https://kopa.example.org/t/", strings.Repeat("a", 3000)} {
+		if got, valid := checkin.ParseCode(s); valid {
+			t.Errorf("ParseCode(%q) accepted %q", s, got)
+		}
+	}
+}
+
+func FuzzParseCode(f *testing.F) {
+	for _, s := range []string{"AbCdEfGhIjKlMnOpQrStUvWx", "https://kopa.example.org/t/AbCdEfGhIjKlMnOpQrStUvWx", "https://x/t/", "%zz", "http://[::1]:80/t/AbCdEfGhIjKlMnOpQrStUvWx/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		code, ok := checkin.ParseCode(s)
+		if !ok {
+			return
+		}
+		if len(code) < 24 || len(code) > 64 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != "" {
+			t.Fatalf("ParseCode(%q) gave %q", s, code)
+		}
+	})
+}
+
+func TestMaskEmail(t *testing.T) {
+	if got := checkin.MaskEmail("amina@example.com"); got != "a***@example.com" {
+		t.Error(got)
+	}
+	if got := checkin.MaskEmail("Ģirts@example.lv"); got != "Ģ***@example.lv" {
+		t.Error(got)
+	}
+	if checkin.MaskEmail("") != "" {
+		t.Error("empty")
+	}
+}
+
+func TestCheckInAPI(t *testing.T) {
+	src := kopatest.NewApp(t)
+	start := time.Now().Add(30 * time.Minute)
+	ev := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 3, Waitlist: true, Starts: start})
+	other := kopatest.Event(t, src, kopatest.EventOpts{Starts: start})
+	amina := kopatest.Registration(t, src, ev, "Amina", "amina@example.com", "confirmed")
+	olek := kopatest.Registration(t, src, ev, "Olek", "olek@example.com", "confirmed")
+	cancelled := kopatest.Registration(t, src, ev, "Ivan", "ivan@example.com", "cancelled")
+	waiting := kopatest.Registration(t, src, ev, "Leyla", "leyla@example.com", "waitlisted")
+	elsewhere := kopatest.Registration(t, src, other, "Farid", "farid@example.com", "confirmed")
+	// Olek was checked in at the door earlier.
+	first := time.Now().Add(-10 * time.Minute).UTC()
+	if _, err := checkin.CheckIn(src, ev.Id, olek.GetString("ticket"), "qr", first); err != nil {
+		t.Fatal(err)
+	}
+	org := kopatest.Organiser(t, src, "org@example.com")
+	door := kopatest.Volunteer(t, src, "door@example.com", []string{"lv"}, []string{"door"})
+	otherDoor := kopatest.Volunteer(t, src, "otherdoor@example.com", []string{"lv"}, []string{"door"})
+	host := kopatest.Volunteer(t, src, "host@example.com", []string{"lv"}, []string{"hosting"})
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(2*time.Hour)), door, "accepted")
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, other, "door", start, start.Add(2*time.Hour)), otherDoor, "accepted")
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "hosting", start, start.Add(2*time.Hour)), host, "accepted")
+	auth := func(r interface{ NewAuthToken() (string, error) }) map[string]string {
+		tok, _ := r.NewAuthToken()
+		return map[string]string{"Authorization": tok}
+	}
+	orgH, doorH, otherH, hostH := auth(org), auth(door), auth(otherDoor), auth(host)
+	scan := func(code string) *strings.Reader {
+		return strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, code))
+	}
+	url := "https://kopa.example.org/t/"
+
+	scenarios := []tests.ApiScenario{
+		{Name: "ok: the organiser scans a ticket URL", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(url + amina.GetString("ticket")),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"checked_in_at":"`, `"stats":{"capacity":3,"confirmed":2,"waitlisted":1,"cancelled":1,"checked_in":2}`},
+			NotExpectedContent: []string{"amina@example.com"}},
+		{Name: "ok: a door volunteer of the event scans a bare code", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH, Body: scan(amina.GetString("ticket")),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`}},
+		{Name: "already: the first time is given", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(olek.GetString("ticket")),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"already"`, `"name":"Olek"`, `"checked_in_at":"` + first.Format("2006-01-02 15:04:05")}},
+		{Name: "wrong event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(elsewhere.GetString("ticket")),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"wrong_event"`, `"name":""`}, NotExpectedContent: []string{"Farid"}},
+		{Name: "cancelled", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(cancelled.GetString("ticket")),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"cancelled"`, `"name":"Ivan"`}},
+		{Name: "waitlisted", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(waiting.GetString("ticket")),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"waitlisted"`, `"name":"Leyla"`}},
+		{Name: "unknown code", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan("AAAAAAAAAAAAAAAAAAAAAAAA"),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"unknown"`}},
+		{Name: "not a ticket at all", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan("https://example.org/hello"),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"unknown"`}},
+		{Name: "manual check-in by registration", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(fmt.Sprintf(`{"event":%q,"registration":%q}`, ev.Id, amina.Id)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				c, err := app.FindFirstRecordByData("checkins", "registration", amina.Id)
+				if err != nil || c.GetString("method") != "manual" {
+					t.Errorf("method: %v %v", c, err)
+				}
+			}},
+		{Name: "401 without a token", Method: http.MethodPost, URL: "/api/checkin", Body: scan(amina.GetString("ticket")), ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
+		{Name: "403 for a door volunteer of another event", Method: http.MethodPost, URL: "/api/checkin", Headers: otherH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "403 for a volunteer without a door shift", Method: http.MethodPost, URL: "/api/checkin", Headers: hostH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "400 for a malformed body", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":5}`), ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}},
+		{Name: "400 without a code", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":"` + ev.Id + `"}`), ExpectedStatus: 400, ExpectedContent: []string{`"code":{"code":"validation_required"`}},
+		{Name: "400 for a scan time in the future", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body: strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q,"at":%q}`, ev.Id, amina.GetString("ticket"), time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05.000Z"))),
+			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_in_future"`}},
+		{Name: "404 for an unknown event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":"nope","code":"AAAAAAAAAAAAAAAAAAAAAAAA"}`), ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}},
+		{Name: "stats for the door", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/stats", Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`{"capacity":3,"confirmed":2,"waitlisted":1,"cancelled":1,"checked_in":1}`}},
+		{Name: "no stats for a volunteer of another event", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/stats", Headers: otherH, ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "no stats anonymously", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/stats", ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
+		{Name: "a door volunteer searches and sees masked e-mails", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=AMI", Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina"`, `"email":"a***@example.com"`}, NotExpectedContent: []string{"amina@example.com", "Olek", "Farid"}},
+		{Name: "an organiser searches by e-mail", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=olek@", Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Olek"`, `"email":"olek@example.com"`, `"checked_in_at":"`}},
+		{Name: "search needs two letters", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=a", Headers: orgH, ExpectedStatus: 400, ExpectedContent: []string{`"q":`}},
+		{Name: "search wildcards are literal", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=%25%25", Headers: orgH, ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "offline ticket list without e-mails", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"code":"` + amina.GetString("ticket") + `"`, `"name":"Amina"`}, NotExpectedContent: []string{"@example.com", elsewhere.GetString("ticket")}},
+		{Name: "walk-in", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":"  Nadia  "}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Nadia"`, `"confirmed":3`, `"checked_in":2`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				r, err := app.FindFirstRecordByData("registrations", "name", "Nadia")
+				if err != nil || r.GetString("status") != "confirmed" {
+					t.Fatalf("walk-in not registered: %v", err)
+				}
+				c, err := app.FindFirstRecordByData("checkins", "registration", r.Id)
+				if err != nil || c.GetString("method") != "walkin" {
+					t.Errorf("walk-in check-in: %v", err)
+				}
+			}},
+		{Name: "a walk-in who had registered is checked in on that registration", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":"Amina A.","email":"AMINA@example.com"}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"confirmed":2`}},
+		{Name: "a walk-in needs a name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":" ","email":"x"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_required"`, `"email":{"code":"validation_invalid_email"`}},
+		{Name: "only organisers override capacity", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":"X","override":true}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"override":{"code":"validation_organisers_only"`}},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
+		s.Test(t)
+	}
+}
+
+func TestWalkInCapacity(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 1})
+	kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
+	if _, err := checkin.WalkIn(app, ev.Id, "Late", "", false, time.Now()); err != checkin.ErrFull {
+		t.Fatalf("walk-in on a full event: %v", err)
+	}
+	res, err := checkin.WalkIn(app, ev.Id, "Late", "", true, time.Now())
+	if err != nil || res.Result != "ok" || res.Stats.Confirmed != 2 {
+		t.Fatalf("override: %+v %v", res, err)
+	}
+}
+
+// TestTwentyDevicesOneTicket: twenty door phones scan the same ticket at the
+// same moment; exactly one is told ok, nineteen already.
+func TestTwentyDevicesOneTicket(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
+	org := kopatest.Organiser(t, app, "org@example.com")
+	token := kopatest.Token(t, org)
+	srv := kopatest.Serve(t, app)
+
+	var wg sync.WaitGroup
+	results := make([]string, 20)
+	start := make(chan struct{})
+	for i := range results {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			body, _ := json.Marshal(map[string]string{"event": ev.Id, "code": r.GetString("ticket")})
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/checkin", bytes.NewReader(body))
+			req.Header.Set("Authorization", token)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer res.Body.Close()
+			var out struct{ Result string }
+			_ = json.NewDecoder(res.Body).Decode(&out)
+			results[i] = out.Result
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	ok, already := 0, 0
+	for _, r := range results {
+		switch r {
+		case "ok":
+			ok++
+		case "already":
+			already++
+		}
+	}
+	if ok != 1 || already != 19 {
+		t.Fatalf("ok %d, already %d: %v", ok, already, results)
+	}
+	if n, _ := app.CountRecords("checkins"); n != 1 {
+		t.Fatalf("%d check-ins stored", n)
+	}
+}
+
+// TestEarliestOfflineScanWins: a scan made offline earlier and synced later
+// keeps the earlier time; the later scan is "already".
+func TestEarliestOfflineScanWins(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
+	now := time.Now()
+	online, _ := checkin.CheckIn(app, ev.Id, r.GetString("ticket"), "qr", now)
+	synced, _ := checkin.CheckIn(app, ev.Id, r.GetString("ticket"), "qr", now.Add(-5*time.Minute))
+	if online.Result != "ok" || synced.Result != "already" {
+		t.Fatalf("results %s %s", online.Result, synced.Result)
+	}
+	c, _ := app.FindFirstRecordByData("checkins", "registration", r.Id)
+	if got := c.GetDateTime("at").Time(); !got.Round(time.Second).Equal(now.Add(-5 * time.Minute).UTC().Round(time.Second)) {
+		t.Errorf("stored %v, want the earlier scan", got)
+	}
+}

@@ -1,0 +1,242 @@
+// Package checkin is the door: checking people in by their ticket's QR
+// code or by name, walk-ins, and the counts the door staff see. Who may work
+// the door is decided by package access.
+package checkin
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/hooks/attendance"
+	"kopa/hooks/registration"
+)
+
+// Results of a check-in.
+const (
+	OK         = "ok"          // checked in now
+	Already    = "already"     // checked in before; CheckedInAt is the first time
+	WrongEvent = "wrong_event" // the ticket is for another event
+	Cancelled  = "cancelled"
+	Waitlisted = "waitlisted"
+	Unknown    = "unknown"
+)
+
+// Methods of a check-in.
+const (
+	MethodQR     = "qr"
+	MethodManual = "manual"
+	MethodWalkIn = "walkin"
+)
+
+// ErrFull refuses a walk-in when every seat is taken.
+var ErrFull = errors.New("the event is full")
+
+// ErrNoEvent is returned for an unknown event.
+var ErrNoEvent = errors.New("no such event")
+
+// Result is what the door is told.
+type Result struct {
+	Result       string           `json:"result"`
+	Name         string           `json:"name"`
+	CheckedInAt  string           `json:"checked_in_at"`
+	Stats        attendance.Stats `json:"stats"`
+	PhotoConsent bool             `json:"photo_consent"`
+	Registration string           `json:"registration,omitempty"`
+}
+
+// ParseCode takes what a scanner read (the ticket's full URL from its QR
+// code, or the bare code typed by hand) and returns the ticket code.
+func ParseCode(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 2048 {
+		return "", false
+	}
+	if registration.ValidCode(s) {
+		return s, true
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", false
+	}
+	p := strings.TrimSuffix(u.Path, "/")
+	p = strings.TrimSuffix(p, "/qr.png")
+	i := strings.LastIndex(p, "/t/")
+	if i < 0 {
+		return "", false
+	}
+	code := p[i+3:]
+	if !registration.ValidCode(code) {
+		return "", false
+	}
+	return code, true
+}
+
+// CheckIn checks the holder of a ticket code in at an event. The decision is
+// the database's: the check-in row is inserted, and the unique index on its
+// registration turns a second scan (from this device or another, at the
+// same moment or later) into Already with the first time. at is when the
+// ticket was scanned (a scan made offline is sent later with its own time);
+// the earliest scan wins.
+func CheckIn(app core.App, eventID, code, method string, at time.Time) (Result, error) {
+	r, err := registration.FindByTicket(app, code)
+	if err != nil {
+		return withStats(app, eventID, Result{Result: Unknown})
+	}
+	return decide(app, eventID, r, method, at)
+}
+
+// CheckInRegistration checks a registration in by its id (the door found
+// the person by name).
+func CheckInRegistration(app core.App, eventID, registrationID, method string, at time.Time) (Result, error) {
+	r, err := app.FindRecordById("registrations", registrationID)
+	if err != nil {
+		return withStats(app, eventID, Result{Result: Unknown})
+	}
+	return decide(app, eventID, r, method, at)
+}
+
+func decide(app core.App, eventID string, r *core.Record, method string, at time.Time) (Result, error) {
+	res := Result{Name: r.GetString("name"), PhotoConsent: r.GetBool("photo_consent"), Registration: r.Id}
+	switch {
+	case r.GetString("event") != eventID:
+		res = Result{Result: WrongEvent}
+	case r.GetString("status") == registration.StatusCancelled:
+		res.Result = Cancelled
+	case r.GetString("status") == registration.StatusWaitlisted:
+		res.Result = Waitlisted
+	default:
+		first, err := insert(app, eventID, r.Id, method, at)
+		if err != nil {
+			return res, err
+		}
+		if first.IsZero() {
+			res.Result = OK
+			res.CheckedInAt = dt(at).String()
+		} else {
+			res.Result = Already
+			res.CheckedInAt = first.String()
+		}
+	}
+	return withStats(app, eventID, res)
+}
+
+// insert stores the check-in; when the registration was checked in already
+// it stores nothing and returns that first time (keeping the earliest of
+// the two, for scans synced after being made offline).
+func insert(app core.App, eventID, regID, method string, at time.Time) (types.DateTime, error) {
+	var first types.DateTime
+	err := app.RunInTransaction(func(tx core.App) error {
+		col, err := tx.FindCachedCollectionByNameOrId("checkins")
+		if err != nil {
+			return err
+		}
+		row := core.NewRecord(col)
+		row.Load(map[string]any{"registration": regID, "event": eventID, "at": dt(at), "method": method})
+		saveErr := tx.SaveNoValidate(row)
+		if saveErr == nil {
+			return nil
+		}
+		existing := &core.Record{}
+		if err := tx.RecordQuery("checkins").AndWhere(dbx.HashExp{"registration": regID}).Limit(1).One(existing); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("check in: %w", saveErr)
+			}
+			return err
+		}
+		first = existing.GetDateTime("at")
+		if at.Before(first.Time()) { // an earlier scan, synced late, wins
+			first = dt(at)
+			_, err := tx.DB().NewQuery("UPDATE checkins SET at = {:at} WHERE id = {:id}").
+				Bind(dbx.Params{"at": first.String(), "id": existing.Id}).Execute()
+			return err
+		}
+		return nil
+	})
+	return first, err
+}
+
+func withStats(app core.App, eventID string, res Result) (Result, error) {
+	st, err := attendance.ForEvent(app, eventID)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return res, ErrNoEvent
+		}
+		return res, err
+	}
+	res.Stats = st
+	return res, nil
+}
+
+// WalkIn registers someone who came without registering and checks them in,
+// in one transaction. A full event refuses unless override is set (an
+// organiser decides the hall has room).
+func WalkIn(app core.App, eventID, name, email string, override bool, now time.Time) (Result, error) {
+	var res Result
+	err := app.RunInTransaction(func(tx core.App) error {
+		ev, err := tx.FindRecordById("events", eventID)
+		if err != nil {
+			return ErrNoEvent
+		}
+		// Someone who registered but lost their ticket is checked in on
+		// that registration, not registered twice.
+		if email != "" {
+			existing := &core.Record{}
+			err := tx.RecordQuery("registrations").
+				AndWhere(dbx.HashExp{"event": eventID, "email": email}).
+				AndWhere(dbx.NewExp("email != '' AND status != 'cancelled'")).Limit(1).One(existing)
+			if err == nil {
+				res, err = decide(tx, eventID, existing, MethodManual, now)
+				return err
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if c := ev.GetInt("capacity"); c > 0 && !override {
+			n, err := tx.CountRecords("registrations", dbx.HashExp{"event": eventID, "status": registration.StatusConfirmed})
+			if err != nil {
+				return err
+			}
+			if int(n) >= c {
+				return ErrFull
+			}
+		}
+		col, err := tx.FindCachedCollectionByNameOrId("registrations")
+		if err != nil {
+			return err
+		}
+		r := core.NewRecord(col)
+		r.Load(map[string]any{"event": eventID, "name": name, "email": email, "status": registration.StatusConfirmed, "locale": "lv"})
+		if err := tx.Save(r); err != nil {
+			return err
+		}
+		cc, err := tx.FindCachedCollectionByNameOrId("checkins")
+		if err != nil {
+			return err
+		}
+		row := core.NewRecord(cc)
+		row.Load(map[string]any{"registration": r.Id, "event": eventID, "at": dt(now), "method": MethodWalkIn})
+		if err := tx.Save(row); err != nil {
+			return err
+		}
+		res = Result{Result: OK, Name: name, CheckedInAt: dt(now).String(), Registration: r.Id}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	return withStats(app, eventID, res)
+}
+
+func dt(t time.Time) types.DateTime {
+	d, _ := types.ParseDateTime(t.UTC())
+	return d
+}
