@@ -125,7 +125,7 @@ func TestCheckInAPI(t *testing.T) {
 		{Name: "400 for a malformed body", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":5}`), ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}},
 		{Name: "400 without a code", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":"` + ev.Id + `"}`), ExpectedStatus: 400, ExpectedContent: []string{`"code":{"code":"validation_required"`}},
 		{Name: "400 for a scan time in the future", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
-			Body: strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q,"at":%q}`, ev.Id, amina.GetString("ticket"), time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05.000Z"))),
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q,"at":%q}`, ev.Id, amina.GetString("ticket"), time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05.000Z"))),
 			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_in_future"`}},
 		{Name: "404 for an unknown event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":"nope","code":"AAAAAAAAAAAAAAAAAAAAAAAA"}`), ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}},
 		{Name: "stats for the door", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/stats", Headers: doorH,
