@@ -5,7 +5,7 @@ package pb_public
 
 import "embed"
 
-// FS holds css/, js/ and img/ (and vendor/ once browser code is vendored).
+// FS holds css/, js/, img/ and vendor/.
 //
-//go:embed css js img robots.txt
+//go:embed css js img vendor robots.txt
 var FS embed.FS

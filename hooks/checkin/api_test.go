@@ -247,3 +247,35 @@ func TestEarliestOfflineScanWins(t *testing.T) {
 		t.Errorf("stored %v, want the earlier scan", got)
 	}
 }
+
+func TestScannerPageAccess(t *testing.T) {
+	src := kopatest.NewApp(t)
+	start := time.Now().Add(30 * time.Minute)
+	ev := kopatest.Event(t, src, kopatest.EventOpts{Starts: start})
+	org := kopatest.Organiser(t, src, "org@example.com")
+	door := kopatest.Volunteer(t, src, "door@example.com", nil, []string{"door"})
+	host := kopatest.Volunteer(t, src, "host@example.com", nil, []string{"hosting"})
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(time.Hour)), door, "accepted")
+	cookie := func(r interface{ NewAuthToken() (string, error) }) map[string]string {
+		tok, _ := r.NewAuthToken()
+		return map[string]string{"Cookie": "kopa_session=" + tok}
+	}
+	for _, s := range []tests.ApiScenario{
+		{Name: "anonymous goes to the login", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", ExpectedStatus: 303},
+		{Name: "organiser", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=en", Headers: cookie(org), ExpectedStatus: 200,
+			ExpectedContent: []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js"`, `href="/static/css/scanner.css"`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
+			NotExpectedContent: []string{"<script>"}},
+		{Name: "door volunteer, without the override", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=ru", Headers: cookie(door), ExpectedStatus: 200,
+			ExpectedContent: []string{"Включить камеру"}, NotExpectedContent: []string{"w-override"}},
+		{Name: "a volunteer without a door shift", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", Headers: cookie(host), ExpectedStatus: 403, ExpectedContent: []string{"Nav piekļuves"}},
+		{Name: "the service worker may control /manage/", Method: http.MethodGet, URL: "/manage/scan-sw.js", ExpectedStatus: 200, ExpectedContent: []string{"kopa-scanner-v1"},
+			AfterTestFunc: func(t testing.TB, _ *tests.TestApp, res *http.Response) {
+				if res.Header.Get("Service-Worker-Allowed") != "/manage/" {
+					t.Error("no Service-Worker-Allowed header")
+				}
+			}},
+	} {
+		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
+		s.Test(t)
+	}
+}

@@ -1,6 +1,55 @@
 package checkin
 
-import "github.com/pocketbase/pocketbase/core"
+import (
+	"net/http"
+	"time"
 
-// bindScanner binds the scanner page (next commit).
-func bindScanner(se *core.ServeEvent) {}
+	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/hooks/access"
+	"kopa/hooks/attendance"
+	"kopa/hooks/web"
+	"kopa/pb_public"
+)
+
+// ScanData is what the scanner page receives.
+type ScanData struct {
+	Event web.EventView
+}
+
+// bindScanner binds the scanner page and its service worker.
+func bindScanner(se *core.ServeEvent) {
+	se.Router.GET("/manage/events/{id}/scan", scannerPage).BindFunc(web.RequireSession("organisers", "volunteers"))
+	se.Router.GET("/manage/scan-sw.js", serviceWorker)
+}
+
+func scannerPage(e *core.RequestEvent) error {
+	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil {
+		return web.NotFound(e)
+	}
+	if !access.CanWorkDoor(e.App, e.Auth, ev.Id, time.Now()) {
+		return web.ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "scan.forbidden")
+	}
+	st, err := attendance.ForEvent(e.App, ev.Id)
+	if err != nil {
+		return err
+	}
+	p := web.NewPage(e, "scan.title", ScanData{Event: web.NewEventView(ev, web.Lang(e), st)})
+	p.Scripts = []string{"js/session.js", "js/scanner.js"}
+	p.Styles = []string{"css/scanner.css"}
+	return web.Render(e, http.StatusOK, "manage/scan", p)
+}
+
+// serviceWorker serves the scanner's service worker from /manage/ so that
+// it may control the scanner pages below it.
+func serviceWorker(e *core.RequestEvent) error {
+	data, err := pb_public.FS.ReadFile("js/scan-sw.js")
+	if err != nil {
+		return err
+	}
+	h := e.Response.Header()
+	h.Set("Service-Worker-Allowed", "/manage/")
+	h.Set("Cache-Control", "no-cache")
+	return e.Blob(http.StatusOK, "text/javascript; charset=utf-8", data)
+}

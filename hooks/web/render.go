@@ -110,6 +110,8 @@ type Page struct {
 	Auth *core.Record
 	// Scripts are extra script files (under /static/) the page loads.
 	Scripts []string
+	// Styles are extra stylesheets (under /static/) the page links.
+	Styles []string
 	// Wide lets a page use the full width (dashboards).
 	Wide bool
 	Data any

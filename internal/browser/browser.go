@@ -3,17 +3,21 @@
 package browser
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -130,4 +134,93 @@ func Scripts(enabled bool) chromedp.Action[chromedp.Void] {
 		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !enabled})
 		return err
 	})
+}
+
+// FakeCamera writes a short YUV4MPEG2 video of the image (a QR code, say)
+// centred on white, for Chromium's fake camera:
+//
+//	browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
+func FakeCamera(t testing.TB, pngData []byte) string {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(pngData))
+	if err != nil {
+		t.Fatalf("fake camera image: %v", err)
+	}
+	const w, h = 640, 480
+	y := make([]byte, w*h)
+	for i := range y {
+		y[i] = 235 // white
+	}
+	b := img.Bounds()
+	ox, oy := (w-b.Dx())/2, (h-b.Dy())/2
+	for py := 0; py < b.Dy() && oy+py < h; py++ {
+		for px := 0; px < b.Dx() && ox+px < w; px++ {
+			r, g, bl, _ := img.At(b.Min.X+px, b.Min.Y+py).RGBA()
+			lum := (299*r + 587*g + 114*bl) / 1000 >> 8
+			y[(oy+py)*w+ox+px] = byte(16 + lum*219/255)
+		}
+	}
+	chroma := bytes.Repeat([]byte{128}, (w/2)*(h/2))
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
+	for f := 0; f < 10; f++ {
+		out.WriteString("FRAME\n")
+		out.Write(y)
+		out.Write(chroma)
+		out.Write(chroma)
+	}
+	path := filepath.Join(t.TempDir(), "camera.y4m")
+	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// CameraFlags start Chromium with a fake camera playing the video file and
+// camera permission granted.
+func CameraFlags(video string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", video),
+	}
+}
+
+// Login signs in through the /manage/login form.
+func Login(ctx context.Context, base, email, password string) error {
+	return chromedp.Do(ctx,
+		chromedp.Navigate(base+"/manage/login"),
+		chromedp.WaitVisible("#email"),
+		chromedp.SendKeys("#email", email),
+		chromedp.SendKeys("#password", password),
+		chromedp.Click(`form button[type=submit]`),
+		chromedp.WaitNotPresent("#password"),
+	)
+}
+
+// Offline cuts the tab's network (requests fail, navigator.onLine is false)
+// or restores it.
+func Offline(offline bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		conds := []*network.Conditions{}
+		if offline {
+			conds = append(conds, &network.Conditions{Offline: true, Latency: 0, DownloadThroughput: -1, UploadThroughput: -1})
+		}
+		if _, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: conds}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1})
+		return err
+	})
+}
+
+// Within runs steps with a time limit of their own, so a stuck step fails
+// the test quickly and says which it was.
+func Within(ctx context.Context, limit time.Duration, steps ...chromedp.Action[chromedp.Void]) error {
+	c, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	return chromedp.Do(c, steps...)
 }
