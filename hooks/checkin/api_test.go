@@ -263,7 +263,7 @@ func TestScannerPageAccess(t *testing.T) {
 	for _, s := range []tests.ApiScenario{
 		{Name: "anonymous goes to the login", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", ExpectedStatus: 303},
 		{Name: "organiser", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=en", Headers: cookie(org), ExpectedStatus: 200,
-			ExpectedContent: []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js"`, `href="/static/css/scanner.css"`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
+			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js"`, `href="/static/css/scanner.css"`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
 			NotExpectedContent: []string{"<script>"}},
 		{Name: "door volunteer, without the override", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=ru", Headers: cookie(door), ExpectedStatus: 200,
 			ExpectedContent: []string{"Включить камеру"}, NotExpectedContent: []string{"w-override"}},
