@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
+	"kopa/hooks/attendance"
 	"kopa/hooks/checkin"
 	"kopa/hooks/demo"
 	"kopa/hooks/events"
@@ -34,6 +35,7 @@ func Register(app core.App, opts *Options) {
 	if opts == nil {
 		opts = &Options{}
 	}
+	attendance.Register(app)
 	web.Register(app)
 	events.Register(app)
 	registration.Register(app)

@@ -5,9 +5,11 @@ package attendance
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
 // Stats are an event's counts. They hold no personal data.
@@ -30,9 +32,118 @@ func (s Stats) SeatsLeft() int {
 	return 0
 }
 
-// ForEvent reads the counts of one event. Pass the transaction's app when
-// called inside one.
+// cache keeps each event's counts between changes. Counting is linear in
+// the event's registrations, and the door, the hub and the pages ask for
+// the same numbers after every change; the record hooks below drop an
+// event's entry when one of its registrations, check-ins or the event itself
+// changes (after the commit).
+type cache struct {
+	mu      sync.Mutex
+	stats   map[string]Stats
+	version map[string]uint64
+}
+
+const cacheKey = "kopa.attendance.cache"
+
+func cacheOf(app core.App) *cache {
+	return app.Store().GetOrSet(cacheKey, func() any {
+		return &cache{stats: map[string]Stats{}, version: map[string]uint64{}}
+	}).(*cache)
+}
+
+// Invalidate forgets the cached counts of an event.
+func Invalidate(app core.App, eventID string) {
+	c := cacheOf(app)
+	c.mu.Lock()
+	delete(c.stats, eventID)
+	c.version[eventID]++
+	c.mu.Unlock()
+}
+
+// adjust applies a change to an event's cached counts; an event without
+// cached counts is left to be counted when next asked.
+func adjust(app core.App, eventID string, change func(*Stats)) {
+	c := cacheOf(app)
+	c.mu.Lock()
+	if st, ok := c.stats[eventID]; ok {
+		change(&st)
+		c.stats[eventID] = st
+	}
+	c.version[eventID]++
+	c.mu.Unlock()
+}
+
+// Register keeps the cache true to the database. The hooks run after the
+// commit: a new registration or check-in adds one to its count (the hot
+// path at the door and at registration); any other change to an event,
+// its registrations or check-ins drops the event's counts, to be counted
+// again.
+func Register(app core.App) {
+	bind := func(h *hook.TaggedHook[*core.RecordEvent], f func(e *core.RecordEvent)) {
+		h.Bind(&hook.Handler[*core.RecordEvent]{Priority: -1000, Func: func(e *core.RecordEvent) error {
+			f(e)
+			return e.Next()
+		}})
+	}
+	bind(app.OnRecordAfterCreateSuccess("registrations"), func(e *core.RecordEvent) {
+		status := e.Record.GetString("status")
+		adjust(e.App, e.Record.GetString("event"), func(s *Stats) {
+			switch status {
+			case "confirmed":
+				s.Confirmed++
+			case "waitlisted":
+				s.Waitlisted++
+			case "cancelled":
+				s.Cancelled++
+			}
+		})
+	})
+	bind(app.OnRecordAfterCreateSuccess("checkins"), func(e *core.RecordEvent) {
+		adjust(e.App, e.Record.GetString("event"), func(s *Stats) { s.CheckedIn++ })
+	})
+	drop := func(e *core.RecordEvent) {
+		if e.Record.Collection().Name == "events" {
+			Invalidate(e.App, e.Record.Id)
+			return
+		}
+		Invalidate(e.App, e.Record.GetString("event"))
+		if orig := e.Record.Original(); orig != nil && orig.GetString("event") != e.Record.GetString("event") {
+			Invalidate(e.App, orig.GetString("event"))
+		}
+	}
+	bind(app.OnRecordAfterUpdateSuccess("registrations", "checkins", "events"), drop)
+	bind(app.OnRecordAfterDeleteSuccess("registrations", "checkins", "events"), drop)
+	bind(app.OnRecordAfterCreateSuccess("events"), drop)
+}
+
+// ForEvent returns the counts of one event. Inside a transaction (pass its
+// app) they are counted afresh, since they may include what is not yet
+// committed; outside, they come from the cache when they can.
 func ForEvent(app core.App, eventID string) (Stats, error) {
+	if app.IsTransactional() {
+		return count(app, eventID)
+	}
+	c := cacheOf(app)
+	c.mu.Lock()
+	st, ok := c.stats[eventID]
+	v := c.version[eventID]
+	c.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st, err := count(app, eventID)
+	if err != nil {
+		return st, err
+	}
+	c.mu.Lock()
+	if c.version[eventID] == v { // nothing changed while counting
+		c.stats[eventID] = st
+	}
+	c.mu.Unlock()
+	return st, nil
+}
+
+func count(app core.App, eventID string) (Stats, error) {
 	var row struct {
 		Capacity   int `db:"capacity"`
 		Confirmed  int `db:"confirmed"`
