@@ -13,6 +13,8 @@ import (
 	"kopa/hooks/live"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
+	"kopa/hooks/reports"
+	"kopa/hooks/retention"
 	"kopa/hooks/web"
 )
 
@@ -40,6 +42,8 @@ func Register(app core.App, opts *Options) {
 	events.Register(app)
 	registration.Register(app)
 	checkin.Register(app)
+	reports.Register(app)
+	retention.Register(app)
 	live.Register(app)
 	demo.Register(app, func() bool { return opts.Demo })
 	outbox.Register(app)

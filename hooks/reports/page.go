@@ -1,0 +1,5 @@
+package reports
+
+import "github.com/pocketbase/pocketbase/core"
+
+func bindPage(se *core.ServeEvent) {}
