@@ -11,6 +11,7 @@ import (
 	"kopa/hooks/demo"
 	"kopa/hooks/events"
 	"kopa/hooks/live"
+	"kopa/hooks/manage"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/reports"
@@ -43,6 +44,7 @@ func Register(app core.App, opts *Options) {
 	registration.Register(app)
 	checkin.Register(app)
 	reports.Register(app)
+	manage.Register(app)
 	retention.Register(app)
 	live.Register(app)
 	demo.Register(app, func() bool { return opts.Demo })

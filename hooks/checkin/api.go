@@ -192,6 +192,16 @@ type Match struct {
 	PhotoConsent bool   `json:"photo_consent"`
 }
 
+// Matches reports whether q is part of the name or the e-mail, ignoring
+// case in any alphabet.
+func Matches(q, name, email string) bool {
+	if q == "" {
+		return true
+	}
+	q = strings.ToLower(q)
+	return strings.Contains(strings.ToLower(name), q) || strings.Contains(strings.ToLower(email), q)
+}
+
 // MaskEmail shows enough of an address to tell two people apart and no
 // more: a***@example.com.
 func MaskEmail(s string) string {
@@ -212,7 +222,6 @@ func apiSearch(e *core.RequestEvent) error {
 	if utf8.RuneCountInString(q) < 2 || len(q) > 200 {
 		return e.BadRequestError("Type at least two letters.", validation.Errors{"q": validation.NewError("validation_length_too_short", "At least two characters.")})
 	}
-	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
 	var rows []struct {
 		ID           string `db:"id"`
 		Name         string `db:"name"`
@@ -221,16 +230,23 @@ func apiSearch(e *core.RequestEvent) error {
 		PhotoConsent bool   `db:"photo_consent"`
 		At           string `db:"at"`
 	}
+	// SQLite folds only ASCII letters, and names here are Latvian, Russian,
+	// Arabic…: the event's registrations are matched in Go instead.
 	err := e.App.DB().NewQuery(`SELECT r.id, r.name, r.email, r.status, r.photo_consent, COALESCE(c.at, '') AS at
 		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
-		WHERE r.event = {:e} AND (lower(r.name) LIKE {:q} ESCAPE '\' OR r.email LIKE {:q} ESCAPE '\')
-		ORDER BY r.name LIMIT 20`).Bind(dbx.Params{"e": id, "q": like}).All(&rows)
+		WHERE r.event = {:e} AND r.erased_at = '' ORDER BY r.name`).Bind(dbx.Params{"e": id}).All(&rows)
 	if err != nil {
 		return err
 	}
 	organiser := access.IsOrganiser(e.Auth)
-	out := make([]Match, 0, len(rows))
+	out := make([]Match, 0, 20)
 	for _, r := range rows {
+		if !Matches(q, r.Name, r.Email) {
+			continue
+		}
+		if len(out) == 20 {
+			break
+		}
 		email := r.Email
 		if !organiser {
 			email = MaskEmail(email)

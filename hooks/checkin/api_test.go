@@ -279,3 +279,14 @@ func TestScannerPageAccess(t *testing.T) {
 		s.Test(t)
 	}
 }
+
+func TestSearchIgnoresCaseInEveryAlphabet(t *testing.T) {
+	for _, c := range []struct{ q, name string }{{"мар", "Мария"}, {"ģir", "Ģirts"}, {"AMI", "amina"}, {"عرب", "عربي"}} {
+		if !checkin.Matches(c.q, c.name, "") {
+			t.Errorf("%q does not find %q", c.q, c.name)
+		}
+	}
+	if checkin.Matches("zz", "Amina", "a@example.com") {
+		t.Error("false match")
+	}
+}
