@@ -88,18 +88,18 @@ func dashboard(e *core.RequestEvent) error {
 
 // EventForm is the state of the event form.
 type EventForm struct {
-	ID                                   string
-	Kind, Status, Venue                  string
-	TitleLV, TitleEN, TitleRU            string
-	SummaryLV, SummaryEN, SummaryRU      string
-	Starts, Ends                         string // datetime-local, Riga time
-	Capacity                             int
-	Waitlist                             bool
-	Errors                               map[string]string
-	Saved                                bool
-	Stats                                attendance.Stats
-	HasShifts, HasLive                   bool
-	KindOptions, StatusOptions           []string
+	ID                              string
+	Kind, Status, Venue             string
+	TitleLV, TitleEN, TitleRU       string
+	SummaryLV, SummaryEN, SummaryRU string
+	Starts, Ends                    string // datetime-local, Riga time
+	Capacity                        int
+	Waitlist                        bool
+	Errors                          map[string]string
+	Saved                           bool
+	Stats                           attendance.Stats
+	HasShifts, HasLive              bool
+	KindOptions, StatusOptions      []string
 }
 
 const localLayout = "2006-01-02T15:04"

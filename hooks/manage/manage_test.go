@@ -44,7 +44,7 @@ func TestConsole(t *testing.T) {
 			ExpectedContent: []string{"Kultūršoks (en)", "0 / 1 / 10 (+1)", "/manage/events/" + ev.Id + "/scan", "/api/events/" + ev.Id + "/registrations.csv"}},
 		{Name: "a form without the CSRF token is refused", Method: http.MethodPost, URL: "/manage/events/new",
 			Headers: map[string]string{"Cookie": "kopa_session=" + orgTok, "Content-Type": "application/x-www-form-urlencoded"},
-			Body: strings.NewReader("title_lv=X"), ExpectedStatus: 403, ExpectedContent: []string{"Forma ir novecojusi"},
+			Body:    strings.NewReader("title_lv=X"), ExpectedStatus: 403, ExpectedContent: []string{"Forma ir novecojusi"},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				if n, _ := app.CountRecords("events"); n != 1 {
 					t.Error("an event was created without a CSRF token")

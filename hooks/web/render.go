@@ -38,11 +38,11 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"add": func(a, b int) int { return a + b },
-	"sub": func(a, b int) int { return a - b },
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"add":  func(a, b int) int { return a + b },
+	"sub":  func(a, b int) int { return a - b },
 	"list": func(items ...string) []string { return items },
-	"mul": func(a, b int) int { return a * b },
+	"mul":  func(a, b int) int { return a * b },
 	"dict": func(kv ...any) map[string]any { // {{template "x" (dict "L" .L "E" .)}}
 		m := make(map[string]any, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
