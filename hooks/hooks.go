@@ -16,6 +16,7 @@ import (
 	"kopa/hooks/registration"
 	"kopa/hooks/reports"
 	"kopa/hooks/retention"
+	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
 )
 
@@ -46,6 +47,7 @@ func Register(app core.App, opts *Options) {
 	reports.Register(app)
 	manage.Register(app)
 	retention.Register(app)
+	volunteers.Register(app)
 	live.Register(app)
 	demo.Register(app, func() bool { return opts.Demo })
 	outbox.Register(app)
