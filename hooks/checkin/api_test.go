@@ -49,6 +49,15 @@ func FuzzParseCode(f *testing.F) {
 	})
 }
 
+func TestShortName(t *testing.T) {
+	for in, want := range map[string]string{"Amina Haddad": "Amina H.", "  Olek  ": "Olek", "": "", "Ģirts Ābele-Kalniņa": "Ģirts Ā.",
+		"Мария Ивановна Петрова": "Мария П.", "محمد علي": "محمد ع."} {
+		if got := checkin.ShortName(in); got != want {
+			t.Errorf("ShortName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestMaskEmail(t *testing.T) {
 	if got := checkin.MaskEmail("amina@example.com"); got != "a***@example.com" {
 		t.Error(got)
@@ -80,27 +89,78 @@ func TestCheckInAPI(t *testing.T) {
 	door := kopatest.Volunteer(t, src, "door@example.com", []string{"lv"}, []string{"door"})
 	otherDoor := kopatest.Volunteer(t, src, "otherdoor@example.com", []string{"lv"}, []string{"door"})
 	host := kopatest.Volunteer(t, src, "host@example.com", []string{"lv"}, []string{"hosting"})
+	late := kopatest.Volunteer(t, src, "late@example.com", []string{"lv"}, []string{"door"})
 	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(2*time.Hour)), door, "accepted")
 	kopatest.Assignment(t, src, kopatest.Shift(t, src, other, "door", start, start.Add(2*time.Hour)), otherDoor, "accepted")
 	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "hosting", start, start.Add(2*time.Hour)), host, "accepted")
+	// late worked the door of ev until an hour ago.
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", time.Now().Add(-4*time.Hour), time.Now().Add(-time.Hour)), late, "accepted")
 	auth := func(r interface{ NewAuthToken() (string, error) }) map[string]string {
 		tok, _ := r.NewAuthToken()
 		return map[string]string{"Authorization": tok}
 	}
-	orgH, doorH, otherH, hostH := auth(org), auth(door), auth(otherDoor), auth(host)
+	orgH, doorH, otherH, hostH, lateH := auth(org), auth(door), auth(otherDoor), auth(host), auth(late)
 	scan := func(code string) *strings.Reader {
 		return strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, code))
 	}
+	stamp := func(d time.Duration) string { return time.Now().Add(d).UTC().Format("2006-01-02 15:04:05.000Z") }
+	scanAt := func(code string, at string) *strings.Reader {
+		return strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q,"at":%q}`, ev.Id, code, at))
+	}
+	storedAt := func(reg string, want string) func(testing.TB, *tests.TestApp, *http.Response) {
+		return func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			c, err := app.FindFirstRecordByData("checkins", "registration", reg)
+			if err != nil {
+				t.Fatalf("no check-in stored: %v", err)
+			}
+			if got := c.GetDateTime("at").String(); got != want {
+				t.Errorf("stored at %s, want %s", got, want)
+			}
+		}
+	}
+	earlier := stamp(-5 * time.Minute)
+	inShift := stamp(-2 * time.Hour)
 	url := "https://kopa.example.org/t/"
 
 	scenarios := []tests.ApiScenario{
 		{Name: "ok: the organiser scans a ticket URL", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(url + amina.GetString("ticket")),
-			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"checked_in_at":"`, `"stats":{"capacity":3,"confirmed":2,"waitlisted":1,"cancelled":1,"checked_in":2}`},
-			NotExpectedContent: []string{"amina@example.com"}},
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"checked_in_at":"`, `"stats":{"capacity":3,"confirmed":2,"waitlisted":1,"cancelled":1,"checked_in":2}`,
+				`"photo_consent":false`, `"registration":"` + amina.Id + `"`},
+			NotExpectedContent: []string{"amina@example.com"},
+			ExpectedEvents: map[string]int{"*": 0, "OnModelCreate": 1, "OnModelCreateExecute": 1, "OnModelAfterCreateSuccess": 1,
+				"OnRecordCreate": 1, "OnRecordCreateExecute": 1, "OnRecordAfterCreateSuccess": 1}},
 		{Name: "ok: a door volunteer of the event scans a bare code", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH, Body: scan(amina.GetString("ticket")),
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`}},
 		{Name: "already: the first time is given", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(olek.GetString("ticket")),
-			ExpectedStatus: 200, ExpectedContent: []string{`"result":"already"`, `"name":"Olek"`, `"checked_in_at":"` + first.Format("2006-01-02 15:04:05")}},
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"already"`, `"name":"Olek"`, `"checked_in_at":"` + first.Format("2006-01-02 15:04:05")},
+			// The insert is tried and refused by the unique index; nothing is stored.
+			ExpectedEvents: map[string]int{"*": 0, "OnModelCreate": 1, "OnModelCreateExecute": 1, "OnModelAfterCreateError": 1,
+				"OnRecordCreate": 1, "OnRecordCreateExecute": 1, "OnRecordAfterCreateError": 1}},
+		{Name: "ok: a scan sent later keeps its own time", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scanAt(amina.GetString("ticket"), earlier),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"checked_in_at":"` + earlier + `"`}, AfterTestFunc: storedAt(amina.Id, earlier)},
+		{Name: "already: a later scan sent with its time loses to the first", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scanAt(olek.GetString("ticket"), earlier),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"already"`, `"checked_in_at":"` + first.Format("2006-01-02 15:04:05")}},
+		{Name: "already: an earlier scan sent later becomes the first time", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scanAt(olek.GetString("ticket"), stamp(-20*time.Minute)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"already"`}, AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				c, _ := app.FindFirstRecordByData("checkins", "registration", olek.Id)
+				if !c.GetDateTime("at").Time().Before(first) {
+					t.Errorf("stored %v, want earlier than %v", c.GetDateTime("at"), first)
+				}
+			}},
+		{Name: "ok: a door volunteer sends a scan made during their shift after it ended", Method: http.MethodPost, URL: "/api/checkin", Headers: lateH, Body: scanAt(amina.GetString("ticket"), inShift),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"checked_in_at":"` + inShift + `"`}, AfterTestFunc: storedAt(amina.Id, inShift)},
+		{Name: "403 for a door volunteer scanning after their shift", Method: http.MethodPost, URL: "/api/checkin", Headers: lateH, Body: scan(amina.GetString("ticket")),
+			ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "403 for a door volunteer claiming a scan time after their shift", Method: http.MethodPost, URL: "/api/checkin", Headers: lateH, Body: scanAt(amina.GetString("ticket"), stamp(-30*time.Minute)),
+			ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "400 for a scan time a day before the event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scanAt(amina.GetString("ticket"), stamp(-25*time.Hour)),
+			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_outside_event"`}},
+		{Name: "400 for a scan time that is not a time", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scanAt(amina.GetString("ticket"), "yesterday"),
+			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_invalid_datetime"`}},
+		{Name: "400 for an unknown method", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q,"method":"walkin"}`, ev.Id, amina.GetString("ticket"))),
+			ExpectedStatus: 400, ExpectedContent: []string{`"method":{"code":"validation_invalid_value"`}},
+		{Name: "400 for a body that is not JSON", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`event=x&code=y`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"body":{"code":"validation_invalid_json"`}},
 		{Name: "wrong event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(elsewhere.GetString("ticket")),
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"wrong_event"`, `"name":""`}, NotExpectedContent: []string{"Farid"}},
 		{Name: "cancelled", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(cancelled.GetString("ticket")),
@@ -120,6 +180,7 @@ func TestCheckInAPI(t *testing.T) {
 				}
 			}},
 		{Name: "401 without a token", Method: http.MethodPost, URL: "/api/checkin", Body: scan(amina.GetString("ticket")), ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
+		{Name: "401 with a forged token", Method: http.MethodPost, URL: "/api/checkin", Headers: map[string]string{"Authorization": "eyJhbGciOiJIUzI1NiJ9.e30.x"}, Body: scan(amina.GetString("ticket")), ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
 		{Name: "403 for a door volunteer of another event", Method: http.MethodPost, URL: "/api/checkin", Headers: otherH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
 		{Name: "403 for a volunteer without a door shift", Method: http.MethodPost, URL: "/api/checkin", Headers: hostH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
 		{Name: "400 for a malformed body", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":5}`), ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}},
@@ -138,8 +199,19 @@ func TestCheckInAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Olek"`, `"email":"olek@example.com"`, `"checked_in_at":"`}},
 		{Name: "search needs two letters", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=a", Headers: orgH, ExpectedStatus: 400, ExpectedContent: []string{`"q":`}},
 		{Name: "search wildcards are literal", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=%25%25", Headers: orgH, ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
-		{Name: "offline ticket list without e-mails", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: doorH,
-			ExpectedStatus: 200, ExpectedContent: []string{`"code":"` + amina.GetString("ticket") + `"`, `"name":"Amina"`}, NotExpectedContent: []string{"@example.com", elsewhere.GetString("ticket")}},
+		{Name: "offline ticket list: hashed codes, no e-mails", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"hash":"` + checkin.CodeHash(amina.GetString("ticket")) + `"`, `"registration":"` + amina.Id + `"`, `"name":"Amina"`, `"status":"waitlisted"`, `"ends_at":"`},
+			NotExpectedContent: []string{"@example.com", amina.GetString("ticket"), `"code"`, elsewhere.GetString("ticket"), checkin.CodeHash(elsewhere.GetString("ticket"))}},
+		{Name: "no offline ticket list for a volunteer without a door shift", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: hostH, ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "no offline ticket list anonymously", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
+		{Name: "no search anonymously", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=ami", ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
+		{Name: "no search for a door volunteer of another event", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=ami", Headers: otherH, ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "no walk-in anonymously", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Body: strings.NewReader(`{"name":"X"}`), ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
+		{Name: "no walk-in for a volunteer without a door shift", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: hostH, Body: strings.NewReader(`{"name":"X"}`), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "stats for the organiser", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/stats", Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`{"capacity":3,"confirmed":2,"waitlisted":1,"cancelled":1,"checked_in":1}`}},
+		{Name: "no stats for a volunteer without a door shift", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/stats", Headers: hostH, ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "404 stats of an unknown event", Method: http.MethodGet, URL: "/api/events/nope/stats", Headers: orgH, ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}},
 		{Name: "walk-in", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":"  Nadia  "}`),
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Nadia"`, `"confirmed":3`, `"checked_in":2`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {

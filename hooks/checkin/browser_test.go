@@ -98,7 +98,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 	}
 	detail, _ := chromedp.Run(ctx, chromedp.Text("#answer-detail"))
 	title, _ := chromedp.Run(ctx, chromedp.Text("#answer-title"))
-	if title != "Welcome, Olek Petrenko!" || !strings.Contains(detail, "Offline") {
+	if title != "Welcome, Olek P.!" || !strings.Contains(detail, "Offline") {
 		t.Errorf("offline answer %q / %q", title, detail)
 	}
 	pending, _ := chromedp.Run(ctx, chromedp.Text("#pending"))

@@ -4,12 +4,15 @@
 package checkin
 
 import (
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -77,6 +80,27 @@ func ParseCode(s string) (string, bool) {
 		return "", false
 	}
 	return code, true
+}
+
+// CodeHash is the hex SHA-256 of a ticket code: what a door device keeps
+// instead of the code to recognise a ticket offline.
+func CodeHash(code string) string {
+	sum := sha256.Sum256([]byte(code))
+	return hex.EncodeToString(sum[:])
+}
+
+// ShortName is as much of a name as a greeting at the door needs: the first
+// word and the initial of the last ("Amina Haddad" → "Amina H.").
+func ShortName(name string) string {
+	words := strings.Fields(name)
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	r, _ := utf8.DecodeRuneInString(words[len(words)-1])
+	return words[0] + " " + string(r) + "."
 }
 
 // CheckIn checks the holder of a ticket code in at an event. The decision is

@@ -123,9 +123,21 @@
     var m = /\/t\/([A-Za-z0-9]{24,64})/.exec(s);
     return m ? m[1] : (/^[A-Za-z0-9]{24,64}$/.test(s.trim()) ? s.trim() : "");
   }
-  function judgeLocally(raw) {
+  // The device keeps SHA-256 hashes of the ticket codes, never the codes.
+  function hashOf(code) {
+    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(code)).then(function (buf) {
+      return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    });
+  }
+  function ticketFor(raw) {
     var code = codeOf(raw);
-    return store("tickets", "readonly", function (s) { return s.get(eventId + ":" + code); }).then(function (tk) {
+    if (!code) return Promise.resolve(null);
+    return hashOf(code).then(function (h) {
+      return store("tickets", "readonly", function (s) { return s.get(eventId + ":" + h); });
+    });
+  }
+  function judgeLocally(raw) {
+    return ticketFor(raw).then(function (tk) {
       if (!tk) return { result: "unknown" };
       if (tk.status !== "confirmed") return { result: tk.status, name: tk.name };
       if (tk.checked_in_at) return { result: "already", name: tk.name, checked_in_at: tk.checked_in_at, photo_consent: tk.photo_consent };
@@ -136,11 +148,11 @@
     });
   }
   function rememberLocal(raw, res) {
-    var code = codeOf(raw);
-    if (!code || !res.checked_in_at) return;
-    store("tickets", "readwrite", function (s) {
-      var g = s.get(eventId + ":" + code);
-      g.onsuccess = function () { if (g.result) { g.result.checked_in_at = res.checked_in_at; s.put(g.result); } };
+    if (!res.checked_in_at) return;
+    ticketFor(raw).then(function (tk) {
+      if (!tk) return;
+      tk.checked_in_at = res.checked_in_at;
+      return store("tickets", "readwrite", function (s) { s.put(tk); });
     }).catch(function () {});
   }
   var syncing = false;
@@ -263,7 +275,7 @@
     if ("serviceWorker" in navigator) navigator.serviceWorker.register("/manage/scan-sw.js", { scope: "/manage/" }).catch(function () {});
     api("GET", "/api/events/" + eventId + "/tickets").then(function (r) { return r.json(); }).then(function (j) {
       return store("tickets", "readwrite", function (s) {
-        (j.tickets || []).forEach(function (tk) { tk.key = eventId + ":" + tk.code; s.put(tk); });
+        (j.tickets || []).forEach(function (tk) { tk.key = eventId + ":" + tk.hash; s.put(tk); });
       }).then(function () {
         return store("meta", "readwrite", function (s) { s.put({ event: eventId, ends_at: j.ends_at }); });
       }).then(function () { $("prepared").textContent = t.tPrepared.replace("{n}", (j.tickets || []).length); root.dataset.prepared = "1"; });
