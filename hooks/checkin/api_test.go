@@ -340,7 +340,7 @@ func TestScannerPageAccess(t *testing.T) {
 		{Name: "door volunteer, without the override", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=ru", Headers: cookie(door), ExpectedStatus: 200,
 			ExpectedContent: []string{"Включить камеру"}, NotExpectedContent: []string{"w-override"}},
 		{Name: "a volunteer without a door shift", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", Headers: cookie(host), ExpectedStatus: 403, ExpectedContent: []string{"Nav piekļuves"}},
-		{Name: "the service worker may control /manage/", Method: http.MethodGet, URL: "/manage/scan-sw.js", ExpectedStatus: 200, ExpectedContent: []string{"kopa-scanner-v1"},
+		{Name: "the service worker may control /manage/", Method: http.MethodGet, URL: "/manage/scan-sw.js", ExpectedStatus: 200, ExpectedContent: []string{"kopa-scanner-v2"},
 			AfterTestFunc: func(t testing.TB, _ *tests.TestApp, res *http.Response) {
 				if res.Header.Get("Service-Worker-Allowed") != "/manage/" {
 					t.Error("no Service-Worker-Allowed header")

@@ -1,13 +1,21 @@
 package checkin_test
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"kopa/hooks"
+	"kopa/hooks/checkin"
 	"kopa/hooks/registration"
 	"kopa/internal/browser"
 	"kopa/internal/kopatest"
@@ -42,6 +50,9 @@ func TestScanThroughTheCamera(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Click("#start"),
 		chromedp.WaitVisible("#answer"),
+		// Amina did not consent to photographs.
+		chromedp.WaitVisible("#answer-photo"),
+		chromedp.WaitReady(`#scanner[data-last-latency]`),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -54,8 +65,12 @@ func TestScanThroughTheCamera(t *testing.T) {
 	if !strings.Contains(class, "ok") {
 		t.Errorf("answer colour %q", class)
 	}
+	// Measured in the page: from the camera frame that held the code to the
+	// answer painted (the decoding part of it separately). Reported, not
+	// asserted.
 	latency, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("scanner").dataset.lastLatency || ""`))
-	t.Logf("camera frame to answer on screen: %s ms", latency)
+	decode, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("scanner").dataset.lastDecode || ""`))
+	t.Logf("camera frame to answer on screen: %s ms (decoding: %s ms)", latency, decode)
 	c, err := app.FindFirstRecordByData("checkins", "registration", r.Id)
 	if err != nil || c.GetString("method") != "qr" {
 		t.Fatalf("check-in not stored: %v", err)
@@ -66,62 +81,158 @@ func TestScanThroughTheCamera(t *testing.T) {
 	}
 }
 
-// TestScanOfflineThenSync: the door prepares for offline use, loses the
-// connection, scans a ticket (judged from the list on the device, queued),
-// and the check-in is stored once the connection is back.
+// netSwitch stands between the browser and the server like the hall's
+// network: while down, every request (the service worker's too) fails as a
+// lost connection does.
+type netSwitch struct {
+	down atomic.Bool
+	URL  string
+}
+
+func newNetSwitch(t *testing.T, target string) *netSwitch {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	ns := &netSwitch{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ns.down.Load() {
+			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				c.Close()
+			}
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	ns.URL = srv.URL
+	return ns
+}
+
+// TestScanOfflineThenSync: the door prepares for offline use and loses the
+// connection. A ticket scanned by the camera and a person found by name
+// in the list on the device are judged there and queued; the tab is closed
+// and opened again (the page comes from the service worker, the queue from
+// IndexedDB); when the connection is back both are sent, the server's
+// answer replaces the local one where they differ, the waiting counter
+// goes to 0, and logging out wipes the list from the device.
 func TestScanOfflineThenSync(t *testing.T) {
 	app := kopatest.NewApp(t, hooks.Default)
-	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Capacity: 15})
-	r := kopatest.Registration(t, app, ev, "Olek Petrenko", "olek@example.com", "confirmed")
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Capacity: 15, Starts: time.Now().Add(10 * time.Minute)})
+	olek := kopatest.Registration(t, app, ev, "Olek Petrenko", "olek@example.com", "confirmed")
+	leyla := kopatest.Registration(t, app, ev, "Leyla Karimi", "leyla@example.com", "confirmed")
 	kopatest.Organiser(t, app, "org@example.com")
 	srv := kopatest.Serve(t, app)
-	png, _ := registration.QRCode(registration.TicketURL(app, r.GetString("ticket")))
-	ctx := browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
-	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
+	network := newNetSwitch(t, srv.URL)
+	// The hall reaches Kopā through the switch: that is its address.
+	settings := app.Settings()
+	settings.Meta.AppURL = network.URL
+	if err := app.Save(settings); err != nil {
 		t.Fatal(err)
 	}
-	steps := []struct {
-		name string
-		do   chromedp.Action[chromedp.Void]
-	}{
-		{"open", chromedp.Navigate(srv.URL + "/manage/events/" + ev.Id + "/scan?lang=en")},
-		{"prepare", chromedp.Click("#prepare")},
-		{"prepared", chromedp.WaitVisible(chromedp.CSS(`#scanner[data-prepared="1"]`))},
-		{"offline", browser.Offline(true)},
-		{"scan", chromedp.Click("#start")},
-		{"answer", chromedp.WaitVisible("#answer")},
+	png, _ := registration.QRCode(registration.TicketURL(app, olek.GetString("ticket")))
+	browserCtx := browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
+	if err := browser.Login(browserCtx, network.URL, "org@example.com", kopatest.Password); err != nil {
+		t.Fatal(err)
 	}
-	for _, st := range steps {
-		if err := browser.Within(ctx, 30*time.Second, st.do); err != nil {
-			t.Fatalf("%s: %v", st.name, err)
+	page := network.URL + "/manage/events/" + ev.Id + "/scan?lang=en"
+	run := func(ctx context.Context, name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := browser.Within(ctx, 30*time.Second, steps...); err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	detail, _ := chromedp.Run(ctx, chromedp.Text("#answer-detail"))
-	title, _ := chromedp.Run(ctx, chromedp.Text("#answer-title"))
-	if title != "Welcome, Olek P.!" || !strings.Contains(detail, "Offline") {
-		t.Errorf("offline answer %q / %q", title, detail)
+	text := func(ctx context.Context, sel string) string {
+		v, _ := chromedp.Run(ctx, chromedp.Text(sel))
+		return v
 	}
-	pending, _ := chromedp.Run(ctx, chromedp.Text("#pending"))
-	if pending != "1" {
-		t.Errorf("pending %q", pending)
+	offline := func(ctx context.Context, off bool) {
+		network.down.Store(off)
+		run(ctx, "network", browser.Offline(off))
 	}
-	if n, _ := app.CountRecords("checkins"); n != 0 {
-		t.Fatal("stored while offline?")
+
+	run(browserCtx, "prepare", chromedp.Navigate(page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
+	if got := text(browserCtx, "#prepared"); got != "2 tickets kept on this device." {
+		t.Errorf("prepared: %q", got)
 	}
-	if err := chromedp.Do(ctx, browser.Offline(false)); err != nil {
+	// Another door device checks Leyla in after this one took the list.
+	if _, err := checkin.CheckIn(app, ev.Id, leyla.GetString("ticket"), checkin.MethodQR, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+
+	offline(browserCtx, true)
+	run(browserCtx, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer"))
+	if title, detail := text(browserCtx, "#answer-title"), text(browserCtx, "#answer-detail"); title != "Welcome, Olek P.!" || !strings.Contains(detail, "Offline") {
+		t.Errorf("offline answer %q / %q", title, detail)
+	}
+	run(browserCtx, "no photos", chromedp.WaitVisible("#answer-photo"))
+	run(browserCtx, "search by name on the device",
+		chromedp.Click("#answer"), chromedp.WaitNotVisible("#answer"),
+		chromedp.SendKeys("#q", "ley"), chromedp.Click(`#search-form button[type=submit]`),
+		chromedp.WaitVisible(`//ul[@id="results"]//button`),
+		chromedp.Click(`//ul[@id="results"]//button`),
+		chromedp.WaitVisible(`//strong[@id="pending"][text()="2"]`))
+	if title := text(browserCtx, "#answer-title"); title != "Welcome, Leyla K.!" {
+		t.Errorf("offline manual answer %q", title)
+	}
+	if n, _ := app.CountRecords("checkins"); n != 1 {
+		t.Fatalf("%d check-ins stored while offline", n)
+	}
+
+	// Leave the page (nothing of it stays in memory) and open it again in a
+	// new tab, still without a connection.
+	run(browserCtx, "leave the page", chromedp.Navigate("about:blank"))
+	tab, closeTab := chromedp.NewContext(browserCtx)
+	defer closeTab()
+	// The first action on a context opens its tab for the context's whole
+	// life: run it without Within's time limit.
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatal(err)
+	}
+	offline(tab, true)
+	run(tab, "reopen offline", chromedp.Navigate(page), chromedp.WaitVisible(`//strong[@id="pending"][text()="2"]`))
+
+	offline(tab, false)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if n, _ := app.CountRecords("checkins"); n == 1 {
+		if n, _ := app.CountRecords("checkins"); n == 2 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the offline scan was not synced")
+			t.Fatal("the offline scans were not synced")
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`)); err != nil {
-		t.Errorf("waiting counter did not reach 0: %v", err)
+	run(tab, "waiting counter at 0", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`))
+	c, err := app.FindFirstRecordByData("checkins", "registration", olek.Id)
+	if err != nil || c.GetString("method") != checkin.MethodQR {
+		t.Fatalf("Olek's check-in: %v %v", c, err)
+	}
+	run(tab, "the server's answer replaces the local one", chromedp.WaitVisible("#synced-wrap"))
+	if got := text(tab, "#synced"); !regexp.MustCompile(`Leyla Karimi already checked in at \d\d:\d\d$`).MatchString(got) {
+		t.Errorf("correction %q", got)
+	}
+
+	// Logging out wipes the ticket list from the device.
+	run(tab, "log out", chromedp.Click(`form[action="/manage/logout"] button`), chromedp.WaitNotPresent("#scanner"))
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		n, err := chromedp.Run(tab, chromedp.Evaluate[int](`new Promise(function (resolve) {
+			var req = indexedDB.open("kopa-door");
+			req.onsuccess = function () {
+				var d = req.result;
+				if (!d.objectStoreNames.contains("tickets")) { resolve(0); return; }
+				var c = d.transaction("tickets").objectStore("tickets").count();
+				c.onsuccess = function () { d.close(); resolve(c.result); };
+			};
+		})`, chromedp.EvalAwaitPromise))
+		if err == nil && n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d tickets still on the device after logout (%v)", n, err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -1,22 +1,64 @@
 // Kopā scanner service worker: keeps the scanner page and its files, so the
 // door keeps working (judging scans from the ticket list on the device)
-// when the connection drops. Served from /manage/scan-sw.js with scope
-// /manage/.
+// when the connection drops, and forgets the ticket lists on logout. Served
+// from /manage/scan-sw.js with scope /manage/.
 "use strict";
-var CACHE = "kopa-scanner-v1";
+var CACHE = "kopa-scanner-v2";
 var FILES = ["/static/css/kopa.css", "/static/css/scanner.css", "/static/js/session.js", "/static/js/scanner.js", "/static/vendor/jsqr/jsQR.js", "/static/img/logo.svg"];
+var SCANNER = /^\/manage\/events\/[^/]+\/scan$/;
+
 self.addEventListener("install", function (e) {
   e.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(FILES); }).then(function () { return self.skipWaiting(); }));
 });
-self.addEventListener("activate", function (e) { e.waitUntil(self.clients.claim()); });
+self.addEventListener("activate", function (e) {
+  e.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n.indexOf("kopa-scanner-") === 0 && n !== CACHE; }).map(function (n) { return caches.delete(n); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+// forgetLists deletes every kept ticket list (not the queue of scans still
+// to be sent: it holds no names, and the next sign-in sends it).
+function forgetLists() {
+  return new Promise(function (resolve) {
+    var req = indexedDB.open("kopa-door");
+    // No database yet: nothing to forget, and do not create one.
+    req.onupgradeneeded = function () { req.transaction.abort(); };
+    req.onerror = function () { resolve(); };
+    req.onsuccess = function () {
+      var d = req.result, names = ["tickets", "meta"].filter(function (n) { return d.objectStoreNames.contains(n); });
+      if (!names.length) { d.close(); resolve(); return; }
+      var tx = d.transaction(names, "readwrite");
+      names.forEach(function (n) { tx.objectStore(n).clear(); });
+      tx.oncomplete = tx.onerror = tx.onabort = function () { d.close(); resolve(); };
+    };
+  });
+}
+
+// fromNetwork gives the network a few seconds (a basement's signal can
+// hang a request for a minute), then answers from the cache.
+function fromNetwork(request, cacheKey) {
+  var net = fetch(request).then(function (res) {
+    if (res.ok) { var copy = res.clone(); caches.open(CACHE).then(function (c) { c.put(cacheKey, copy); }); }
+    return res;
+  });
+  var cached = new Promise(function (resolve) { setTimeout(resolve, 4000); }).then(function () {
+    return caches.match(cacheKey);
+  }).then(function (res) { return res || net; });
+  return Promise.race([net.catch(function () { return caches.match(cacheKey).then(function (res) { return res || Response.error(); }); }), cached]);
+}
+
 self.addEventListener("fetch", function (e) {
   var url = new URL(e.request.url);
-  if (e.request.method !== "GET" || url.origin !== location.origin) return;
-  var isScanner = /^\/manage\/events\/[^/]+\/scan$/.test(url.pathname);
-  if (!isScanner && FILES.indexOf(url.pathname) < 0) return;
-  // Network first, so a signed-in page stays fresh; the cache when offline.
-  e.respondWith(fetch(e.request).then(function (res) {
-    if (res.ok) { var copy = res.clone(); caches.open(CACHE).then(function (c) { c.put(e.request, copy); }); }
-    return res;
-  }).catch(function () { return caches.match(e.request); }));
+  if (url.origin !== location.origin) return;
+  if (e.request.method === "POST" && url.pathname === "/manage/logout") {
+    e.waitUntil(forgetLists());
+    return;
+  }
+  if (e.request.method !== "GET") return;
+  if (SCANNER.test(url.pathname)) {
+    // One copy per event, whatever ?lang= the page was opened with.
+    e.respondWith(fromNetwork(e.request, url.origin + url.pathname));
+  } else if (FILES.indexOf(url.pathname) >= 0) {
+    e.respondWith(fromNetwork(e.request, e.request));
+  }
 });
