@@ -342,7 +342,7 @@ func TestScannerPageAccess(t *testing.T) {
 		{Name: "a volunteer without a door shift", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", Headers: cookie(host), ExpectedStatus: 403, ExpectedContent: []string{"Nav piekļuves"}},
 		{Name: "the service worker may control /manage/", Method: http.MethodGet, URL: "/manage/scan-sw.js", ExpectedStatus: 200, ExpectedContent: []string{"kopa-scanner-v2"},
 			AfterTestFunc: func(t testing.TB, _ *tests.TestApp, res *http.Response) {
-				if res.Header.Get("Service-Worker-Allowed") != "/manage/" {
+				if res.Header.Get("Service-Worker-Allowed") != "/manage" {
 					t.Error("no Service-Worker-Allowed header")
 				}
 			}},

@@ -216,23 +216,73 @@ func TestScanOfflineThenSync(t *testing.T) {
 
 	// Logging out wipes the ticket list from the device.
 	run(tab, "log out", chromedp.Click(`form[action="/manage/logout"] button`), chromedp.WaitNotPresent("#scanner"))
-	deadline = time.Now().Add(10 * time.Second)
+	waitTickets(t, tab, 0)
+}
+
+// ticketsOnDevice counts the tickets kept in the scanner's IndexedDB.
+const ticketsOnDevice = `new Promise(function (resolve) {
+	var req = indexedDB.open("kopa-door");
+	req.onsuccess = function () {
+		var d = req.result;
+		if (!d.objectStoreNames.contains("tickets")) { resolve(0); return; }
+		var c = d.transaction("tickets").objectStore("tickets").count();
+		c.onsuccess = function () { d.close(); resolve(c.result); };
+	};
+})`
+
+// waitTickets waits until the device keeps n tickets.
+func waitTickets(t *testing.T, ctx context.Context, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for {
-		n, err := chromedp.Run(tab, chromedp.Evaluate[int](`new Promise(function (resolve) {
-			var req = indexedDB.open("kopa-door");
-			req.onsuccess = function () {
-				var d = req.result;
-				if (!d.objectStoreNames.contains("tickets")) { resolve(0); return; }
-				var c = d.transaction("tickets").objectStore("tickets").count();
-				c.onsuccess = function () { d.close(); resolve(c.result); };
-			};
-		})`, chromedp.EvalAwaitPromise))
-		if err == nil && n == 0 {
-			break
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[int](ticketsOnDevice, chromedp.EvalAwaitPromise))
+		if err == nil && got == n {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d tickets still on the device after logout (%v)", n, err)
+			t.Fatalf("%d tickets on the device, want %d (%v)", got, n, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// TestOfflineListForgottenAfterTheEvent: once the event has ended, the
+// service worker deletes its ticket list at the next visit to any /manage
+// page, without the scanner page being opened again.
+func TestOfflineListForgottenAfterTheEvent(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Starts: time.Now().Add(10 * time.Minute)})
+	other := kopatest.Event(t, app, kopatest.EventOpts{Starts: time.Now().Add(10 * time.Minute)})
+	kopatest.Registration(t, app, ev, "Olek Petrenko", "olek@example.com", "confirmed")
+	kopatest.Registration(t, app, other, "Leyla Karimi", "leyla@example.com", "confirmed")
+	kopatest.Organiser(t, app, "org@example.com")
+	srv := kopatest.Serve(t, app)
+	ctx := browser.New(t)
+	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{ev.Id, other.Id} {
+		err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage/events/"+id+"/scan"),
+			chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitTickets(t, ctx, 2)
+	// The device's record of when ev ends, moved into the past.
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(function (resolve) {
+		var req = indexedDB.open("kopa-door");
+		req.onsuccess = function () {
+			var tx = req.result.transaction("meta", "readwrite"), s = tx.objectStore("meta"), g = s.get("`+ev.Id+`");
+			g.onsuccess = function () { g.result.ends_at = "2020-01-01 00:00:00.000Z"; s.put(g.result); };
+			tx.oncomplete = function () { req.result.close(); resolve(true); };
+		};
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage")); err != nil {
+		t.Fatal(err)
+	}
+	waitTickets(t, ctx, 1)
 }

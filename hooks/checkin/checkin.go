@@ -110,34 +110,60 @@ func ShortName(name string) string {
 // ticket was scanned (a scan made offline is sent later with its own time);
 // the earliest scan wins.
 func CheckIn(app core.App, eventID, code, method string, at time.Time) (Result, error) {
-	r, err := registration.FindByTicket(app, code)
+	if !registration.ValidCode(code) {
+		return withStats(app, eventID, Result{Result: Unknown})
+	}
+	h, err := findHolder(app, "ticket", code)
 	if err != nil {
 		return withStats(app, eventID, Result{Result: Unknown})
 	}
-	return decide(app, eventID, r, method, at)
+	return decide(app, eventID, h, method, at)
 }
 
 // CheckInRegistration checks a registration in by its id (the door found
 // the person by name).
 func CheckInRegistration(app core.App, eventID, registrationID, method string, at time.Time) (Result, error) {
-	r, err := app.FindRecordById("registrations", registrationID)
+	h, err := findHolder(app, "id", registrationID)
 	if err != nil {
 		return withStats(app, eventID, Result{Result: Unknown})
 	}
-	return decide(app, eventID, r, method, at)
+	return decide(app, eventID, h, method, at)
 }
 
-func decide(app core.App, eventID string, r *core.Record, method string, at time.Time) (Result, error) {
-	res := Result{Name: r.GetString("name"), PhotoConsent: r.GetBool("photo_consent"), Registration: r.Id}
+// holder is what the door needs of a registration.
+type holder struct {
+	ID           string `db:"id"`
+	Event        string `db:"event"`
+	Name         string `db:"name"`
+	Status       string `db:"status"`
+	PhotoConsent bool   `db:"photo_consent"`
+}
+
+func holderOf(r *core.Record) holder {
+	return holder{ID: r.Id, Event: r.GetString("event"), Name: r.GetString("name"), Status: r.GetString("status"), PhotoConsent: r.GetBool("photo_consent")}
+}
+
+// findHolder reads a registration by its ticket code or id. It is the
+// door's hot path: one indexed row into a plain struct, without building
+// a full record.
+func findHolder(app core.App, column, value string) (holder, error) {
+	var h holder
+	err := app.DB().NewQuery("SELECT id, event, name, status, photo_consent FROM registrations WHERE " + column + " = {:v} LIMIT 1").
+		Bind(dbx.Params{"v": value}).One(&h)
+	return h, err
+}
+
+func decide(app core.App, eventID string, r holder, method string, at time.Time) (Result, error) {
+	res := Result{Name: r.Name, PhotoConsent: r.PhotoConsent, Registration: r.ID}
 	switch {
-	case r.GetString("event") != eventID:
+	case r.Event != eventID:
 		res = Result{Result: WrongEvent}
-	case r.GetString("status") == registration.StatusCancelled:
+	case r.Status == registration.StatusCancelled:
 		res.Result = Cancelled
-	case r.GetString("status") == registration.StatusWaitlisted:
+	case r.Status == registration.StatusWaitlisted:
 		res.Result = Waitlisted
 	default:
-		first, err := insert(app, eventID, r.Id, method, at)
+		first, err := insert(app, eventID, r.ID, method, at)
 		if err != nil {
 			return res, err
 		}
@@ -217,7 +243,7 @@ func WalkIn(app core.App, eventID, name, email string, override bool, now time.T
 				AndWhere(dbx.HashExp{"event": eventID, "email": email}).
 				AndWhere(dbx.NewExp("email != '' AND status != 'cancelled'")).Limit(1).One(existing)
 			if err == nil {
-				res, err = decide(tx, eventID, existing, MethodManual, now)
+				res, err = decide(tx, eventID, holderOf(existing), MethodManual, now)
 				return err
 			}
 			if !errors.Is(err, sql.ErrNoRows) {

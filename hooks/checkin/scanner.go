@@ -41,15 +41,17 @@ func scannerPage(e *core.RequestEvent) error {
 	return web.Render(e, http.StatusOK, "manage/scan", p)
 }
 
-// serviceWorker serves the scanner's service worker from /manage/ so that
-// it may control the scanner pages below it.
+// serviceWorker serves the scanner's service worker. Its scope is /manage
+// (wider than the directory it is served from, hence the header): it keeps
+// the scanner pages, and sees the logout and the visits to the organisers'
+// pages, where it forgets ticket lists that are no longer needed.
 func serviceWorker(e *core.RequestEvent) error {
 	data, err := pb_public.FS.ReadFile("js/scan-sw.js")
 	if err != nil {
 		return err
 	}
 	h := e.Response.Header()
-	h.Set("Service-Worker-Allowed", "/manage/")
+	h.Set("Service-Worker-Allowed", "/manage")
 	h.Set("Cache-Control", "no-cache")
 	return e.Blob(http.StatusOK, "text/javascript; charset=utf-8", data)
 }

@@ -1,7 +1,7 @@
 // Kopā scanner service worker: keeps the scanner page and its files, so the
 // door keeps working (judging scans from the ticket list on the device)
 // when the connection drops, and forgets the ticket lists on logout. Served
-// from /manage/scan-sw.js with scope /manage/.
+// from /manage/scan-sw.js with scope /manage (every organiser's page).
 "use strict";
 var CACHE = "kopa-scanner-v2";
 var FILES = ["/static/css/kopa.css", "/static/css/scanner.css", "/static/js/session.js", "/static/js/scanner.js", "/static/vendor/jsqr/jsQR.js", "/static/img/logo.svg"];
@@ -16,20 +16,42 @@ self.addEventListener("activate", function (e) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-// forgetLists deletes every kept ticket list (not the queue of scans still
-// to be sent: it holds no names, and the next sign-in sends it).
-function forgetLists() {
+// withLists opens the scanner's database (never creating it) and runs fn
+// on its ticket and meta stores in one transaction.
+function withLists(fn) {
   return new Promise(function (resolve) {
     var req = indexedDB.open("kopa-door");
     // No database yet: nothing to forget, and do not create one.
     req.onupgradeneeded = function () { req.transaction.abort(); };
     req.onerror = function () { resolve(); };
     req.onsuccess = function () {
-      var d = req.result, names = ["tickets", "meta"].filter(function (n) { return d.objectStoreNames.contains(n); });
-      if (!names.length) { d.close(); resolve(); return; }
-      var tx = d.transaction(names, "readwrite");
-      names.forEach(function (n) { tx.objectStore(n).clear(); });
+      var d = req.result;
+      if (!d.objectStoreNames.contains("tickets") || !d.objectStoreNames.contains("meta")) { d.close(); resolve(); return; }
+      var tx = d.transaction(["tickets", "meta"], "readwrite");
+      fn(tx.objectStore("tickets"), tx.objectStore("meta"));
       tx.oncomplete = tx.onerror = tx.onabort = function () { d.close(); resolve(); };
+    };
+  });
+}
+
+// forgetLists deletes every kept ticket list (not the queue of scans still
+// to be sent: it holds no names, and the next sign-in sends it).
+function forgetLists() {
+  return withLists(function (tickets, meta) { tickets.clear(); meta.clear(); });
+}
+
+// forgetEnded deletes the lists of events that have ended, even when
+// nobody opens their scanner page again.
+function forgetEnded() {
+  return withLists(function (tickets, meta) {
+    var all = meta.getAll();
+    all.onsuccess = function () {
+      var now = Date.now();
+      all.result.forEach(function (m) {
+        if (!m.ends_at || new Date(m.ends_at.replace(" ", "T")).getTime() >= now) return;
+        meta.delete(m.event);
+        tickets.delete(IDBKeyRange.bound(m.event + ":", m.event + ":\uffff"));
+      });
     };
   });
 }
@@ -55,6 +77,7 @@ self.addEventListener("fetch", function (e) {
     return;
   }
   if (e.request.method !== "GET") return;
+  if (e.request.mode === "navigate") e.waitUntil(forgetEnded());
   if (SCANNER.test(url.pathname)) {
     // One copy per event, whatever ?lang= the page was opened with.
     e.respondWith(fromNetwork(e.request, url.origin + url.pathname));

@@ -436,7 +436,7 @@
       $("prepared").textContent = t.tOfflineUnavailable;
       return;
     }
-    navigator.serviceWorker.register("/manage/scan-sw.js", { scope: "/manage/" }).then(function () {
+    navigator.serviceWorker.register("/manage/scan-sw.js", { scope: "/manage" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function () {
       // The page itself, so that it opens without a connection.
@@ -446,15 +446,8 @@
   // Forget the lists of events that have ended, and lists kept for
   // someone else who signed in on this device.
   function forget(ev) {
-    return store("tickets", "readwrite", function (s) {
-      var c = s.openCursor();
-      c.onsuccess = function () {
-        var cur = c.result;
-        if (!cur) return;
-        if (cur.value.key.indexOf(ev + ":") === 0) cur.delete();
-        cur.continue();
-      };
-    }).then(function () { return store("meta", "readwrite", function (s) { s.delete(ev); }); });
+    return store("tickets", "readwrite", function (s) { s.delete(IDBKeyRange.bound(ev + ":", ev + ":\uffff")); })
+      .then(function () { return store("meta", "readwrite", function (s) { s.delete(ev); }); });
   }
   function tidy(user) {
     return store("meta", "readonly", function (s) { return s.getAll(); }).then(function (metas) {
