@@ -20,7 +20,8 @@ import (
 func TestParseCode(t *testing.T) {
 	code := "AbCdEfGhIjKlMnOpQrStUvWx"
 	ok := []string{code, " " + code + "\n", "https://kopa.example.org/t/" + code, "http://127.0.0.1:8090/t/" + code + "/",
-		"https://kopa.example.org/t/" + code + "?lang=ru", "https://kopa.example.org/t/" + code + "/qr.png", "https://x.example/sub/t/" + code}
+		"https://kopa.example.org/t/" + code + "?lang=ru", "https://kopa.example.org/t/" + code + "/qr.png", "https://x.example/sub/t/" + code,
+		"HTTPS://KOPA.EXAMPLE.ORG/t/" + code, "https://kopa.example.org/t/" + code + "#top"}
 	for _, s := range ok {
 		if got, valid := checkin.ParseCode(s); !valid || got != code {
 			t.Errorf("ParseCode(%q) = %q, %v", s, got, valid)
@@ -34,6 +35,9 @@ func TestParseCode(t *testing.T) {
 	}
 }
 
+// FuzzParseCode: whatever a camera reads, ParseCode gives a well-formed
+// ticket code or nothing, and a code it gives back is found again in its
+// own ticket URL. The seed corpus is in testdata/fuzz/FuzzParseCode.
 func FuzzParseCode(f *testing.F) {
 	for _, s := range []string{"AbCdEfGhIjKlMnOpQrStUvWx", "https://kopa.example.org/t/AbCdEfGhIjKlMnOpQrStUvWx", "https://x/t/", "%zz", "http://[::1]:80/t/AbCdEfGhIjKlMnOpQrStUvWx/"} {
 		f.Add(s)
@@ -45,6 +49,11 @@ func FuzzParseCode(f *testing.F) {
 		}
 		if len(code) < 24 || len(code) > 64 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != "" {
 			t.Fatalf("ParseCode(%q) gave %q", s, code)
+		}
+		for _, again := range []string{code, "https://kopa.example.org/t/" + code, "https://kopa.example.org/t/" + code + "/qr.png"} {
+			if got, ok := checkin.ParseCode(again); !ok || got != code {
+				t.Fatalf("ParseCode(%q) = %q, %v; want %q", again, got, ok, code)
+			}
 		}
 	})
 }

@@ -1,6 +1,26 @@
 // Package checkin is the door: checking people in by their ticket's QR
 // code or by name, walk-ins, and the counts the door staff see. Who may work
-// the door is decided by package access.
+// the door is decided by package access (organisers; volunteers during an
+// accepted door shift of the event).
+//
+// The HTTP surface (all JSON, all with the door's token in Authorization):
+//
+//	POST /api/checkin {"event", "code"} — code is what the QR holds (the
+//	    ticket URL, with or without a trailing slash, /qr.png or a query) or
+//	    the bare code. Instead of "code", "registration" (an id found by
+//	    search) checks a person in by hand (method manual). Optional "at"
+//	    (the scan's UTC time, for scans sent after being made offline; within
+//	    a day of the event, not in the future) and "method" (qr|manual).
+//	    200 {"result", "name", "checked_in_at", "stats", "photo_consent",
+//	    "registration"}; 400, 401, 403, 404 (unknown event).
+//	GET  /api/events/{id}/stats — the event's counts (attendance.Stats).
+//	GET  /api/events/{id}/search?q= — up to 20 registrations whose name or
+//	    e-mail contains q: id, name, e-mail (masked for volunteers), status,
+//	    check-in time, photo consent. No ticket codes.
+//	POST /api/events/{id}/walkin {"name", "email"?, "override"?} — registers
+//	    and checks in at once; 409 "full" unless an organiser overrides.
+//	GET  /api/events/{id}/tickets — the list a door device keeps for offline
+//	    use (see OfflineTicket).
 package checkin
 
 import (
