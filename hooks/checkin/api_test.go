@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
+	"kopa/hooks/attendance"
 	"kopa/hooks/checkin"
 	"kopa/internal/kopatest"
 )
@@ -369,5 +370,50 @@ func TestSearchIgnoresCaseInEveryAlphabet(t *testing.T) {
 	}
 	if checkin.Matches("zz", "Amina", "a@example.com") {
 		t.Error("false match")
+	}
+}
+
+// TestScanAndSearchRace: the same person scanned at one door and checked in
+// by name at another, fifty times at once, in process: one ok.
+func TestScanAndSearchRace(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
+	var wg sync.WaitGroup
+	results := make([]string, 50)
+	start := make(chan struct{})
+	for i := range results {
+		wg.Go(func() {
+			<-start
+			var res checkin.Result
+			var err error
+			if i%2 == 0 {
+				res, err = checkin.CheckIn(app, ev.Id, r.GetString("ticket"), checkin.MethodQR, time.Now())
+			} else {
+				res, err = checkin.CheckInRegistration(app, ev.Id, r.Id, checkin.MethodManual, time.Now())
+			}
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = res.Result
+		})
+	}
+	close(start)
+	wg.Wait()
+	ok := 0
+	for _, res := range results {
+		switch res {
+		case checkin.OK:
+			ok++
+		case checkin.Already:
+		default:
+			t.Errorf("result %q", res)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d ok: %v", ok, results)
+	}
+	if st, _ := attendance.ForEvent(app, ev.Id); st.CheckedIn != 1 {
+		t.Errorf("counts say %d checked in", st.CheckedIn)
 	}
 }
