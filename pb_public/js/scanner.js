@@ -114,7 +114,13 @@
   // api resolves with the response, or rejects when there is no
   // connection. A 401 asks the session for a fresh token once.
   function api(method, path, body, retried) {
-    return KopaSession.token(!!retried).then(function (s) {
+    return KopaSession.token(!!retried).catch(function (err) {
+      // The server answered but will not give a token: the sign-in has
+      // ended (or this page is an old copy). Scans keep being queued.
+      if (/^session /.test(err && err.message)) $("session-msg").hidden = false;
+      throw err;
+    }).then(function (s) {
+      $("session-msg").hidden = true;
       return fetch(path, {
         method: method, credentials: "same-origin",
         headers: { "Authorization": s.token, "Content-Type": "application/json" },
