@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
@@ -90,6 +91,8 @@ func TestCheckInAPI(t *testing.T) {
 	cancelled := kopatest.Registration(t, src, ev, "Ivan", "ivan@example.com", "cancelled")
 	waiting := kopatest.Registration(t, src, ev, "Leyla", "leyla@example.com", "waitlisted")
 	elsewhere := kopatest.Registration(t, src, other, "Farid", "farid@example.com", "confirmed")
+	full := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 1, Starts: start})
+	kopatest.Registration(t, src, full, "Mira", "mira@example.com", "confirmed")
 	// Olek was checked in at the door earlier.
 	first := time.Now().Add(-10 * time.Minute).UTC()
 	if _, err := checkin.CheckIn(src, ev.Id, olek.GetString("ticket"), "qr", first); err != nil {
@@ -238,6 +241,15 @@ func TestCheckInAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"confirmed":2`}},
 		{Name: "a walk-in needs a name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":" ","email":"x"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_required"`, `"email":{"code":"validation_invalid_email"`}},
+		{Name: "409 full: a walk-in on a full event", Method: http.MethodPost, URL: "/api/events/" + full.Id + "/walkin", Headers: orgH, Body: strings.NewReader(`{"name":"Late"}`),
+			ExpectedStatus: 409, ExpectedContent: []string{`"status":409`, `"code":"full"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": full.Id}); n != 1 {
+					t.Errorf("%d registrations after a refused walk-in", n)
+				}
+			}},
+		{Name: "an organiser lets a walk-in into a full event", Method: http.MethodPost, URL: "/api/events/" + full.Id + "/walkin", Headers: orgH, Body: strings.NewReader(`{"name":"Late","override":true}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Late"`, `"capacity":1,"confirmed":2`}},
 		{Name: "only organisers override capacity", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":"X","override":true}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"override":{"code":"validation_organisers_only"`}},
 	}
