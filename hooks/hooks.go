@@ -16,6 +16,7 @@ import (
 	"kopa/hooks/registration"
 	"kopa/hooks/reports"
 	"kopa/hooks/retention"
+	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
 )
 
@@ -42,6 +43,7 @@ func Register(app core.App, opts *Options) {
 	web.Register(app)
 	events.Register(app)
 	registration.Register(app)
+	volunteers.Register(app)
 	checkin.Register(app)
 	reports.Register(app)
 	manage.Register(app)
