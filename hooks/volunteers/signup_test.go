@@ -38,11 +38,11 @@ func TestSignupAPI(t *testing.T) {
 	}
 	scenarios := []tests.ApiScenario{
 		{
-			Name: "a valid sign-up is stored unconfirmed and mailed a confirmation link in its locale",
+			Name:   "a valid sign-up is stored unconfirmed and mailed a confirmation link in its locale",
 			Method: http.MethodPost, URL: url,
-			Body:            body(`{"name":"  Farida Karimi ",` + valid + `,"phone":"+371 2000 0000","locale":"en","skills":["door","interpreting"]}`),
-			ExpectedStatus:  201,
-			ExpectedContent: []string{`{"status":"pending"}`},
+			Body:               body(`{"name":"  Farida Karimi ",` + valid + `,"phone":"+371 2000 0000","locale":"en","skills":["door","interpreting"]}`),
+			ExpectedStatus:     201,
+			ExpectedContent:    []string{`{"status":"pending"}`},
 			NotExpectedContent: []string{`"id"`, `new@example.com`},
 			ExpectedEvents: map[string]int{
 				"OnRecordCreate": 2, // the volunteer and its mail
@@ -75,7 +75,7 @@ func TestSignupAPI(t *testing.T) {
 			},
 		},
 		{
-			Name: "the confirmation mail speaks Russian to a Russian speaker",
+			Name:   "the confirmation mail speaks Russian to a Russian speaker",
 			Method: http.MethodPost, URL: url,
 			Body:            body(`{"name":"Олег",` + valid + `,"locale":"ru"}`),
 			ExpectedStatus:  201,
@@ -89,7 +89,7 @@ func TestSignupAPI(t *testing.T) {
 			},
 		},
 		{
-			Name: "without a locale the browser's language decides",
+			Name:   "without a locale the browser's language decides",
 			Method: http.MethodPost, URL: url, Headers: map[string]string{"Accept-Language": "ru-RU,ru;q=0.9"},
 			Body:            body(`{"name":"Oleg",` + valid + `}`),
 			ExpectedStatus:  201,
@@ -102,7 +102,7 @@ func TestSignupAPI(t *testing.T) {
 			},
 		},
 		{
-			Name: "a known address answers alike and its owner is told to log in",
+			Name:   "a known address answers alike and its owner is told to log in",
 			Method: http.MethodPost, URL: url,
 			Body:               body(`{"name":"Somebody Else","email":" KNOWN@example.com ","languages":["de"],"skills":[],"locale":"lv","contact_consent":true}`),
 			ExpectedStatus:     200,
