@@ -45,6 +45,7 @@ func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
 		r.POST("/api/volunteers/signup", apiSignup)
+		r.POST("/api/shifts/{id}/invite", apiInvite)
 
 		r.GET("/volunteer", signupPage)
 		r.POST("/volunteer", signupSubmit)
@@ -53,6 +54,9 @@ func Register(app core.App) {
 		r.GET("/volunteer/login-code", codePage)
 		r.POST("/volunteer/login-code", codeRequest)
 		r.POST("/volunteer/login-code/verify", codeVerify)
+
+		r.GET("/i/{token}", invitePage)
+		r.POST("/i/{token}/{answer}", inviteAnswer)
 
 		return se.Next()
 	})
