@@ -10,6 +10,7 @@ package volunteers
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -55,10 +56,37 @@ func Register(app core.App) {
 		r.POST("/volunteer/login-code", codeRequest)
 		r.POST("/volunteer/login-code/verify", codeVerify)
 
+		me := r.Group("/volunteer/me")
+		me.BindFunc(web.RequireSession(colVolunteers))
+		me.BindFunc(csrf)
+		me.GET("", portalPage)
+		me.POST("/profile", portalProfile)
+		me.POST("/assignments/{id}/{answer}", portalAnswer)
+		me.GET("/delete", deletePage)
+		me.POST("/delete", deleteSubmit)
+
 		r.GET("/i/{token}", invitePage)
 		r.POST("/i/{token}/{answer}", inviteAnswer)
 
+		m := r.Group("/manage/events/{id}")
+		m.BindFunc(web.RequireSession("organisers"))
+		m.BindFunc(csrf)
+		m.GET("/shifts", shiftsPage)
+		m.POST("/shifts", shiftCreate)
+		m.POST("/shifts/{shift}/invite", shiftInvite)
+		m.POST("/interpreters", inviteInterpreters)
+
 		return se.Next()
+	})
+	app.Cron().MustAdd(reminderJob, "*/15 * * * *", func() {
+		n, err := SendReminders(app, time.Now())
+		if err != nil {
+			app.Logger().Error("volunteer reminders", "error", err, "queued", n)
+			return
+		}
+		if n > 0 {
+			app.Logger().Info("volunteer reminders queued", "count", n)
+		}
 	})
 }
 
