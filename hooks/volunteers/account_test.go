@@ -197,3 +197,22 @@ func TestLoginCodeGuessing(t *testing.T) {
 		t.Error("the code survived five wrong guesses")
 	}
 }
+
+// TestFormLimitsAndCodeDuration: the migration adds the volunteer forms to
+// the rate limiter and gives login codes ten minutes.
+func TestFormLimitsAndCodeDuration(t *testing.T) {
+	app := kopatest.NewApp(t)
+	have := map[string]bool{}
+	for _, r := range app.Settings().RateLimits.Rules {
+		have[r.Label] = true
+	}
+	for _, label := range []string{"POST /volunteer", "POST /volunteer/login-code", "POST /volunteer/login-code/verify", "POST /volunteer/confirm", "POST /api/volunteers/signup", "/i/"} {
+		if !have[label] {
+			t.Errorf("no rate limit for %s", label)
+		}
+	}
+	c, _ := app.FindCollectionByNameOrId("volunteers")
+	if c.OTP.Duration != 600 {
+		t.Errorf("login codes last %d s", c.OTP.Duration)
+	}
+}
