@@ -180,15 +180,20 @@ func period(e *core.RequestEvent) (time.Time, time.Time, error) {
 	return ParsePeriod(q.Get("from"), q.Get("to"))
 }
 
-func attendanceJSON(e *core.RequestEvent) error {
+// report answers an organiser's request for the report of ?from&to.
+func report(e *core.RequestEvent) (Report, error) {
 	if err := organiser(e); err != nil {
-		return err
+		return Report{}, err
 	}
 	from, to, err := period(e)
 	if err != nil {
-		return e.BadRequestError("Please check the period.", err)
+		return Report{}, e.BadRequestError("Please check the period.", err)
 	}
-	rep, err := Attendance(e.App, from, to)
+	return Attendance(e.App, from, to)
+}
+
+func attendanceJSON(e *core.RequestEvent) error {
+	rep, err := report(e)
 	if err != nil {
 		return err
 	}
@@ -196,14 +201,7 @@ func attendanceJSON(e *core.RequestEvent) error {
 }
 
 func attendanceCSV(e *core.RequestEvent) error {
-	if err := organiser(e); err != nil {
-		return err
-	}
-	from, to, err := period(e)
-	if err != nil {
-		return e.BadRequestError("Please check the period.", err)
-	}
-	rep, err := Attendance(e.App, from, to)
+	rep, err := report(e)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -215,7 +216,9 @@ func invitePage(e *core.RequestEvent) error {
 
 // inviteAnswer is POST /i/{token}/accept and /i/{token}/decline. The forms
 // carry no CSRF token: the secret token in the address is what a forger
-// would need, and it is not theirs to know.
+// would need, and it is not theirs to know. A client that asks for JSON
+// (Accept: application/json) gets {"status"} or an error with data.code
+// "full" (409), "expired" or "withdrawn" (410) instead of a page.
 func inviteAnswer(e *core.RequestEvent) error {
 	token := e.Request.PathValue("token")
 	var accept bool
@@ -227,6 +230,21 @@ func inviteAnswer(e *core.RequestEvent) error {
 		return web.NotFound(e)
 	}
 	a, err := Answer(e.App, token, accept, time.Now())
+	if strings.Contains(e.Request.Header.Get("Accept"), "application/json") {
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return e.NotFoundError("No such invitation.", nil)
+		case errors.Is(err, ErrFull):
+			return web.CodeError(http.StatusConflict, "full", "Every place on this shift is taken.")
+		case errors.Is(err, ErrExpired):
+			return web.CodeError(http.StatusGone, "expired", "The shift has started or its event was cancelled.")
+		case errors.Is(err, ErrWithdrawn):
+			return web.CodeError(http.StatusGone, "withdrawn", "The invitation was withdrawn.")
+		case err != nil:
+			return err
+		}
+		return e.JSON(http.StatusOK, map[string]string{"status": a.GetString("status")})
+	}
 	if errors.Is(err, ErrFull) {
 		d, lerr := loadInvite(e, token)
 		if lerr != nil {

@@ -202,6 +202,7 @@ func TestAnswers(t *testing.T) {
 			}
 		}
 	}
+	asJSON := map[string]string{"Accept": "application/json"}
 	post := func(a *core.Record, answer string) string { return "/i/" + tok(a) + "/" + answer + "?lang=en" }
 	scenarios := []tests.ApiScenario{
 		{Name: "the page has both buttons and the shift", Method: http.MethodGet, URL: "/i/" + tok(invited) + "?lang=en&a=accept",
@@ -241,6 +242,16 @@ func TestAnswers(t *testing.T) {
 			ExpectedStatus: 404, ExpectedContent: []string{"Invitation not found"}},
 		{Name: "an unknown token's page", Method: http.MethodGet, URL: "/i/abc?lang=en",
 			ExpectedStatus: 404, ExpectedContent: []string{"Invitation not found"}},
+		{Name: "as JSON: accept", Method: http.MethodPost, URL: "/i/" + tok(invited) + "/accept", Headers: asJSON,
+			ExpectedStatus: 200, ExpectedContent: []string{`{"status":"accepted"}`}, AfterTestFunc: status(invited, "accepted", true)},
+		{Name: "as JSON: a full shift", Method: http.MethodPost, URL: "/i/" + tok(tooLate) + "/accept", Headers: asJSON,
+			ExpectedStatus: 409, ExpectedContent: []string{`"data":{"code":"full"}`}, AfterTestFunc: status(tooLate, "invited", false)},
+		{Name: "as JSON: expired", Method: http.MethodPost, URL: "/i/" + tok(expired) + "/decline", Headers: asJSON,
+			ExpectedStatus: 410, ExpectedContent: []string{`"data":{"code":"expired"}`}},
+		{Name: "as JSON: withdrawn", Method: http.MethodPost, URL: "/i/" + tok(withdrawn) + "/accept", Headers: asJSON,
+			ExpectedStatus: 410, ExpectedContent: []string{`"data":{"code":"withdrawn"}`}},
+		{Name: "as JSON: unknown", Method: http.MethodPost, URL: "/i/" + strings.Repeat("B", 24) + "/accept", Headers: asJSON,
+			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}},
 		{Name: "an unknown answer", Method: http.MethodPost, URL: post(invited, "maybe"),
 			ExpectedStatus: 404, ExpectedContent: []string{"Page not found"}, AfterTestFunc: status(invited, "invited", false)},
 	}

@@ -22,7 +22,7 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // noStorePrefixes are pages that hold secrets (ticket and invite links) or
 // personal data: browsers and proxies must not keep them.
-var noStorePrefixes = []string{"/t/", "/i/", "/manage", "/volunteer/me"}
+var noStorePrefixes = []string{"/t/", "/i/", "/manage", "/volunteer/me", "/volunteer/confirm"}
 
 // Middleware sets the security headers, decides the visitor's language and
 // loads the session of a signed-in organiser or volunteer on page routes.

@@ -1,0 +1,86 @@
+package manage_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"kopa/hooks"
+	"kopa/hooks/registration"
+	"kopa/internal/browser"
+	"kopa/internal/kopatest"
+)
+
+// TestOrganiserCreatesAnEventAndExportsTheRegistrations: an organiser logs
+// in, creates a published event in three languages, it appears on the
+// public page, someone registers, and the CSV has them.
+func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	kopatest.Organiser(t, app, "org@example.com")
+	srv := kopatest.Serve(t, app)
+	ctx := browser.New(t, chromedp.WindowSize(1200, 900))
+	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().AddDate(0, 0, 9).Format("2006-01-02")
+	for _, s := range []struct {
+		name string
+		do   chromedp.Action[chromedp.Void]
+	}{
+		{"console", chromedp.Navigate(srv.URL + "/manage?lang=en")},
+		{"new", chromedp.Click(`a[href="/manage/events/new"]`)},
+		{"title lv", chromedp.SendKeys("#title_lv", "Muzeja apmeklējums")},
+		{"title en", chromedp.SendKeys("#title_en", "A museum visit")},
+		{"title ru", chromedp.SendKeys("#title_ru", "Посещение музея")},
+		{"summary", chromedp.SendKeys("#summary_en", "A guided tour.")},
+		{"venue", chromedp.SendKeys("#venue", "Rīga")},
+		{"kind", chromedp.SetValue("#kind", "culture")},
+		{"status", chromedp.SetValue("#status", "published")},
+		{"starts", chromedp.SetValue("#starts_at", day+"T12:00")},
+		{"ends", chromedp.SetValue("#ends_at", day+"T14:00")},
+		{"capacity", chromedp.SetValue("#capacity", "20")},
+		{"save", chromedp.Click(`form.event-form button[type=submit]`)},
+		{"saved", chromedp.WaitVisible("p.notice")},
+	} {
+		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+	}
+	browser.AssertAccessible(t, ctx, "event form")
+	ev, err := app.FindFirstRecordByData("events", "title_lv", "Muzeja apmeklējums")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?lang=ru"), chromedp.WaitVisible("main h1")); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := chromedp.Run(ctx, chromedp.Text("main"))
+	if !strings.Contains(body, "Посещение музея") {
+		t.Fatalf("the new event is not on the public page: %q", body)
+	}
+	in := registration.Input{Name: "Ģirts Ozols", Email: "girts@example.com", Locale: "lv"}
+	_ = in.Normalize()
+	if _, err := registration.Create(app, ev.Id, in, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// The organiser downloads the CSV with the page's own session.
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/registrations?lang=en"), chromedp.WaitVisible("table")); err != nil {
+		t.Fatal(err)
+	}
+	browser.AssertAccessible(t, ctx, "registrations")
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`
+		(async () => {
+			const t = await fetch("/manage/token", {method: "POST", headers: {"X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}}).then(r => r.json());
+			const r = await fetch("/api/events/`+ev.Id+`/registrations.csv", {headers: {"Authorization": t.token}});
+			const bytes = new Uint8Array(await r.arrayBuffer());
+			return r.headers.get("Content-Type") + "\n" + new TextDecoder("utf-8", {ignoreBOM: true}).decode(bytes);
+		})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got, "text/csv; charset=utf-8\n\ufeffname,email,status,locale,registered_at,checked_in_at") || !strings.Contains(got, "Ģirts Ozols,girts@example.com,confirmed,lv,") {
+		t.Errorf("CSV: %q", got)
+	}
+}
