@@ -214,10 +214,17 @@ var (
 	tries   = map[string]int{}
 )
 
+// maxTracked bounds the memory of wrong guesses; codes live ten minutes, so
+// forgetting all of them now and then only gives a guesser a few more tries.
+const maxTracked = 10000
+
 // failedTry counts a wrong code and reports whether the code is used up.
 func failedTry(id string) bool {
 	triesMu.Lock()
 	defer triesMu.Unlock()
+	if len(tries) >= maxTracked {
+		clear(tries)
+	}
 	tries[id]++
 	if tries[id] >= maxCodeTries {
 		delete(tries, id)

@@ -136,6 +136,28 @@ func newShiftView(app core.App, shift, ev *core.Record, lang string) (ShiftView,
 	}, nil
 }
 
+// EventShifts lists an event's shifts with their filled and needed places,
+// soonest first, for pages that summarise an event (the console's).
+func EventShifts(app core.App, eventID, lang string) ([]ShiftView, error) {
+	ev, err := app.FindRecordById("events", eventID)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := app.FindRecordsByFilter(colShifts, "event = {:e}", "starts_at", 0, 0, dbx.Params{"e": eventID})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ShiftView, 0, len(recs))
+	for _, s := range recs {
+		v, err := newShiftView(app, s, ev, lang)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // InviteData is what the invitation page receives.
 type InviteData struct {
 	Token  string

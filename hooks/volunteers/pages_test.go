@@ -227,3 +227,21 @@ func TestShiftsPage(t *testing.T) {
 		s.Test(t)
 	}
 }
+
+func TestEventShifts(t *testing.T) {
+	app := kopatest.NewApp(t)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	starts := ev.GetDateTime("starts_at").Time()
+	late := kopatest.Shift(t, app, ev, "hosting", starts, starts.Add(time.Hour))
+	early := kopatest.Shift(t, app, ev, "door", starts.Add(-time.Hour), starts)
+	v := volunteer(t, app, "a@example.com", "en", []string{"ar"}, []string{"door"}, true, true)
+	kopatest.Assignment(t, app, early, v, "accepted")
+	kopatest.Assignment(t, app, late, v, "invited")
+	list, err := volunteers.EventShifts(app, ev.Id, "en")
+	if err != nil || len(list) != 2 {
+		t.Fatalf("%v %v", list, err)
+	}
+	if list[0].ID != early.Id || list[0].Filled != 1 || list[0].Needed != 2 || list[1].Filled != 0 || list[1].Full() {
+		t.Errorf("%+v", list)
+	}
+}

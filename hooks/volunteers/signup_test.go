@@ -259,3 +259,28 @@ func TestSignupForm(t *testing.T) {
 		s.Test(t)
 	}
 }
+
+// TestSignupRateLimited: with the limiter on (as in production) the
+// eleventh sign-up in a minute from one address is refused with 429.
+func TestSignupRateLimited(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	s := app.Settings()
+	s.RateLimits.Enabled = true
+	if err := app.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	srv := kopatest.Serve(t, app)
+	codes := map[int]int{}
+	for i := 0; i < 11; i++ {
+		res, err := http.Post(srv.URL+"/api/volunteers/signup", "application/json",
+			body(`{"name":"A","email":"rate`+strings.Repeat("x", i)+`@example.com","languages":["ar"],"contact_consent":true}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		codes[res.StatusCode]++
+	}
+	if codes[201] != 10 || codes[429] != 1 {
+		t.Errorf("answers %v, want ten 201 and one 429", codes)
+	}
+}
