@@ -221,7 +221,7 @@ func eventCancel(e *core.RequestEvent) error {
 }
 
 // mailOnCancel runs when an event is saved with the status cancelled: if
-// the stored event had another status, everyone registered (confirmed or
+// the stored event had another status and has not ended, everyone registered (confirmed or
 // waiting) is told, in their language, through the outbox, in the same
 // transaction as the status change, so the mail goes out exactly when the
 // cancellation commits. The stored status is read in that transaction
@@ -243,7 +243,9 @@ func mailOnCancel(e *core.RecordEvent) error {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		if was == statusCancelled {
+		// An event that is over is only being tidied up: nobody needs
+		// to hear that it will not take place.
+		if was == statusCancelled || !e.Record.GetDateTime("ends_at").Time().After(time.Now()) {
 			return nil
 		}
 		return mailCancellation(tx, e.Record)

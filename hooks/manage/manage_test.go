@@ -248,6 +248,19 @@ func TestConsoleEvents(t *testing.T) {
 					t.Errorf("cancellation mails %v", m)
 				}
 			}},
+		{Name: "cancelling an event that is over mails nobody", Method: http.MethodPost, URL: "/manage/events/" + f.past.Id + "/cancel", Headers: f.orgH,
+			Body: form(url.Values{"confirm": {"1"}}), ExpectedStatus: 303,
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				kopatest.Registration(t, app, f.past, "Late", "late@example.com", "confirmed")
+			},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if e, _ := app.FindRecordById("events", f.past.Id); e.GetString("status") != "cancelled" {
+					t.Error("not cancelled")
+				}
+				if m := mails(app); len(m) != 0 {
+					t.Errorf("mails %v", m)
+				}
+			}},
 		{Name: "a cancelled event's form shows its status", Method: http.MethodGet, URL: "/manage/events/" + f.ev.Id + "?lang=en", Headers: f.orgH, ExpectedStatus: 200,
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 				e, _ := app.FindRecordById("events", f.ev.Id)
