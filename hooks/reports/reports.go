@@ -273,22 +273,33 @@ func Attendance(app core.App, start, end time.Time) (Report, error) {
 	return rep, nil
 }
 
-func period(e *core.RequestEvent) (string, string, time.Time, time.Time, error) {
-	q := e.Request.URL.Query()
-	from, to := q.Get("from"), q.Get("to")
-	start, end, err := ParsePeriod(from, to)
-	return from, to, start, end, err
+// query is an organiser's request for the report of ?from&to: the days as
+// given and the instants they span. The JSON and the CSV answers share it.
+type query struct {
+	from, to   string
+	start, end time.Time
+}
+
+// reportQuery checks who asks and reads the period: 401/403 for anyone but
+// an organiser, 400 with per-field errors for a bad period.
+func reportQuery(e *core.RequestEvent) (query, error) {
+	if err := organiser(e); err != nil {
+		return query{}, err
+	}
+	q := query{from: e.Request.URL.Query().Get("from"), to: e.Request.URL.Query().Get("to")}
+	var err error
+	if q.start, q.end, err = ParsePeriod(q.from, q.to); err != nil {
+		return query{}, e.BadRequestError("Please check the period.", err)
+	}
+	return q, nil
 }
 
 func attendanceJSON(e *core.RequestEvent) error {
-	if err := organiser(e); err != nil {
+	q, err := reportQuery(e)
+	if err != nil {
 		return err
 	}
-	_, _, start, end, err := period(e)
-	if err != nil {
-		return e.BadRequestError("Please check the period.", err)
-	}
-	rep, err := Attendance(e.App, start, end)
+	rep, err := Attendance(e.App, q.start, q.end)
 	if err != nil {
 		return err
 	}
@@ -296,14 +307,11 @@ func attendanceJSON(e *core.RequestEvent) error {
 }
 
 func attendanceCSV(e *core.RequestEvent) error {
-	if err := organiser(e); err != nil {
+	q, err := reportQuery(e)
+	if err != nil {
 		return err
 	}
-	from, to, start, end, err := period(e)
-	if err != nil {
-		return e.BadRequestError("Please check the period.", err)
-	}
-	return WriteAttendanceCSV(e, from, to, start, end)
+	return WriteAttendanceCSV(e, q.from, q.to, q.start, q.end)
 }
 
 // WriteAttendanceCSV answers with the attendance report of [start, end)

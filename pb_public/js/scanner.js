@@ -215,7 +215,7 @@
   }
   $("start").addEventListener("click", function () {
     $("start").hidden = true;
-    loadDecoder().then(function () {
+    decoder().then(function () {
       return navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
     }).then(function (stream) {
       video.srcObject = stream;
@@ -259,15 +259,32 @@
   });
 
   // ---- offline preparation ----
+  // Preparing for offline use: the ticket list into IndexedDB, the decoder
+  // loaded now (it cannot be fetched once the connection is gone), and the
+  // service worker installed with its cache of this page's files.
+  var decoderReady = null;
+  function decoder() {
+    return decoderReady || (decoderReady = loadDecoder().catch(function (e) { decoderReady = null; throw e; }));
+  }
+  function workerReady() {
+    if (!("serviceWorker" in navigator)) return Promise.resolve();
+    var reg = navigator.serviceWorker.register("/manage/scan-sw.js", { scope: "/manage/" });
+    var ready = reg.then(function () { return navigator.serviceWorker.ready; });
+    var timeout = new Promise(function (resolve) { setTimeout(resolve, 5000); });
+    return Promise.race([ready, timeout]).catch(function () {});
+  }
   $("prepare").addEventListener("click", function () {
-    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/manage/scan-sw.js", { scope: "/manage/" }).catch(function () {});
-    api("GET", "/api/events/" + eventId + "/tickets").then(function (r) { return r.json(); }).then(function (j) {
+    var list = api("GET", "/api/events/" + eventId + "/tickets").then(function (r) { return r.json(); }).then(function (j) {
       return store("tickets", "readwrite", function (s) {
         (j.tickets || []).forEach(function (tk) { tk.key = eventId + ":" + tk.code; s.put(tk); });
       }).then(function () {
         return store("meta", "readwrite", function (s) { s.put({ event: eventId, ends_at: j.ends_at }); });
-      }).then(function () { $("prepared").textContent = t.tPrepared.replace("{n}", (j.tickets || []).length); root.dataset.prepared = "1"; });
+      }).then(function () { return (j.tickets || []).length; });
     });
+    Promise.all([list, decoder(), workerReady()]).then(function (r) {
+      $("prepared").textContent = t.tPrepared.replace("{n}", r[0]);
+      root.dataset.prepared = "1";
+    }).catch(function () { $("prepared").textContent = t.tError; });
   });
   // Forget ticket lists of events that have ended.
   store("meta", "readonly", function (s) { return s.getAll(); }).then(function (metas) {
