@@ -16,7 +16,7 @@ import (
 func main() {
 	// Dev mode (every SQL statement on the console) only when asked for with
 	// --dev, also under `go run`, so the demo's banner stays readable.
-	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false})
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DBConnect: hooks.DBConnect})
 	hooks.Register(app, hooks.Flags(app.RootCmd))
 	if err := app.Start(); err != nil {
 		log.Fatal(err)

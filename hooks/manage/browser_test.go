@@ -65,22 +65,36 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 	if _, err := registration.Create(app, ev.Id, in, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	// The organiser downloads the CSV with the page's own session.
+	// The organiser follows the page's own CSV link with the session
+	// cookie, as a click on it would.
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/registrations?lang=en"), chromedp.WaitVisible("table")); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "registrations")
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`
 		(async () => {
-			const t = await fetch("/manage/token", {method: "POST", headers: {"X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}}).then(r => r.json());
-			const r = await fetch("/api/events/`+ev.Id+`/registrations.csv", {headers: {"Authorization": t.token}});
+			const a = document.querySelector('a[download][href$="/registrations.csv"]');
+			const r = await fetch(a.href);
 			const bytes = new Uint8Array(await r.arrayBuffer());
-			return r.headers.get("Content-Type") + "\n" + new TextDecoder("utf-8", {ignoreBOM: true}).decode(bytes);
+			return r.status + "\n" + r.headers.get("Content-Type") + "\n" + r.headers.get("Content-Disposition") + "\n" +
+				new TextDecoder("utf-8", {ignoreBOM: true}).decode(bytes);
 		})()`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(got, "text/csv; charset=utf-8\n\ufeffname,email,status,locale,registered_at,checked_in_at") || !strings.Contains(got, "Ģirts Ozols,girts@example.com,confirmed,lv,") {
+	want := "200\ntext/csv; charset=utf-8\nattachment; filename=\"registrations-" + day + "-" + ev.Id + ".csv\"\n\ufeffname,email,status,locale,registered_at,checked_in_at\r\n"
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "\r\nĢirts Ozols,girts@example.com,confirmed,lv,") {
 		t.Errorf("CSV: %q", got)
 	}
+
+	// The attendance report of the event's month, with its chart.
+	month := day[:8] + "01"
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/manage/reports?lang=ru&from="+month+"&to="+day), chromedp.WaitVisible("figure.chart svg")); err != nil {
+		t.Fatal(err)
+	}
+	report, _ := chromedp.Run(ctx, chromedp.Text("main"))
+	if !strings.Contains(report, "Посещение музея") || strings.Contains(report, "girts@example.com") {
+		t.Errorf("report: %q", report)
+	}
+	browser.AssertAccessible(t, ctx, "reports")
 }

@@ -1,16 +1,8 @@
 package registration_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"sort"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -18,57 +10,6 @@ import (
 	"kopa/hooks/registration"
 	"kopa/internal/kopatest"
 )
-
-// latencies collects request durations from parallel clients.
-type latencies struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (l *latencies) add(d time.Duration) { l.mu.Lock(); l.d = append(l.d, d); l.mu.Unlock() }
-
-func (l *latencies) report(b *testing.B) {
-	sort.Slice(l.d, func(i, j int) bool { return l.d[i] < l.d[j] })
-	if n := len(l.d); n > 0 {
-		b.ReportMetric(float64(l.d[n*50/100].Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(l.d[(n-1)*99/100].Microseconds())/1000, "p99-ms")
-	}
-}
-
-// benchPost runs POST requests from 16 concurrent clients (on this
-// machine's cores) for b.N requests in all.
-func benchPost(b *testing.B, url string, token string, body func(i int64) any, want int) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var n atomic.Int64
-	var lat latencies
-	b.SetParallelism(16)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			data, _ := json.Marshal(body(n.Add(1)))
-			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(data))
-			req.Header.Set("Content-Type", "application/json")
-			if token != "" {
-				req.Header.Set("Authorization", token)
-			}
-			t0 := time.Now()
-			res, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			lat.add(time.Since(t0))
-			if res.StatusCode != want {
-				b.Errorf("status %d", res.StatusCode)
-				return
-			}
-		}
-	})
-	b.StopTimer()
-	lat.report(b)
-}
 
 // BenchmarkRegister compares a public registration (validation, the seat
 // decision in a transaction, the ticket mail queued in the same
@@ -80,7 +21,7 @@ func BenchmarkRegister(b *testing.B) {
 	app := kopatest.NewApp(b, hooks.Default)
 	ev := kopatest.Event(b, app, kopatest.EventOpts{Capacity: 0})
 	srv := kopatest.Serve(b, app)
-	benchPost(b, srv.URL+"/api/events/"+ev.Id+"/register", "", func(i int64) any {
+	kopatest.BenchPost(b, srv.URL+"/api/events/"+ev.Id+"/register", "", func(i int64) any {
 		return map[string]any{"name": fmt.Sprintf("Guest %d", i), "email": fmt.Sprintf("guest%d@example.com", i), "locale": "en"}
 	}, 201)
 }
@@ -96,7 +37,7 @@ func BenchmarkRecordCreate(b *testing.B) {
 		b.Fatal(err)
 	}
 	srv := kopatest.Serve(b, app)
-	benchPost(b, srv.URL+"/api/collections/bench_plain/records", "", func(i int64) any {
+	kopatest.BenchPost(b, srv.URL+"/api/collections/bench_plain/records", "", func(i int64) any {
 		return map[string]any{"name": fmt.Sprintf("Guest %d", i), "email": fmt.Sprintf("guest%d@example.com", i)}
 	}, 200)
 }

@@ -1,6 +1,10 @@
 // Package reports gives organisers what funders ask for without handing over
 // anyone's personal data: attendance per event, kind and period; and, for
 // the organisers' own use, an event's registrations as a CSV file.
+//
+// The API routes here answer to PocketBase auth tokens (Authorization
+// header). The console in /manage serves the same files to its session
+// through WriteRegistrationsCSV and WriteAttendanceCSV.
 package reports
 
 import (
@@ -22,8 +26,23 @@ import (
 // Kinds of event, in report order.
 var Kinds = []string{"discussion", "club", "culture"}
 
-// MaxRangeDays bounds a report's period.
+// MaxRangeDays bounds a report's period (both days included).
 const MaxRangeDays = 3 * 366
+
+// DateLayout is the form of the from and to parameters.
+const DateLayout = "2006-01-02"
+
+// dbTime is PocketBase's datetime form, the contract's form for times.
+const dbTime = "2006-01-02 15:04:05.000Z"
+
+// RegistrationsHeader is the CSV header row of an event's registrations,
+// exactly as the contract names it.
+var RegistrationsHeader = []string{"name", "email", "status", "locale", "registered_at", "checked_in_at"}
+
+// AttendanceHeader is the CSV header row of the attendance report. A total
+// row has no id and "total" as its title; its events column counts the
+// events of that kind.
+var AttendanceHeader = []string{"id", "kind", "title", "starts_at", "events", "capacity", "registered", "checked_in", "no_show_percent"}
 
 // Register binds the CSV export and the attendance report.
 func Register(app core.App) {
@@ -31,11 +50,12 @@ func Register(app core.App) {
 		se.Router.GET("/api/events/{id}/registrations.csv", registrationsCSV)
 		se.Router.GET("/api/reports/attendance", attendanceJSON)
 		se.Router.GET("/api/reports/attendance.csv", attendanceCSV)
-		bindPage(se)
 		return se.Next()
 	})
 }
 
+// organiser refuses anyone but an organiser (or a superuser): 401 without a
+// token, 403 with someone else's.
 func organiser(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return e.UnauthorizedError("Sign in as an organiser.", nil)
@@ -46,8 +66,6 @@ func organiser(e *core.RequestEvent) error {
 	return nil
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
 func registrationsCSV(e *core.RequestEvent) error {
 	if err := organiser(e); err != nil {
 		return err
@@ -56,6 +74,34 @@ func registrationsCSV(e *core.RequestEvent) error {
 	if err != nil {
 		return e.NotFoundError("No such event.", nil)
 	}
+	return WriteRegistrationsCSV(e, ev)
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// safeFilename keeps a download's name to plain ASCII letters, digits, dots,
+// dashes and underscores, so no header or path trick can ride on it.
+func safeFilename(parts ...string) string {
+	return strings.Trim(unsafeName.ReplaceAllString(strings.Join(parts, "-"), "-"), "-.") + ".csv"
+}
+
+// startDownload sets the headers of a CSV download and starts the body with
+// a byte-order mark, so spreadsheet programs read Latvian and Cyrillic
+// letters right.
+func startDownload(e *core.RequestEvent, filename string) (*csvsafe.Writer, error) {
+	h := e.Response.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	// Personal data: no browser or proxy keeps a copy.
+	h.Set("Cache-Control", "no-store")
+	e.Response.WriteHeader(http.StatusOK)
+	return csvsafe.NewWriter(e.Response)
+}
+
+// WriteRegistrationsCSV answers with every registration of ev (cancelled
+// and erased ones too, so the rows add up to the counts) as a CSV download.
+// The caller has checked that the visitor is an organiser.
+func WriteRegistrationsCSV(e *core.RequestEvent, ev *core.Record) error {
 	var rows []struct {
 		Name    string `db:"name"`
 		Email   string `db:"email"`
@@ -64,26 +110,24 @@ func registrationsCSV(e *core.RequestEvent) error {
 		Created string `db:"created"`
 		At      string `db:"at"`
 	}
-	err = e.App.DB().NewQuery(`SELECT r.name, r.email, r.status, r.locale, r.created, COALESCE(c.at, '') AS at
+	err := e.App.DB().NewQuery(`SELECT r.name, r.email, r.status, r.locale, r.created, COALESCE(c.at, '') AS at
 		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
-		WHERE r.event = {:e} ORDER BY r.rowid`).Bind(dbx.Params{"e": ev.Id}).All(&rows)
+		WHERE r.event = {:e} ORDER BY r.created, r.rowid`).Bind(dbx.Params{"e": ev.Id}).All(&rows)
+	if err != nil {
+		return fmt.Errorf("registrations of %s: %w", ev.Id, err)
+	}
+	day := ev.GetDateTime("starts_at").Time().In(i18n.Riga).Format(DateLayout)
+	w, err := startDownload(e, safeFilename("registrations", day, ev.Id))
 	if err != nil {
 		return err
 	}
-	day := ev.GetDateTime("starts_at").Time().In(i18n.Riga).Format("2006-01-02")
-	name := strings.Trim(unsafeName.ReplaceAllString(fmt.Sprintf("registrations-%s-%s", day, ev.Id), "-"), "-") + ".csv"
-	h := e.Response.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Cache-Control", "no-store")
-	e.Response.WriteHeader(http.StatusOK)
-	w, err := csvsafe.NewWriter(e.Response)
-	if err != nil {
+	if err := w.Write(RegistrationsHeader); err != nil {
 		return err
 	}
-	_ = w.Write([]string{"name", "email", "status", "locale", "registered_at", "checked_in_at"})
 	for _, r := range rows {
-		_ = w.Write([]string{r.Name, r.Email, r.Status, r.Locale, r.Created, r.At})
+		if err := w.Write([]string{r.Name, r.Email, r.Status, r.Locale, r.Created, r.At}); err != nil {
+			return err
+		}
 	}
 	return w.Flush()
 }
@@ -97,6 +141,37 @@ type EventRow struct {
 	Capacity  int    `json:"capacity"`
 	Confirmed int    `json:"confirmed"`
 	CheckedIn int    `json:"checked_in"`
+
+	// Titles holds the title in each language for the console's page;
+	// the JSON keeps the contract's single (Latvian) title.
+	Titles map[string]string `json:"-"`
+}
+
+// Start is when the event starts.
+func (r EventRow) Start() time.Time {
+	t, _ := time.Parse(dbTime, r.StartsAt)
+	return t
+}
+
+// TitleIn is the title in lang, or the Latvian one where it is missing.
+func (r EventRow) TitleIn(lang string) string {
+	if t := r.Titles[lang]; t != "" {
+		return t
+	}
+	return r.Title
+}
+
+// NoShow is the share of confirmed people who did not come, in whole
+// percent (0 when nobody was confirmed).
+func (r EventRow) NoShow() int { return NoShow(r.Confirmed, r.CheckedIn) }
+
+// NoShow is the share of registered people who did not come, in whole
+// percent. Walk-ins count as registered, so it never goes below 0.
+func NoShow(registered, checkedIn int) int {
+	if registered <= 0 || checkedIn >= registered {
+		return 0
+	}
+	return (registered - checkedIn) * 100 / registered
 }
 
 // Total is one kind's sums.
@@ -106,30 +181,34 @@ type Total struct {
 	CheckedIn  int `json:"checked_in"`
 }
 
+// NoShow is the kind's share of registered people who did not come.
+func (t Total) NoShow() int { return NoShow(t.Registered, t.CheckedIn) }
+
 // Report is the attendance report: aggregates only, no names or e-mails.
 type Report struct {
 	Events []EventRow        `json:"events"`
 	Totals map[string]*Total `json:"totals"`
 }
 
-// ParsePeriod reads from and to (YYYY-MM-DD, days in Riga, both included)
-// into the UTC instants [start, end).
+// ParsePeriod reads from and to (YYYY-MM-DD) as whole days in Riga, both
+// included, into the UTC instants [start, end). Its errors are
+// validation.Errors keyed "from" and "to".
 func ParsePeriod(from, to string) (time.Time, time.Time, error) {
 	errs := validation.Errors{}
-	f, err1 := time.ParseInLocation("2006-01-02", from, i18n.Riga)
-	t, err2 := time.ParseInLocation("2006-01-02", to, i18n.Riga)
-	if err1 != nil {
-		errs["from"] = validation.NewError("validation_invalid_date", "Must be a date like 2026-12-01.")
+	f, errFrom := parseDay(from)
+	t, errTo := parseDay(to)
+	if errFrom != nil {
+		errs["from"] = errFrom
 	}
-	if err2 != nil {
-		errs["to"] = validation.NewError("validation_invalid_date", "Must be a date like 2026-12-31.")
+	if errTo != nil {
+		errs["to"] = errTo
 	}
 	if len(errs) == 0 {
 		switch {
 		case t.Before(f):
 			errs["to"] = validation.NewError("validation_before_from", "Must not be before from.")
-		case t.Sub(f) > MaxRangeDays*24*time.Hour:
-			errs["to"] = validation.NewError("validation_range_too_long", "The period may be three years at most.")
+		case !t.Before(f.AddDate(0, 0, MaxRangeDays)): // calendar days, whatever DST does
+			errs["to"] = validation.NewError("validation_range_too_long", fmt.Sprintf("The period may be %d days at most.", MaxRangeDays))
 		}
 	}
 	if len(errs) > 0 {
@@ -138,8 +217,21 @@ func ParsePeriod(from, to string) (time.Time, time.Time, error) {
 	return f.UTC(), t.AddDate(0, 0, 1).UTC(), nil
 }
 
-// Attendance builds the report of the events that start in [start, end).
-// Cancelled registrations do not count as registered; drafts are left out.
+func parseDay(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, validation.NewError("validation_required", "Cannot be blank.")
+	}
+	d, err := time.ParseInLocation(DateLayout, s, i18n.Riga)
+	if err != nil {
+		return time.Time{}, validation.NewError("validation_invalid_date", "Must be a date like 2026-12-01.")
+	}
+	return d, nil
+}
+
+// Attendance builds the report of the published events that start in
+// [start, end). Drafts and cancelled events did not take place and are left
+// out. "registered" counts confirmed registrations (walk-ins included);
+// waiting and cancelled ones are not people who had a seat.
 func Attendance(app core.App, start, end time.Time) (Report, error) {
 	rep := Report{Events: []EventRow{}, Totals: map[string]*Total{}}
 	for _, k := range Kinds {
@@ -148,24 +240,30 @@ func Attendance(app core.App, start, end time.Time) (Report, error) {
 	var rows []struct {
 		ID        string `db:"id"`
 		Kind      string `db:"kind"`
-		Title     string `db:"title_lv"`
+		TitleLV   string `db:"title_lv"`
+		TitleEN   string `db:"title_en"`
+		TitleRU   string `db:"title_ru"`
 		StartsAt  string `db:"starts_at"`
 		Capacity  int    `db:"capacity"`
 		Confirmed int    `db:"confirmed"`
 		CheckedIn int    `db:"checked_in"`
 	}
-	err := app.DB().NewQuery(`SELECT e.id, e.kind, e.title_lv, e.starts_at, e.capacity,
+	err := app.DB().NewQuery(`SELECT e.id, e.kind, e.title_lv, e.title_en, e.title_ru, e.starts_at, e.capacity,
 			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = 'confirmed') AS confirmed,
 			(SELECT count(*) FROM checkins c WHERE c.event = e.id) AS checked_in
 		FROM events e
-		WHERE e.status != 'draft' AND e.starts_at >= {:from} AND e.starts_at < {:to}
-		ORDER BY e.starts_at`).
-		Bind(dbx.Params{"from": start.Format("2006-01-02 15:04:05.000Z"), "to": end.Format("2006-01-02 15:04:05.000Z")}).All(&rows)
+		WHERE e.status = 'published' AND e.starts_at >= {:from} AND e.starts_at < {:to}
+		ORDER BY e.starts_at, e.id`).
+		Bind(dbx.Params{"from": start.UTC().Format(dbTime), "to": end.UTC().Format(dbTime)}).All(&rows)
 	if err != nil {
-		return rep, err
+		return rep, fmt.Errorf("attendance report: %w", err)
 	}
 	for _, r := range rows {
-		rep.Events = append(rep.Events, EventRow(r))
+		rep.Events = append(rep.Events, EventRow{
+			ID: r.ID, Kind: r.Kind, Title: r.TitleLV, StartsAt: r.StartsAt, Capacity: r.Capacity,
+			Confirmed: r.Confirmed, CheckedIn: r.CheckedIn,
+			Titles: map[string]string{"lv": r.TitleLV, "en": r.TitleEN, "ru": r.TitleRU},
+		})
 		if t, ok := rep.Totals[r.Kind]; ok {
 			t.Events++
 			t.Registered += r.Confirmed
@@ -175,20 +273,33 @@ func Attendance(app core.App, start, end time.Time) (Report, error) {
 	return rep, nil
 }
 
-func period(e *core.RequestEvent) (time.Time, time.Time, error) {
-	q := e.Request.URL.Query()
-	return ParsePeriod(q.Get("from"), q.Get("to"))
+// query is an organiser's request for the report of ?from&to: the days as
+// given and the instants they span. The JSON and the CSV answers share it.
+type query struct {
+	from, to   string
+	start, end time.Time
+}
+
+// reportQuery checks who asks and reads the period: 401/403 for anyone but
+// an organiser, 400 with per-field errors for a bad period.
+func reportQuery(e *core.RequestEvent) (query, error) {
+	if err := organiser(e); err != nil {
+		return query{}, err
+	}
+	q := query{from: e.Request.URL.Query().Get("from"), to: e.Request.URL.Query().Get("to")}
+	var err error
+	if q.start, q.end, err = ParsePeriod(q.from, q.to); err != nil {
+		return query{}, e.BadRequestError("Please check the period.", err)
+	}
+	return q, nil
 }
 
 func attendanceJSON(e *core.RequestEvent) error {
-	if err := organiser(e); err != nil {
+	q, err := reportQuery(e)
+	if err != nil {
 		return err
 	}
-	from, to, err := period(e)
-	if err != nil {
-		return e.BadRequestError("Please check the period.", err)
-	}
-	rep, err := Attendance(e.App, from, to)
+	rep, err := Attendance(e.App, q.start, q.end)
 	if err != nil {
 		return err
 	}
@@ -196,32 +307,39 @@ func attendanceJSON(e *core.RequestEvent) error {
 }
 
 func attendanceCSV(e *core.RequestEvent) error {
-	if err := organiser(e); err != nil {
-		return err
-	}
-	from, to, err := period(e)
-	if err != nil {
-		return e.BadRequestError("Please check the period.", err)
-	}
-	rep, err := Attendance(e.App, from, to)
+	q, err := reportQuery(e)
 	if err != nil {
 		return err
 	}
-	h := e.Response.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="attendance.csv"`)
-	e.Response.WriteHeader(http.StatusOK)
-	w, err := csvsafe.NewWriter(e.Response)
+	return WriteAttendanceCSV(e, q.from, q.to, q.start, q.end)
+}
+
+// WriteAttendanceCSV answers with the attendance report of [start, end)
+// (the days from and to) as a CSV download: one row per event, then one
+// total row per kind. The caller has checked the visitor and the period.
+func WriteAttendanceCSV(e *core.RequestEvent, from, to string, start, end time.Time) error {
+	rep, err := Attendance(e.App, start, end)
 	if err != nil {
 		return err
 	}
-	_ = w.Write([]string{"id", "kind", "title", "starts_at", "capacity", "registered", "checked_in"})
+	w, err := startDownload(e, safeFilename("attendance", from, to))
+	if err != nil {
+		return err
+	}
+	if err := w.Write(AttendanceHeader); err != nil {
+		return err
+	}
+	n := fmt.Sprint
 	for _, r := range rep.Events {
-		_ = w.Write([]string{r.ID, r.Kind, r.Title, r.StartsAt, fmt.Sprint(r.Capacity), fmt.Sprint(r.Confirmed), fmt.Sprint(r.CheckedIn)})
+		if err := w.Write([]string{r.ID, r.Kind, r.Title, r.StartsAt, "1", n(r.Capacity), n(r.Confirmed), n(r.CheckedIn), n(r.NoShow())}); err != nil {
+			return err
+		}
 	}
 	for _, k := range Kinds {
 		t := rep.Totals[k]
-		_ = w.Write([]string{"", k, "total", "", "", fmt.Sprint(t.Registered), fmt.Sprint(t.CheckedIn)})
+		if err := w.Write([]string{"", k, "total", "", n(t.Events), "", n(t.Registered), n(t.CheckedIn), n(t.NoShow())}); err != nil {
+			return err
+		}
 	}
 	return w.Flush()
 }

@@ -6,8 +6,11 @@
 package retention
 
 import (
+	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -22,6 +25,16 @@ import (
 // nothing else is set.
 const DefaultDays = 30
 
+// Bounds of the retention period, as the kopa_settings collection has them.
+const (
+	MinDays = 1
+	MaxDays = 3650
+)
+
+// SettingsCollection is the single-row collection of the organisation's own
+// settings.
+const SettingsCollection = "kopa_settings"
+
 // Settings are the organisation's own settings (collection kopa_settings).
 type Settings struct {
 	RetentionDays int
@@ -33,7 +46,7 @@ type Settings struct {
 // Load reads the settings, with defaults where the row is missing.
 func Load(app core.App) Settings {
 	s := Settings{RetentionDays: DefaultDays, OrgName: "Kopā"}
-	rows, err := app.FindRecordsByFilter("kopa_settings", "", "created", 1, 0)
+	rows, err := app.FindRecordsByFilter(SettingsCollection, "", "created", 1, 0)
 	if err != nil || len(rows) == 0 {
 		return s
 	}
@@ -46,6 +59,27 @@ func Load(app core.App) Settings {
 	}
 	s.ContactEmail, s.ContactPhone = r.GetString("contact_email"), r.GetString("contact_phone")
 	return s
+}
+
+// Save stores the settings in the single row (creating it if an organiser
+// deleted it in the admin UI).
+func Save(app core.App, s Settings) error {
+	rows, err := app.FindRecordsByFilter(SettingsCollection, "", "created", 1, 0)
+	if err != nil {
+		return err
+	}
+	var r *core.Record
+	if len(rows) > 0 {
+		r = rows[0]
+	} else {
+		c, err := app.FindCachedCollectionByNameOrId(SettingsCollection)
+		if err != nil {
+			return err
+		}
+		r = core.NewRecord(c)
+	}
+	r.Load(map[string]any{"retention_days": s.RetentionDays, "org_name": s.OrgName, "contact_email": s.ContactEmail, "contact_phone": s.ContactPhone})
+	return app.Save(r)
 }
 
 // Register runs the erasure when the server starts and every night, and
@@ -82,6 +116,9 @@ func Run(app core.App, now time.Time) (int, error) {
 			return fmt.Errorf("erase registrations: %w", err)
 		}
 		erased, _ = res.RowsAffected()
+		if outboxExists(tx) != nil {
+			return nil
+		}
 		_, err = tx.DB().NewQuery(`DELETE FROM ` + outbox.Collection + ` WHERE status != 'pending' AND updated < {:cutoff}`).
 			Bind(dbx.Params{"cutoff": cutoff.String()}).Execute()
 		if err != nil {
@@ -95,6 +132,74 @@ func Run(app core.App, now time.Time) (int, error) {
 	return int(erased), err
 }
 
+// ErrNotFound is returned by Erase for an unknown registration.
+var ErrNotFound = errors.New("retention: no such registration")
+
+// Erase forgets one registration's name and e-mail now, as when its
+// retention period ends: for a person who asked to have their data deleted.
+// Its status and check-in stay, so the event's counts do not change; the
+// mail sent about it is deleted too. Erasing twice is harmless.
+func Erase(app core.App, registrationID string, now time.Time) error {
+	return app.RunInTransaction(func(tx core.App) error {
+		r, err := tx.FindRecordById("registrations", registrationID)
+		if err != nil {
+			return ErrNotFound
+		}
+		if r.GetDateTime("erased_at").IsZero() {
+			stamp, _ := types.ParseDateTime(now.UTC())
+			r.Set("name", "")
+			r.Set("email", "")
+			r.Set("erased_at", stamp)
+			if err := tx.Save(r); err != nil {
+				return fmt.Errorf("erase registration %s: %w", r.Id, err)
+			}
+		}
+		if err := outboxExists(tx); err != nil {
+			return nil
+		}
+		_, err = tx.DB().NewQuery(`DELETE FROM ` + outbox.Collection + ` WHERE ref = {:ref}`).
+			Bind(dbx.Params{"ref": registrationID}).Execute()
+		if err != nil {
+			return fmt.Errorf("delete mail of registration %s: %w", registrationID, err)
+		}
+		return nil
+	})
+}
+
+// outboxExists guards the mail clean-up on a database without the mail
+// queue (an older schema).
+func outboxExists(app core.App) error {
+	_, err := app.FindCachedCollectionByNameOrId(outbox.Collection)
+	return err
+}
+
+// PrivacyData is what the privacy page shows: the settings, and how many
+// backups PocketBase keeps (0 when it makes none), since erased data lives
+// on in a backup until that backup is replaced.
+type PrivacyData struct {
+	Settings
+	BackupsKeep int
+}
+
+// PhoneURL is a tel: link to the contact phone, built from its digits and
+// a leading + only, so it is safe to put in an href.
+func (d PrivacyData) PhoneURL() template.URL {
+	var b strings.Builder
+	for i, r := range d.ContactPhone {
+		if (r >= '0' && r <= '9') || (r == '+' && i == 0) {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return template.URL("tel:" + b.String())
+}
+
 func privacyPage(e *core.RequestEvent) error {
-	return web.Render(e, http.StatusOK, "privacy", web.NewPage(e, "privacy.title", Load(e.App)))
+	d := PrivacyData{Settings: Load(e.App)}
+	if b := e.App.Settings().Backups; b.Cron != "" {
+		d.BackupsKeep = b.CronMaxKeep
+	}
+	return web.Render(e, http.StatusOK, "privacy", web.NewPage(e, "privacy.title", d))
 }

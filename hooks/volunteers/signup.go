@@ -1,14 +1,9 @@
-// Package volunteers is how the NGO finds its interpreters, hosts, door
-// staff and child minders: sign-up with languages and skills, a confirmed
-// address and a password, shifts per event, e-mail invitations matched by
-// language and skill, answers by link, reminders, and the volunteer's own
-// page.
 package volunteers
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -18,70 +13,69 @@ import (
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/security"
+	"github.com/pocketbase/pocketbase/mails"
 
+	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/web"
 	"kopa/internal/i18n"
 	migrations "kopa/pb_migrations"
 )
 
-// SignUp is what a volunteer tells us.
-type SignUp struct {
-	Name           string   `json:"name"`
-	Email          string   `json:"email"`
-	Phone          string   `json:"phone"`
-	Languages      []string `json:"languages"`
-	Skills         []string `json:"skills"`
-	Locale         string   `json:"locale"`
-	ContactConsent bool     `json:"contact_consent"`
+// Field limits of a sign-up.
+const (
+	MaxName  = 200
+	MaxPhone = 40
+)
+
+// phonePattern is the schema's phone pattern with at least one digit: a
+// phone number, with the usual separators, nothing else.
+var phonePattern = regexp.MustCompile(`^[0-9+() \-]*[0-9][0-9+() \-]*$`)
+
+// Input is a volunteer sign-up.
+type Input struct {
+	Name, Email, Phone string
+	Languages, Skills  []string
+	Locale             string
+	ContactConsent     bool
 }
 
-var phonePattern = regexp.MustCompile(`^[0-9+() \-]{0,40}$`)
-
-func subset(list, allowed []string) bool {
-	seen := map[string]bool{}
-	for _, v := range list {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || a == v
-		}
-		if !ok || seen[v] {
-			return false
-		}
-		seen[v] = true
-	}
-	return true
-}
-
-// Validate trims the sign-up and checks every field.
-func (s *SignUp) Validate() error {
-	s.Name, s.Phone = strings.TrimSpace(s.Name), strings.TrimSpace(s.Phone)
-	s.Email = strings.ToLower(strings.TrimSpace(s.Email))
+// Normalize trims and lower-cases what should be, then validates every
+// field. Its error is validation.Errors keyed by the JSON field names.
+func (in *Input) Normalize() error {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Phone = strings.TrimSpace(in.Phone)
+	in.Locale = strings.ToLower(strings.TrimSpace(in.Locale))
 	errs := validation.Errors{}
 	switch {
-	case s.Name == "":
+	case in.Name == "":
 		errs["name"] = validation.NewError("validation_required", "Cannot be blank.")
-	case utf8.RuneCountInString(s.Name) > 200 || strings.IndexFunc(s.Name, unicode.IsControl) >= 0:
-		errs["name"] = validation.NewError("validation_invalid_value", "At most 200 characters, no control characters.")
+	case utf8.RuneCountInString(in.Name) > MaxName:
+		errs["name"] = validation.NewError("validation_length_too_long", fmt.Sprintf("Must be no more than %d characters.", MaxName))
+	case strings.IndexFunc(in.Name, unicode.IsControl) >= 0:
+		errs["name"] = validation.NewError("validation_invalid_value", "Must not contain control characters.")
 	}
-	if err := registration.ValidateEmail(s.Email); err != nil {
+	if err := registration.ValidateEmail(in.Email); err != nil {
 		errs["email"] = err
 	}
-	if !phonePattern.MatchString(s.Phone) {
-		errs["phone"] = validation.NewError("validation_invalid_phone", "Digits, spaces, + ( ) and - only.")
+	if in.Phone != "" && (len(in.Phone) > MaxPhone || !phonePattern.MatchString(in.Phone)) {
+		errs["phone"] = validation.NewError("validation_invalid_phone", fmt.Sprintf("Must be a phone number of at most %d digits, spaces and + ( ) -.", MaxPhone))
 	}
-	if len(s.Languages) == 0 || !subset(s.Languages, migrations.Languages) {
-		errs["languages"] = validation.NewError("validation_invalid_value", "Choose one or more of "+strings.Join(migrations.Languages, ", ")+".")
+	var err error
+	if in.Languages, err = pick(in.Languages, migrations.Languages); err != nil {
+		errs["languages"] = err
+	} else if len(in.Languages) == 0 {
+		errs["languages"] = validation.NewError("validation_required", "Choose at least one language.")
 	}
-	if !subset(s.Skills, migrations.Skills) {
-		errs["skills"] = validation.NewError("validation_invalid_value", "Choose from "+strings.Join(migrations.Skills, ", ")+".")
+	if in.Skills, err = pick(in.Skills, migrations.Skills); err != nil {
+		errs["skills"] = err
 	}
-	if !i18n.IsSupported(s.Locale) {
+	if !i18n.IsSupported(in.Locale) {
 		errs["locale"] = validation.NewError("validation_invalid_locale", "Must be one of lv, en, ru.")
 	}
-	if !s.ContactConsent {
-		errs["contact_consent"] = validation.NewError("validation_consent_required", "We may only contact you with your consent.")
+	if !in.ContactConsent {
+		errs["contact_consent"] = validation.NewError("validation_required", "Volunteers must agree to be contacted about shifts.")
 	}
 	if len(errs) > 0 {
 		return errs
@@ -89,155 +83,263 @@ func (s *SignUp) Validate() error {
 	return nil
 }
 
-// Create stores a new volunteer and queues the mail that confirms the
-// address; for an address already signed up it queues a "you are already
-// signed up" mail instead. Both take the same path and answer the same, so
-// neither the answer nor its timing tells whether an address is known.
-// It reports whether the volunteer is new.
-func Create(app core.App, s SignUp) (bool, error) {
-	created := false
-	err := app.RunInTransaction(func(tx core.App) error {
-		existing, err := tx.FindAuthRecordByEmail("volunteers", s.Email)
-		if err == nil {
-			l := web.Catalog().For(localeOf(existing))
-			return queueNotice(tx, existing, "volunteer_exists", l.T("vol.mail.exists_subject"),
-				[]string{l.T("vol.mail.exists")}, []Button{{l.T("vol.mail.login"), base(tx) + "/manage/login"}})
+// pick checks that every value is one of allowed and returns them without
+// repeats, in the order of allowed.
+func pick(values, allowed []string) ([]string, error) {
+	seen := map[string]bool{}
+	for _, v := range values {
+		if !contains(allowed, v) {
+			return nil, validation.NewError("validation_invalid_value", "Must be values from "+strings.Join(allowed, ", ")+".")
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
+		seen[v] = true
+	}
+	out := []string{}
+	for _, a := range allowed {
+		if seen[a] {
+			out = append(out, a)
 		}
-		col, err := tx.FindCachedCollectionByNameOrId("volunteers")
-		if err != nil {
-			return err
-		}
-		r := core.NewRecord(col)
-		r.SetEmail(s.Email)
-		r.SetPassword(security.RandomString(32)) // replaced when they confirm
-		r.Load(map[string]any{"name": s.Name, "phone": s.Phone, "languages": s.Languages, "skills": s.Skills, "locale": s.Locale, "contact_consent": true})
-		if err := tx.Save(r); err != nil {
-			return err
-		}
-		created = true
-		return queueConfirmation(tx, r)
-	})
-	return created, err
+	}
+	return out, nil
 }
 
-func queueConfirmation(tx core.App, r *core.Record) error {
-	token, err := r.NewVerificationToken()
-	if err != nil {
-		return err
-	}
-	l := web.Catalog().For(localeOf(r))
-	return queueNotice(tx, r, "volunteer_confirm", l.T("vol.mail.confirm_subject"),
-		[]string{l.T("vol.mail.confirm")}, []Button{{l.T("vol.mail.confirm_button"), base(tx) + "/volunteer/confirm?token=" + token}})
-}
-
-func apiSignUp(e *core.RequestEvent) error {
-	data, err := io.ReadAll(io.LimitReader(e.Request.Body, 16<<10))
-	if err != nil {
-		return e.BadRequestError("Could not read the request body.", nil)
-	}
-	s := SignUp{Locale: web.Lang(e)}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return e.BadRequestError("The body must be a JSON object.", validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object with the right types.")})
-	}
-	if err := s.Validate(); err != nil {
-		return e.BadRequestError("Please check the highlighted fields.", err)
-	}
-	created, err := Create(e.App, s)
-	if err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	return e.JSON(status, map[string]any{"status": "pending"})
-}
-
-// SignUpPage is the sign-up form's state.
-type SignUpPage struct {
-	S                 SignUp
-	Errors            map[string]string
-	Languages, Skills []string
-	Done              bool
-}
-
-func (p SignUpPage) Has(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
 			return true
 		}
 	}
 	return false
 }
 
-func signUpPage(e *core.RequestEvent) error {
-	return web.Show(e, "volunteer/signup", "vol.title", SignUpPage{S: SignUp{Locale: web.Lang(e)}, Languages: migrations.Languages, Skills: migrations.Skills})
+// readBody reads at most MaxBody bytes; a larger body is an error.
+func readBody(e *core.RequestEvent) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(e.Request.Body, MaxBody+1))
+	if err != nil {
+		return nil, e.BadRequestError("Could not read the request body.", nil)
+	}
+	if len(data) > MaxBody {
+		return nil, web.CodeError(http.StatusRequestEntityTooLarge, "too_large", "The request body is larger than 64 KiB.")
+	}
+	return data, nil
 }
 
-func signUpForm(e *core.RequestEvent) error {
-	if err := e.Request.ParseForm(); err != nil {
-		return web.ErrorPage(e, http.StatusBadRequest, "error.server.title", "form.error.too_large")
+// DecodeInput reads a JSON sign-up field by field, so a value of the wrong
+// type is reported on its own field, then normalizes it. A missing locale
+// is defaultLocale.
+func DecodeInput(data []byte, defaultLocale string) (Input, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return Input{}, validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")}
 	}
-	f := e.Request.PostForm
-	s := SignUp{Name: f.Get("name"), Email: f.Get("email"), Phone: f.Get("phone"), Languages: f["languages"], Skills: f["skills"],
-		Locale: f.Get("locale"), ContactConsent: f.Get("contact_consent") != ""}
-	if s.Locale == "" {
-		s.Locale = web.Lang(e)
-	}
-	page := SignUpPage{S: s, Languages: migrations.Languages, Skills: migrations.Skills}
-	if err := s.Validate(); err != nil {
-		page.Errors = map[string]string{}
-		var verrs validation.Errors
-		if errors.As(err, &verrs) {
-			for k := range verrs {
-				page.Errors[k] = "vol.error." + k
+	in := Input{Locale: defaultLocale}
+	errs := validation.Errors{}
+	field := func(key string, dst any, msg string) {
+		if v, ok := raw[key]; ok && string(v) != "null" {
+			if json.Unmarshal(v, dst) != nil {
+				errs[key] = validation.NewError("validation_invalid_type", msg)
 			}
 		}
-		return web.Render(e, http.StatusBadRequest, "volunteer/signup", web.NewPage(e, "vol.title", page))
 	}
-	if _, err := Create(e.App, s); err != nil {
-		return err
+	field("name", &in.Name, "Must be a string.")
+	field("email", &in.Email, "Must be a string.")
+	field("phone", &in.Phone, "Must be a string.")
+	field("locale", &in.Locale, "Must be a string.")
+	field("languages", &in.Languages, "Must be a list of language codes.")
+	field("skills", &in.Skills, "Must be a list of skills.")
+	field("contact_consent", &in.ContactConsent, "Must be true or false.")
+	if err := in.Normalize(); err != nil {
+		var verrs validation.Errors
+		if errors.As(err, &verrs) {
+			for k, v := range verrs {
+				if _, already := errs[k]; !already {
+					errs[k] = v
+				}
+			}
+		}
 	}
-	return web.Render(e, http.StatusOK, "volunteer/signup", web.NewPage(e, "vol.title", SignUpPage{Done: true}))
+	if len(errs) > 0 {
+		return in, errs
+	}
+	return in, nil
 }
 
-// confirmPage checks the link from the confirmation mail and asks for a
-// password.
-func confirmPage(e *core.RequestEvent) error {
-	token := e.Request.URL.Query().Get("token")
-	if e.Request.Method == http.MethodPost {
-		token = e.Request.FormValue("token")
-	}
-	r, err := e.App.FindAuthRecordByToken(token, core.TokenTypeVerification)
-	if err != nil || r.Collection().Name != "volunteers" {
-		return web.ErrorPage(e, http.StatusBadRequest, "vol.confirm_title", "vol.confirm_invalid")
-	}
-	data := map[string]any{"Token": token, "Name": r.GetString("name")}
-	if e.Request.Method == http.MethodGet {
-		return web.Show(e, "volunteer/confirm", "vol.confirm_title", data)
-	}
-	pw := e.Request.FormValue("password")
-	switch {
-	case !web.CheckCSRF(e):
-		data["Error"] = "error.csrf"
-	case len(pw) < 10 || len(pw) > 200:
-		data["Error"] = "vol.error.password"
-	case pw != e.Request.FormValue("password_again"):
-		data["Error"] = "vol.error.password_again"
-	}
-	if data["Error"] != nil {
-		return web.Render(e, http.StatusBadRequest, "volunteer/confirm", web.NewPage(e, "vol.confirm_title", data))
-	}
-	r.SetVerified(true)
-	r.SetPassword(pw) // also renews the token key, so the link works once
-	if err := e.App.Save(r); err != nil {
+// Signup stores a new, unconfirmed volunteer and queues the mail that
+// confirms the address (PocketBase's verification mail, in the volunteer's
+// language). When the address already belongs to a volunteer nothing is
+// stored and its owner is mailed a "you are already signed up — log in
+// here" instead. Both paths hash a password and queue one mail in one
+// transaction, so neither the answer nor its timing tells the caller
+// whether the address is known. created reports which path was taken, for
+// the caller's logs and tests only.
+func Signup(app core.App, in Input) (created bool, err error) {
+	err = app.RunInTransaction(func(tx core.App) error {
+		col, err := tx.FindCachedCollectionByNameOrId(colVolunteers)
+		if err != nil {
+			return err
+		}
+		rec := core.NewRecord(col)
+		// A random password nobody knows: the volunteer chooses one when
+		// confirming the address, or logs in by one-time code.
+		rec.SetRandomPassword()
+		existing, err := tx.FindAuthRecordByEmail(col, in.Email)
+		if err == nil {
+			msg, err := alreadyMail(tx, existing)
+			if err != nil {
+				return err
+			}
+			_, err = outbox.Enqueue(tx, msg)
+			return err
+		}
+		rec.SetEmail(in.Email)
+		rec.SetVerified(false)
+		rec.Set("name", in.Name)
+		rec.Set("phone", in.Phone)
+		rec.Set("languages", in.Languages)
+		rec.Set("skills", in.Skills)
+		rec.Set("locale", in.Locale)
+		rec.Set("contact_consent", true)
+		if err := tx.Save(rec); err != nil {
+			return fmt.Errorf("save volunteer: %w", err)
+		}
+		created = true
+		// Through OnMailerRecordVerificationSend (localized below) and
+		// OnMailerSend into the outbox, inside this transaction.
+		if err := mails.SendRecordVerification(tx, rec); err != nil {
+			return fmt.Errorf("queue verification mail: %w", err)
+		}
+		return nil
+	})
+	return created, err
+}
+
+// signupAccepted is the answer to every valid sign-up, new or not.
+var signupAccepted = map[string]any{"status": "pending"}
+
+func apiSignup(e *core.RequestEvent) error {
+	data, err := readBody(e)
+	if err != nil {
 		return err
 	}
-	if err := web.SetSession(e, r); err != nil {
+	in, err := DecodeInput(data, web.Lang(e))
+	if err != nil {
+		return e.BadRequestError("Please check the highlighted fields.", err)
+	}
+	created, err := Signup(e.App, in)
+	if err != nil {
 		return err
 	}
-	return e.Redirect(http.StatusSeeOther, "/volunteer/me")
+	if created {
+		return e.JSON(http.StatusCreated, signupAccepted)
+	}
+	return e.JSON(http.StatusOK, signupAccepted)
+}
+
+// SignupForm is the state of the sign-up page's form.
+type SignupForm struct {
+	Name, Email, Phone string
+	Languages, Skills  []string
+	Locale             string
+	ContactConsent     bool
+	// Errors maps a field (or "form") to a message id.
+	Errors map[string]string
+}
+
+// Has reports whether v is among the chosen values (for checkboxes).
+func (f SignupForm) Has(list []string, v string) bool { return contains(list, v) }
+
+// SignupData is what the sign-up page receives.
+type SignupData struct {
+	Form                    SignupForm
+	AllLanguages, AllSkills []string
+	AllLocales              []string
+}
+
+func showSignup(e *core.RequestEvent, status int, f SignupForm) error {
+	if f.Locale == "" {
+		f.Locale = web.Lang(e)
+	}
+	p := web.NewPage(e, "volunteer.signup.title", SignupData{
+		Form: f, AllLanguages: migrations.Languages, AllSkills: migrations.Skills, AllLocales: i18n.Supported,
+	})
+	p.Styles = []string{"css/volunteers.css"}
+	return web.Render(e, status, "volunteer/signup", p)
+}
+
+func signupPage(e *core.RequestEvent) error {
+	return showSignup(e, http.StatusOK, SignupForm{})
+}
+
+// signupSubmit is the sign-up form's handler; it needs no JavaScript. Valid
+// sign-ups, new or known, see the same "check your e-mail" page.
+func signupSubmit(e *core.RequestEvent) error {
+	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
+	if err := e.Request.ParseForm(); err != nil {
+		return showSignup(e, http.StatusBadRequest, SignupForm{Errors: map[string]string{"form": "volunteer.error.too_large"}})
+	}
+	f := e.Request.PostForm
+	form := SignupForm{
+		Name: f.Get("name"), Email: f.Get("email"), Phone: f.Get("phone"),
+		Languages: f["languages"], Skills: f["skills"], Locale: f.Get("locale"),
+		ContactConsent: f.Get("contact_consent") != "",
+	}
+	// A filled honeypot is a bot: it sees what a person sees, nothing is
+	// stored or sent.
+	if f.Get("website") != "" {
+		return showNotice(e, http.StatusOK, "volunteer.check_mail.title", "volunteer.check_mail.text", "", "")
+	}
+	in := Input{Name: form.Name, Email: form.Email, Phone: form.Phone, Languages: form.Languages,
+		Skills: form.Skills, Locale: form.Locale, ContactConsent: form.ContactConsent}
+	if err := in.Normalize(); err != nil {
+		form.Errors = fieldMessages(err)
+		return showSignup(e, http.StatusBadRequest, form)
+	}
+	if _, err := Signup(e.App, in); err != nil {
+		return err
+	}
+	return showNotice(e, http.StatusOK, "volunteer.check_mail.title", "volunteer.check_mail.text", "", "")
+}
+
+// fieldMessages maps sign-up validation errors to message ids.
+func fieldMessages(err error) map[string]string {
+	out := map[string]string{}
+	var verrs validation.Errors
+	if !errors.As(err, &verrs) {
+		out["form"] = "error.server.text"
+		return out
+	}
+	for field, fe := range verrs {
+		code := ""
+		var ve validation.Error
+		if errors.As(fe, &ve) {
+			code = ve.Code()
+		}
+		switch field {
+		case "name":
+			if code == "validation_length_too_long" {
+				out[field] = "form.error.name_too_long"
+			} else {
+				out[field] = "form.error.name_required"
+			}
+		case "email":
+			out[field] = "form.error.email_invalid"
+		case "phone", "languages", "skills", "locale", "contact_consent":
+			out[field] = "volunteer.error." + field
+		default:
+			out["form"] = "form.error.invalid"
+		}
+	}
+	return out
+}
+
+// NoticeData is a page with a heading, a text and maybe a link: the "check
+// your e-mail" page and the outcomes of the volunteer pages.
+type NoticeData struct {
+	Heading, Text  string // message ids
+	Link, LinkText string
+}
+
+func showNotice(e *core.RequestEvent, status int, heading, text, link, linkText string) error {
+	p := web.NewPage(e, heading, NoticeData{Heading: heading, Text: text, Link: link, LinkText: linkText})
+	p.Styles = []string{"css/volunteers.css"}
+	return web.Render(e, status, "volunteer/notice", p)
 }

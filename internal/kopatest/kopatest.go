@@ -3,8 +3,14 @@
 package kopatest
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -208,5 +214,50 @@ func CloneFactory(src *tests.TestApp, register ...func(core.App)) func(testing.T
 			r(app)
 		}
 		return app
+	}
+}
+
+// BenchPost sends b.N POST requests with JSON bodies from 16 concurrent
+// clients and reports p50 and p99 latency beside ns/op. body(i) makes the
+// i-th body (i from 0); token, when set, goes in the Authorization header;
+// every answer must have status want.
+func BenchPost(b *testing.B, url, token string, body func(i int64) any, want int) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var n atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			data, _ := json.Marshal(body(n.Add(1) - 1))
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(data))
+			req.Header.Set("Content-Type", "application/json")
+			if token != "" {
+				req.Header.Set("Authorization", token)
+			}
+			t0 := time.Now()
+			res, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			d := time.Since(t0)
+			mu.Lock()
+			lat = append(lat, d)
+			mu.Unlock()
+			if res.StatusCode != want {
+				b.Errorf("status %d, want %d", res.StatusCode, want)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[(len(lat)-1)*99/100].Microseconds())/1000, "p99-ms")
 	}
 }

@@ -341,7 +341,7 @@
   $("start").addEventListener("click", function () {
     $("start").hidden = true;
     sound();
-    loadDecoder().then(function () {
+    decoder().then(function () {
       return navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
     }).then(function (stream) {
       video.srcObject = stream;
@@ -437,17 +437,30 @@
     refreshing = true;
     prepared().then(function (m) { if (m) return fetchList(); }).catch(function () {}).then(function () { refreshing = false; });
   }
+  // Preparing for offline use: the service worker installed with its cache
+  // of this page and its files, the decoder loaded now (it cannot be
+  // fetched once the connection is gone), and the ticket list kept.
+  var decoderReady = null;
+  function decoder() {
+    return decoderReady || (decoderReady = loadDecoder().catch(function (e) { decoderReady = null; throw e; }));
+  }
+  function workerReady() {
+    var ready = navigator.serviceWorker.register("/manage/scan-sw.js", { scope: "/manage" }).then(function () {
+      return navigator.serviceWorker.ready;
+    });
+    // A worker that fails to install never becomes ready: give up waiting.
+    var late = new Promise(function (resolve, reject) { setTimeout(function () { reject(new Error("no service worker")); }, 5000); });
+    return Promise.race([ready, late]).then(function () {
+      // The page itself, so that it opens without a connection.
+      return caches.open(CACHE).then(function (c) { return c.add(location.pathname); });
+    });
+  }
   $("prepare").addEventListener("click", function () {
     if (!window.isSecureContext || !("serviceWorker" in navigator) || !window.crypto || !crypto.subtle) {
       $("prepared").textContent = t.tOfflineUnavailable;
       return;
     }
-    navigator.serviceWorker.register("/manage/scan-sw.js", { scope: "/manage" }).then(function () {
-      return navigator.serviceWorker.ready;
-    }).then(function () {
-      // The page itself, so that it opens without a connection.
-      return caches.open(CACHE).then(function (c) { return c.add(location.pathname); });
-    }).then(fetchList).catch(function () { $("prepared").textContent = t.tError; });
+    Promise.all([workerReady(), decoder()]).then(fetchList).catch(function () { $("prepared").textContent = t.tError; });
   });
   // Forget the lists of events that have ended, and lists kept for
   // someone else who signed in on this device.

@@ -1,0 +1,345 @@
+package manage
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/hooks/attendance"
+	"kopa/hooks/outbox"
+	"kopa/hooks/registration"
+	"kopa/hooks/web"
+	"kopa/internal/i18n"
+)
+
+// Event statuses.
+const (
+	statusDraft     = "draft"
+	statusPublished = "published"
+	statusCancelled = "cancelled"
+)
+
+// MaxSeriesWeeks bounds the weekly series helper.
+const MaxSeriesWeeks = 52
+
+// EventForm is the state of the event form.
+type EventForm struct {
+	ID                              string
+	Kind, Status, Venue             string
+	TitleLV, TitleEN, TitleRU       string
+	SummaryLV, SummaryEN, SummaryRU string
+	Starts, Ends                    string // datetime-local, Riga time
+	Capacity                        string
+	Waitlist                        bool
+	Errors                          map[string]string
+	// Notice is a message id shown after a redirect ("saved", "published"…).
+	Notice string
+	// Repeated is how many sessions the weekly series helper created.
+	Repeated                   int
+	Stats                      attendance.Stats
+	KindOptions, StatusOptions []string
+}
+
+// localLayout is the value of an <input type="datetime-local">.
+const localLayout = "2006-01-02T15:04"
+
+func toLocal(d types.DateTime) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Time().In(i18n.Riga).Format(localLayout)
+}
+
+// fromLocal reads a datetime-local value as Riga wall-clock time.
+func fromLocal(s string) (time.Time, bool) {
+	t, err := time.ParseInLocation(localLayout, s, i18n.Riga)
+	return t, err == nil
+}
+
+func formOf(r *core.Record) EventForm {
+	return EventForm{
+		ID: r.Id, Kind: r.GetString("kind"), Status: r.GetString("status"), Venue: r.GetString("venue"),
+		TitleLV: r.GetString("title_lv"), TitleEN: r.GetString("title_en"), TitleRU: r.GetString("title_ru"),
+		SummaryLV: r.GetString("summary_lv"), SummaryEN: r.GetString("summary_en"), SummaryRU: r.GetString("summary_ru"),
+		Starts: toLocal(r.GetDateTime("starts_at")), Ends: toLocal(r.GetDateTime("ends_at")),
+		Capacity: strconv.Itoa(r.GetInt("capacity")), Waitlist: r.GetBool("waitlist"),
+	}
+}
+
+func showForm(e *core.RequestEvent, status int, f EventForm) error {
+	f.KindOptions = []string{"discussion", "club", "culture"}
+	// Cancelling mails everyone registered, so it has its own button with
+	// a confirmation; the status list offers it only to show it.
+	f.StatusOptions = []string{statusDraft, statusPublished}
+	if f.Status == statusCancelled {
+		f.StatusOptions = append(f.StatusOptions, statusCancelled)
+	}
+	title := "manage.new_event"
+	if f.ID != "" {
+		title = "manage.edit_event"
+		f.Stats, _ = attendance.ForEvent(e.App, f.ID)
+	}
+	return web.Render(e, status, "manage/event", page(e, title, f))
+}
+
+// notices are the messages a redirect back to the event form may show.
+var notices = map[string]bool{"saved": true, "published": true, "cancelled": true}
+
+func eventForm(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	if id == "" {
+		start := time.Now().In(i18n.Riga).AddDate(0, 0, 7).Truncate(time.Hour)
+		return showForm(e, http.StatusOK, EventForm{
+			Kind: "discussion", Status: statusDraft, Capacity: "0", Waitlist: true,
+			Starts: start.Format(localLayout), Ends: start.Add(2 * time.Hour).Format(localLayout),
+		})
+	}
+	r, err := e.App.FindRecordById("events", id)
+	if err != nil {
+		return web.NotFound(e)
+	}
+	f := formOf(r)
+	q := e.Request.URL.Query()
+	if n := q.Get("notice"); notices[n] {
+		f.Notice = n
+	}
+	f.Repeated, _ = strconv.Atoi(q.Get("repeated"))
+	return showForm(e, http.StatusOK, f)
+}
+
+// formErrors are the event form's checks that need a person's eyes; the
+// collection's own rules (lengths, select values) catch the rest on save.
+func (f *EventForm) check() (starts, ends time.Time, capacity int) {
+	var ok1, ok2 bool
+	starts, ok1 = fromLocal(f.Starts)
+	ends, ok2 = fromLocal(f.Ends)
+	if !ok1 {
+		f.Errors["starts_at"] = "manage.error.date"
+	}
+	if !ok2 {
+		f.Errors["ends_at"] = "manage.error.date"
+	}
+	if ok1 && ok2 && !ends.After(starts) {
+		f.Errors["ends_at"] = "manage.error.ends_before"
+	}
+	capacity, err := strconv.Atoi(f.Capacity)
+	if err != nil || capacity < 0 {
+		f.Errors["capacity"] = "manage.error.capacity"
+	}
+	if f.TitleLV == "" {
+		f.Errors["title_lv"] = "manage.error.title"
+	}
+	return starts, ends, capacity
+}
+
+func eventSave(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	var rec *core.Record
+	if id == "" {
+		col, err := e.App.FindCachedCollectionByNameOrId("events")
+		if err != nil {
+			return err
+		}
+		rec = core.NewRecord(col)
+	} else {
+		var err error
+		if rec, err = e.App.FindRecordById("events", id); err != nil {
+			return web.NotFound(e)
+		}
+	}
+	v := e.Request.PostForm
+	trim := func(k string) string { return strings.TrimSpace(v.Get(k)) }
+	f := EventForm{
+		ID: id, Kind: v.Get("kind"), Status: v.Get("status"), Venue: trim("venue"),
+		TitleLV: trim("title_lv"), TitleEN: trim("title_en"), TitleRU: trim("title_ru"),
+		SummaryLV: trim("summary_lv"), SummaryEN: trim("summary_en"), SummaryRU: trim("summary_ru"),
+		Starts: trim("starts_at"), Ends: trim("ends_at"), Capacity: trim("capacity"), Waitlist: v.Get("waitlist") != "",
+		Errors: map[string]string{},
+	}
+	starts, ends, capacity := f.check()
+	if len(f.Errors) > 0 {
+		return showForm(e, http.StatusBadRequest, f)
+	}
+	rec.Load(map[string]any{
+		"kind": f.Kind, "status": f.Status, "venue": f.Venue,
+		"title_lv": f.TitleLV, "title_en": f.TitleEN, "title_ru": f.TitleRU,
+		"summary_lv": f.SummaryLV, "summary_en": f.SummaryEN, "summary_ru": f.SummaryRU,
+		"starts_at": dt(starts), "ends_at": dt(ends), "capacity": capacity, "waitlist": f.Waitlist,
+	})
+	// A status change to cancelled mails everyone registered (mailOnCancel).
+	if err := e.App.Save(rec); err != nil {
+		e.App.Logger().Info("event not saved", "event", id, "error", err)
+		f.Errors["form"] = "manage.error.save"
+		return showForm(e, http.StatusBadRequest, f)
+	}
+	return e.Redirect(http.StatusSeeOther, "/manage/events/"+rec.Id+"?notice=saved")
+}
+
+// eventPublish puts a draft on the public pages.
+func eventPublish(e *core.RequestEvent) error {
+	rec, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil {
+		return web.NotFound(e)
+	}
+	if rec.GetString("status") != statusPublished {
+		rec.Set("status", statusPublished)
+		if err := e.App.Save(rec); err != nil {
+			return fmt.Errorf("publish event %s: %w", rec.Id, err)
+		}
+	}
+	return e.Redirect(http.StatusSeeOther, "/manage/events/"+rec.Id+"?notice=published")
+}
+
+// eventCancel cancels an event once the organiser ticked the box that says
+// everyone registered will be told. Registrations keep their status (the
+// counts and the reports stay true); the event's status tells the ticket
+// pages and the door that it is off.
+func eventCancel(e *core.RequestEvent) error {
+	rec, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil {
+		return web.NotFound(e)
+	}
+	if rec.GetString("status") == statusCancelled {
+		return e.Redirect(http.StatusSeeOther, "/manage/events/"+rec.Id+"?notice=cancelled")
+	}
+	if e.Request.PostForm.Get("confirm") == "" {
+		f := formOf(rec)
+		f.Errors = map[string]string{"confirm": "manage.error.confirm_cancel"}
+		return showForm(e, http.StatusBadRequest, f)
+	}
+	rec.Set("status", statusCancelled)
+	if err := e.App.Save(rec); err != nil {
+		return fmt.Errorf("cancel event %s: %w", rec.Id, err)
+	}
+	return e.Redirect(http.StatusSeeOther, "/manage/events/"+rec.Id+"?notice=cancelled")
+}
+
+// mailOnCancel runs when an event is saved with the status cancelled: if
+// the stored event had another status and has not ended, everyone registered (confirmed or
+// waiting) is told, in their language, through the outbox, in the same
+// transaction as the status change, so the mail goes out exactly when the
+// cancellation commits. The stored status is read in that transaction
+// (not the record's Original, which a record saved twice in memory keeps
+// stale), so a cancellation mails once.
+func mailOnCancel(e *core.RecordEvent) error {
+	if e.Record.GetString("status") != statusCancelled {
+		return e.Next()
+	}
+	original := e.App
+	defer func() { e.App = original }()
+	return e.App.RunInTransaction(func(tx core.App) error {
+		var was string
+		err := tx.DB().Select("status").From("events").Where(dbx.HashExp{"id": e.Record.Id}).Row(&was)
+		if err != nil {
+			return fmt.Errorf("status of event %s: %w", e.Record.Id, err)
+		}
+		e.App = tx
+		if err := e.Next(); err != nil {
+			return err
+		}
+		// An event that is over is only being tidied up: nobody needs
+		// to hear that it will not take place.
+		if was == statusCancelled || !e.Record.GetDateTime("ends_at").Time().After(time.Now()) {
+			return nil
+		}
+		return mailCancellation(tx, e.Record)
+	})
+}
+
+// mailCancellation queues the cancellation mail of every confirmed and
+// waiting registration of ev that still has an address.
+func mailCancellation(tx core.App, ev *core.Record) error {
+	regs, err := tx.FindAllRecords("registrations",
+		dbx.HashExp{"event": ev.Id}, dbx.In("status", registration.StatusConfirmed, registration.StatusWaitlisted), dbx.NewExp("email != ''"))
+	if err != nil {
+		return fmt.Errorf("registrations of cancelled event %s: %w", ev.Id, err)
+	}
+	for _, r := range regs {
+		msg, err := registration.TicketMail(tx, ev, r, registration.MailCancelled)
+		if err != nil {
+			return err
+		}
+		// No QR code for an event that will not happen; the calendar file
+		// stays, marked cancelled, so calendars can drop the entry.
+		atts := msg.Attachments[:0]
+		for _, a := range msg.Attachments {
+			if a.QR == "" {
+				atts = append(atts, a)
+			}
+		}
+		msg.Attachments = atts
+		if _, err := outbox.Enqueue(tx, msg); err != nil {
+			return err
+		}
+	}
+	if len(regs) > 0 {
+		tx.Logger().Info("event cancelled, registrations told", "event", ev.Id, "mails", len(regs))
+	}
+	return nil
+}
+
+// eventRepeat copies an event to each of the next N weeks at the same Riga
+// wall-clock time (the weekly conversation clubs), across summer-time
+// changes. A week that already has the same event at that time is skipped,
+// so pressing the button twice does not double the series. Copies of a
+// published event are published; of a cancelled one, drafts.
+func eventRepeat(e *core.RequestEvent) error {
+	rec, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil {
+		return web.NotFound(e)
+	}
+	weeks, err := strconv.Atoi(strings.TrimSpace(e.Request.PostForm.Get("weeks")))
+	if err != nil || weeks < 1 || weeks > MaxSeriesWeeks {
+		f := formOf(rec)
+		f.Errors = map[string]string{"weeks": "manage.error.weeks"}
+		return showForm(e, http.StatusBadRequest, f)
+	}
+	created, err := Series(e.App, rec, weeks)
+	if err != nil {
+		return err
+	}
+	return e.Redirect(http.StatusSeeOther, fmt.Sprintf("/manage/events/%s?repeated=%d", rec.Id, created))
+}
+
+// Series creates the next weeks sessions of ev, one a week at the same Riga
+// time, and returns how many it created (weeks that already have the
+// session are skipped).
+func Series(app core.App, ev *core.Record, weeks int) (int, error) {
+	start := ev.GetDateTime("starts_at").Time().In(i18n.Riga)
+	length := ev.GetDateTime("ends_at").Time().Sub(ev.GetDateTime("starts_at").Time())
+	created := 0
+	err := app.RunInTransaction(func(tx core.App) error {
+		created = 0
+		for w := 1; w <= weeks; w++ {
+			s := start.AddDate(0, 0, 7*w) // same wall-clock time in Riga
+			n, err := tx.CountRecords("events", dbx.HashExp{"title_lv": ev.GetString("title_lv"), "starts_at": dt(s).String()})
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+			c := core.NewRecord(ev.Collection())
+			for _, k := range []string{"kind", "title_lv", "title_en", "title_ru", "summary_lv", "summary_en", "summary_ru", "venue", "capacity", "waitlist", "status"} {
+				c.Set(k, ev.Get(k))
+			}
+			if c.GetString("status") == statusCancelled {
+				c.Set("status", statusDraft)
+			}
+			c.Set("starts_at", dt(s))
+			c.Set("ends_at", dt(s.Add(length)))
+			if err := tx.Save(c); err != nil {
+				return fmt.Errorf("series week %d: %w", w, err)
+			}
+			created++
+		}
+		return nil
+	})
+	return created, err
+}

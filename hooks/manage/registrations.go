@@ -1,0 +1,203 @@
+package manage
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/hooks/attendance"
+	"kopa/hooks/checkin"
+	"kopa/hooks/registration"
+	"kopa/hooks/reports"
+	"kopa/hooks/retention"
+	"kopa/hooks/web"
+)
+
+// RegistrationRow is one registration in the console.
+type RegistrationRow struct {
+	ID, Name, Email, Status, Locale string
+	Created, CheckedIn              time.Time
+	Method                          string
+	PhotoConsent, Erased            bool
+}
+
+// Registrations is what one event's registrations page shows.
+type Registrations struct {
+	Event web.EventView
+	Rows  []RegistrationRow
+	// Q is the search; Status the status filter ("", a registration
+	// status, "checked_in" or "not_checked_in").
+	Q, Status string
+	// Total is how many registrations the event has, before filtering.
+	Total  int
+	Notice string
+	// StatusOptions are the filter's values.
+	StatusOptions []string
+}
+
+// maxRows bounds one page of registrations; the CSV has them all.
+const maxRows = 5000
+
+var statusFilters = []string{"confirmed", "waitlisted", "cancelled", "checked_in", "not_checked_in"}
+
+// keep reports whether a row passes the status filter.
+func keep(filter string, r RegistrationRow) bool {
+	switch filter {
+	case "":
+		return true
+	case "checked_in":
+		return !r.CheckedIn.IsZero()
+	case "not_checked_in":
+		return r.CheckedIn.IsZero() && r.Status == registration.StatusConfirmed
+	}
+	return r.Status == filter
+}
+
+func registrations(e *core.RequestEvent) error {
+	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil {
+		return web.NotFound(e)
+	}
+	q := e.Request.URL.Query()
+	d := Registrations{Q: strings.TrimSpace(q.Get("q")), StatusOptions: statusFilters}
+	for _, s := range statusFilters {
+		if q.Get("status") == s {
+			d.Status = s
+		}
+	}
+	if n := q.Get("notice"); n != "" && web.Catalog().For(web.Lang(e)).T("manage.notice."+n) != "manage.notice."+n {
+		d.Notice = n
+	}
+	var rows []struct {
+		ID       string `db:"id"`
+		Name     string `db:"name"`
+		Email    string `db:"email"`
+		Status   string `db:"status"`
+		Locale   string `db:"locale"`
+		Created  string `db:"created"`
+		At       string `db:"at"`
+		Method   string `db:"method"`
+		Photo    bool   `db:"photo_consent"`
+		ErasedAt string `db:"erased_at"`
+	}
+	err = e.App.DB().NewQuery(`SELECT r.id, r.name, r.email, r.status, r.locale, r.created, r.photo_consent, r.erased_at,
+			COALESCE(c.at, '') AS at, COALESCE(c.method, '') AS method
+		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
+		WHERE r.event = {:e} ORDER BY r.created, r.rowid LIMIT {:max}`).Bind(dbx.Params{"e": ev.Id, "max": maxRows}).All(&rows)
+	if err != nil {
+		return err
+	}
+	d.Total = len(rows)
+	d.Rows = make([]RegistrationRow, 0, len(rows))
+	for _, r := range rows {
+		row := RegistrationRow{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, Locale: r.Locale,
+			Method: r.Method, PhotoConsent: r.Photo, Erased: r.ErasedAt != ""}
+		if t, err := types.ParseDateTime(r.Created); err == nil {
+			row.Created = t.Time()
+		}
+		if t, err := types.ParseDateTime(r.At); err == nil {
+			row.CheckedIn = t.Time()
+		}
+		// Search ignores case in any alphabet (SQLite's LIKE folds only ASCII).
+		if keep(d.Status, row) && checkin.Matches(d.Q, r.Name, r.Email) {
+			d.Rows = append(d.Rows, row)
+		}
+	}
+	st, err := attendance.ForEvent(e.App, ev.Id)
+	if err != nil {
+		return err
+	}
+	d.Event = web.NewEventView(ev, web.Lang(e), st)
+	return web.Render(e, http.StatusOK, "manage/registrations", page(e, "manage.registrations", d))
+}
+
+// registrationsCSV is the contract's CSV export for the console's session
+// (the /api/ address wants a token, which a plain link cannot send).
+func registrationsCSV(e *core.RequestEvent) error {
+	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil {
+		return web.NotFound(e)
+	}
+	return reports.WriteRegistrationsCSV(e, ev)
+}
+
+// back redirects to the registrations page with a notice.
+func back(e *core.RequestEvent, eventID, notice string) error {
+	return e.Redirect(http.StatusSeeOther, "/manage/events/"+eventID+"/registrations?notice="+url.QueryEscape(notice))
+}
+
+func manualCheckIn(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	if _, err := e.App.FindRecordById("events", id); err != nil {
+		return web.NotFound(e)
+	}
+	res, err := checkin.CheckInRegistration(e.App, id, e.Request.PostForm.Get("registration"), checkin.MethodManual, time.Now())
+	if err != nil {
+		return err
+	}
+	return back(e, id, res.Result)
+}
+
+func walkIn(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	name := strings.TrimSpace(e.Request.PostForm.Get("name"))
+	email := strings.ToLower(strings.TrimSpace(e.Request.PostForm.Get("email")))
+	if name == "" || len([]rune(name)) > registration.MaxName || (email != "" && registration.ValidateEmail(email) != nil) {
+		return back(e, id, "invalid")
+	}
+	res, err := checkin.WalkIn(e.App, id, name, email, e.Request.PostForm.Get("override") != "", time.Now())
+	switch {
+	case errors.Is(err, checkin.ErrFull):
+		return back(e, id, "full")
+	case errors.Is(err, checkin.ErrNoEvent):
+		return web.NotFound(e)
+	case err != nil:
+		return err
+	}
+	return back(e, id, res.Result)
+}
+
+// EraseData is the confirmation page of an erasure.
+type EraseData struct {
+	EventID string
+	Row     RegistrationRow
+}
+
+// findRegistration loads a registration of the event in the path.
+func findRegistration(e *core.RequestEvent) (*core.Record, error) {
+	r, err := e.App.FindRecordById("registrations", e.Request.PathValue("rid"))
+	if err != nil || r.GetString("event") != e.Request.PathValue("id") {
+		return nil, errors.New("no such registration")
+	}
+	return r, nil
+}
+
+// eraseConfirm asks before erasing: a person asked to have their data
+// deleted, and the organiser checks it is the right one.
+func eraseConfirm(e *core.RequestEvent) error {
+	r, err := findRegistration(e)
+	if err != nil {
+		return web.NotFound(e)
+	}
+	d := EraseData{EventID: r.GetString("event"), Row: RegistrationRow{ID: r.Id, Name: r.GetString("name"), Email: r.GetString("email"),
+		Status: r.GetString("status"), Erased: !r.GetDateTime("erased_at").IsZero()}}
+	return web.Render(e, http.StatusOK, "manage/erase", page(e, "manage.erase", d))
+}
+
+func erase(e *core.RequestEvent) error {
+	r, err := findRegistration(e)
+	if err != nil {
+		return web.NotFound(e)
+	}
+	if err := retention.Erase(e.App, r.Id, time.Now()); err != nil {
+		return err
+	}
+	e.App.Logger().Info("registration erased on request", "registration", r.Id, "organiser", e.Auth.Id)
+	return back(e, r.GetString("event"), "erased")
+}

@@ -1,0 +1,114 @@
+package manage
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/hooks/outbox"
+	"kopa/hooks/registration"
+	"kopa/hooks/retention"
+	"kopa/hooks/web"
+)
+
+// SettingsData is what the settings page shows.
+type SettingsData struct {
+	S      retention.Settings
+	Saved  bool
+	Errors map[string]string
+	// Backups is PocketBase's backup schedule (cron), empty when off.
+	Backups     string
+	BackupsKeep int
+}
+
+func showSettings(e *core.RequestEvent, status int, d SettingsData) error {
+	b := e.App.Settings().Backups
+	d.Backups, d.BackupsKeep = b.Cron, b.CronMaxKeep
+	return web.Render(e, status, "manage/settings", page(e, "manage.settings", d))
+}
+
+func settingsPage(e *core.RequestEvent) error {
+	return showSettings(e, http.StatusOK, SettingsData{S: retention.Load(e.App), Saved: e.Request.URL.Query().Get("saved") == "1"})
+}
+
+func settingsSave(e *core.RequestEvent) error {
+	v := e.Request.PostForm
+	days, err := strconv.Atoi(strings.TrimSpace(v.Get("retention_days")))
+	s := retention.Settings{RetentionDays: days, OrgName: strings.TrimSpace(v.Get("org_name")),
+		ContactEmail: strings.ToLower(strings.TrimSpace(v.Get("contact_email"))), ContactPhone: strings.TrimSpace(v.Get("contact_phone"))}
+	errs := map[string]string{}
+	if err != nil || days < retention.MinDays || days > retention.MaxDays {
+		errs["retention_days"] = "manage.error.retention_days"
+	}
+	if utf8.RuneCountInString(s.OrgName) > 200 {
+		errs["org_name"] = "manage.error.too_long"
+	}
+	if s.ContactEmail != "" && registration.ValidateEmail(s.ContactEmail) != nil {
+		errs["contact_email"] = "manage.error.email"
+	}
+	if utf8.RuneCountInString(s.ContactPhone) > 40 {
+		errs["contact_phone"] = "manage.error.too_long"
+	}
+	if len(errs) > 0 {
+		return showSettings(e, http.StatusBadRequest, SettingsData{S: s, Errors: errs})
+	}
+	if err := retention.Save(e.App, s); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	return e.Redirect(http.StatusSeeOther, "/manage/settings?saved=1")
+}
+
+// MailRow is a mail that has not gone out.
+type MailRow struct {
+	ID, To, Subject, Status, LastError, Kind string
+	Attempts                                 int
+	Created                                  time.Time
+}
+
+// MailData is what the outbox page shows.
+type MailData struct {
+	Rows   []MailRow
+	Failed int
+}
+
+func mailPage(e *core.RequestEvent) error {
+	d := MailData{Rows: []MailRow{}}
+	if _, err := e.App.FindCachedCollectionByNameOrId(outbox.Collection); err == nil {
+		recs, err := e.App.FindRecordsByFilter(outbox.Collection, "status != 'sent'", "-created", 200, 0)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			row := MailRow{ID: r.Id, To: r.GetString("to"), Subject: r.GetString("subject"), Status: r.GetString("status"),
+				LastError: r.GetString("last_error"), Kind: r.GetString("kind"), Attempts: r.GetInt("attempts"), Created: r.GetDateTime("created").Time()}
+			if row.Status == outbox.StatusFailed {
+				d.Failed++
+			}
+			d.Rows = append(d.Rows, row)
+		}
+	}
+	return web.Render(e, http.StatusOK, "manage/mail", page(e, "manage.mail", d))
+}
+
+// mailRetry puts failed mail back in the queue with a fresh count of
+// attempts, makes every waiting mail due now and wakes the worker: the
+// organiser has fixed the SMTP settings or the address.
+func mailRetry(e *core.RequestEvent) error {
+	now := types.NowDateTime().String()
+	_, err := e.App.DB().NewQuery("UPDATE {{" + outbox.Collection + "}} SET [[status]] = {:pending}, [[attempts]] = 0, [[next_attempt_at]] = {:now}, [[updated]] = {:now} WHERE [[status]] = {:failed}").
+		Bind(dbx.Params{"now": now, "pending": outbox.StatusPending, "failed": outbox.StatusFailed}).Execute()
+	if err != nil {
+		return fmt.Errorf("requeue failed mail: %w", err)
+	}
+	if err := outbox.RetryNow(e.App); err != nil {
+		return err
+	}
+	return e.Redirect(http.StatusSeeOther, "/manage/mail")
+}

@@ -1,5 +1,0 @@
-package reports
-
-import "github.com/pocketbase/pocketbase/core"
-
-func bindPage(se *core.ServeEvent) {}

@@ -1,0 +1,355 @@
+package volunteers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/hooks/attendance"
+	"kopa/hooks/web"
+	"kopa/internal/i18n"
+	migrations "kopa/pb_migrations"
+)
+
+// Need is how many registrations (not cancelled) of an event asked for
+// interpretation into one language.
+type Need struct {
+	Lang  string `db:"lang"`
+	Count int    `db:"n"`
+}
+
+// InterpretationNeeds counts the event's registrations that are not
+// cancelled by the language they asked interpretation into, most asked
+// first.
+func InterpretationNeeds(app core.App, eventID string) ([]Need, error) {
+	var needs []Need
+	err := app.DB().NewQuery(
+		"SELECT je.value AS lang, COUNT(*) AS n FROM {{registrations}} r, json_each(r.interpretation) je " +
+			"WHERE r.event = {:event} AND r.status != 'cancelled' GROUP BY je.value ORDER BY n DESC, lang",
+	).Bind(dbx.Params{"event": eventID}).All(&needs)
+	if err != nil {
+		return nil, fmt.Errorf("interpretation needs: %w", err)
+	}
+	return needs, nil
+}
+
+// AssignmentRow is one invited volunteer as organisers see it.
+type AssignmentRow struct {
+	Name, Status string
+	RespondedAt  time.Time
+}
+
+// ShiftRow is a shift with its invitees.
+type ShiftRow struct {
+	ShiftView
+	Notes       string
+	Assignments []AssignmentRow
+}
+
+// VolunteerRow is a volunteer organisers may pick.
+type VolunteerRow struct {
+	ID, Name          string
+	Languages, Skills []string
+}
+
+// ShiftForm is the state of the create-shift form.
+type ShiftForm struct {
+	Role, Starts, Ends, Notes string
+	Needed                    int
+	Errors                    map[string]string
+}
+
+// ShiftsData is what the organisers' shifts page receives.
+type ShiftsData struct {
+	Event                   web.EventView
+	Shifts                  []ShiftRow
+	Needs                   []Need
+	Volunteers              []VolunteerRow
+	Form                    ShiftForm
+	AllLanguages, AllSkills []string
+	// Invited is set after an invitation: how many were newly invited.
+	Invited      int
+	InvitedSet   bool
+	Created      bool
+	Error        string // message id
+	InvitedShift string
+}
+
+const localLayout = "2006-01-02T15:04"
+
+// fromLocal reads a datetime-local value in Riga time.
+func fromLocal(s string) (time.Time, bool) {
+	t, err := time.ParseInLocation(localLayout, s, i18n.Riga)
+	return t, err == nil
+}
+
+func dt(t time.Time) types.DateTime {
+	d, _ := types.ParseDateTime(t.UTC())
+	return d
+}
+
+// showShifts renders /manage/events/{id}/shifts.
+func showShifts(e *core.RequestEvent, status int, ev *core.Record, d ShiftsData) error {
+	lang := web.Lang(e)
+	st, err := attendance.ForEvent(e.App, ev.Id)
+	if err != nil {
+		return err
+	}
+	d.Event = web.NewEventView(ev, lang, st)
+	shifts, err := e.App.FindAllRecords(colShifts, dbx.HashExp{"event": ev.Id})
+	if err != nil {
+		return err
+	}
+	for _, s := range shifts {
+		view, err := newShiftView(e.App, s, ev, lang)
+		if err != nil {
+			return err
+		}
+		row := ShiftRow{ShiftView: view, Notes: s.GetString("notes")}
+		as, err := e.App.FindAllRecords(colAssignments, dbx.HashExp{"shift": s.Id})
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			name := "—"
+			if v, err := e.App.FindRecordById(colVolunteers, a.GetString("volunteer")); err == nil {
+				name = v.GetString("name")
+			}
+			row.Assignments = append(row.Assignments, AssignmentRow{Name: name, Status: a.GetString("status"), RespondedAt: a.GetDateTime("responded_at").Time()})
+		}
+		d.Shifts = append(d.Shifts, row)
+	}
+	sortShifts(d.Shifts)
+	if d.Needs, err = InterpretationNeeds(e.App, ev.Id); err != nil {
+		return err
+	}
+	vols, err := e.App.FindAllRecords(colVolunteers, reachable)
+	if err != nil {
+		return err
+	}
+	for _, v := range vols {
+		d.Volunteers = append(d.Volunteers, VolunteerRow{ID: v.Id, Name: v.GetString("name"), Languages: v.GetStringSlice("languages"), Skills: v.GetStringSlice("skills")})
+	}
+	d.AllLanguages, d.AllSkills = migrations.Languages, migrations.Skills
+	if d.Form.Role == "" {
+		start := d.Event.StartsAt.Add(-30 * time.Minute)
+		d.Form = ShiftForm{Role: "door", Needed: 2, Starts: start.In(i18n.Riga).Format(localLayout), Ends: d.Event.EndsAt.In(i18n.Riga).Format(localLayout)}
+	}
+	p := web.NewPage(e, "shifts.title", d)
+	p.Wide = true
+	p.Styles = []string{"css/manage.css", "css/volunteers.css"}
+	return web.Render(e, status, "manage/shifts", p)
+}
+
+func sortShifts(rows []ShiftRow) {
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].StartsAt.Before(rows[j].StartsAt) })
+}
+
+func findEvent(e *core.RequestEvent) *core.Record {
+	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil {
+		return nil
+	}
+	return ev
+}
+
+func shiftsPage(e *core.RequestEvent) error {
+	ev := findEvent(e)
+	if ev == nil {
+		return web.NotFound(e)
+	}
+	q := e.Request.URL.Query()
+	d := ShiftsData{Created: q.Get("created") == "1", InvitedShift: q.Get("shift")}
+	if n := q.Get("invited"); n != "" {
+		if v, err := strconv.Atoi(n); err == nil && v >= 0 {
+			d.Invited, d.InvitedSet = v, true
+		}
+	}
+	if q.Get("error") == "closed" {
+		d.Error = "shifts.error.closed"
+	}
+	return showShifts(e, http.StatusOK, ev, d)
+}
+
+// shiftCreate adds a shift to the event from the form (Riga local times).
+func shiftCreate(e *core.RequestEvent) error {
+	ev := findEvent(e)
+	if ev == nil {
+		return web.NotFound(e)
+	}
+	if err := e.Request.ParseForm(); err != nil {
+		return e.BadRequestError("", nil)
+	}
+	f := e.Request.PostForm
+	form := ShiftForm{Role: f.Get("role"), Starts: f.Get("starts_at"), Ends: f.Get("ends_at"), Notes: strings.TrimSpace(f.Get("notes")), Errors: map[string]string{}}
+	if !contains(migrations.Skills, form.Role) {
+		form.Errors["role"] = "shifts.error.role"
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(f.Get("needed")))
+	form.Needed = n
+	if err != nil || n < 1 || n > 1000 {
+		form.Errors["needed"] = "shifts.error.needed"
+	}
+	starts, okS := fromLocal(form.Starts)
+	ends, okE := fromLocal(form.Ends)
+	switch {
+	case !okS || !okE:
+		form.Errors["time"] = "shifts.error.time"
+	case !ends.After(starts):
+		form.Errors["time"] = "shifts.error.order"
+	}
+	if len([]rune(form.Notes)) > 1000 {
+		form.Errors["notes"] = "shifts.error.notes"
+	}
+	if len(form.Errors) > 0 {
+		if form.Role == "" {
+			form.Role = "door" // keeps showShifts from resetting the typed values
+		}
+		return showShifts(e, http.StatusBadRequest, ev, ShiftsData{Form: form})
+	}
+	col, err := e.App.FindCachedCollectionByNameOrId(colShifts)
+	if err != nil {
+		return err
+	}
+	s := core.NewRecord(col)
+	s.Set("event", ev.Id)
+	s.Set("role", form.Role)
+	s.Set("needed", n)
+	s.Set("starts_at", dt(starts))
+	s.Set("ends_at", dt(ends))
+	s.Set("notes", form.Notes)
+	if err := e.App.Save(s); err != nil {
+		return fmt.Errorf("save shift: %w", err)
+	}
+	return e.Redirect(http.StatusSeeOther, "/manage/events/"+ev.Id+"/shifts?created=1")
+}
+
+// shiftInvite invites to one shift: by match (languages and skills ticked;
+// no skill ticked means the shift's role) or the volunteers picked.
+func shiftInvite(e *core.RequestEvent) error {
+	ev := findEvent(e)
+	if ev == nil {
+		return web.NotFound(e)
+	}
+	shift, err := e.App.FindRecordById(colShifts, e.Request.PathValue("shift"))
+	if err != nil || shift.GetString("event") != ev.Id {
+		return web.NotFound(e)
+	}
+	if err := e.Request.ParseForm(); err != nil {
+		return e.BadRequestError("", nil)
+	}
+	f := e.Request.PostForm
+	var ids []string
+	var match *Match
+	if f.Get("mode") == "pick" {
+		ids = f["volunteers"]
+		if len(ids) == 0 || len(ids) > maxInviteList {
+			return redirectInvited(e, ev.Id, shift.Id, 0)
+		}
+	} else {
+		match = &Match{}
+		if match.Languages, err = pick(f["languages"], migrations.Languages); err != nil {
+			return e.BadRequestError("", nil)
+		}
+		if skills, err := pick(f["skills"], migrations.Skills); err != nil {
+			return e.BadRequestError("", nil)
+		} else if len(skills) > 0 {
+			match.Skills = skills
+		}
+	}
+	n, err := Invite(e.App, shift.Id, ids, match, time.Now())
+	if errors.Is(err, ErrShiftClosed) {
+		return e.Redirect(http.StatusSeeOther, "/manage/events/"+ev.Id+"/shifts?error=closed")
+	}
+	if err != nil && !isValidation(err) {
+		return err
+	}
+	return redirectInvited(e, ev.Id, shift.Id, n)
+}
+
+func isValidation(err error) bool {
+	var verrs validation.Errors
+	return errors.As(err, &verrs)
+}
+
+func redirectInvited(e *core.RequestEvent, eventID, shiftID string, n int) error {
+	q := url.Values{"invited": {strconv.Itoa(n)}, "shift": {shiftID}}
+	return e.Redirect(http.StatusSeeOther, "/manage/events/"+eventID+"/shifts?"+q.Encode()+"#shift-"+shiftID)
+}
+
+// InviteInterpreters invites the interpreting volunteers whose languages
+// match what the event's registrations asked for, to an interpreting shift
+// over the event's time (made if the event has none yet, with a place per
+// language asked for). It returns the shift's id and how many were newly
+// invited; without any wish for interpretation it does nothing.
+func InviteInterpreters(app core.App, eventID string, now time.Time) (string, int, error) {
+	needs, err := InterpretationNeeds(app, eventID)
+	if err != nil || len(needs) == 0 {
+		return "", 0, err
+	}
+	langs := make([]string, len(needs))
+	for i, n := range needs {
+		langs[i] = n.Lang
+	}
+	var shiftID string
+	err = app.RunInTransaction(func(tx core.App) error {
+		ev, err := tx.FindRecordById("events", eventID)
+		if err != nil {
+			return ErrShiftNotFound
+		}
+		if !now.Before(ev.GetDateTime("starts_at").Time()) || ev.GetString("status") == "cancelled" {
+			return ErrShiftClosed
+		}
+		s, err := tx.FindFirstRecordByFilter(colShifts, "event = {:e} && role = 'interpreting' && starts_at = {:s} && ends_at = {:en}",
+			dbx.Params{"e": ev.Id, "s": ev.GetDateTime("starts_at").String(), "en": ev.GetDateTime("ends_at").String()})
+		if err == nil {
+			shiftID = s.Id
+			return nil
+		}
+		col, err := tx.FindCachedCollectionByNameOrId(colShifts)
+		if err != nil {
+			return err
+		}
+		s = core.NewRecord(col)
+		s.Set("event", ev.Id)
+		s.Set("role", "interpreting")
+		s.Set("needed", len(langs))
+		s.Set("starts_at", ev.GetDateTime("starts_at"))
+		s.Set("ends_at", ev.GetDateTime("ends_at"))
+		if err := tx.Save(s); err != nil {
+			return fmt.Errorf("save interpreting shift: %w", err)
+		}
+		shiftID = s.Id
+		return nil
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := Invite(app, shiftID, nil, &Match{Languages: langs, Skills: []string{"interpreting"}}, now)
+	return shiftID, n, err
+}
+
+func inviteInterpreters(e *core.RequestEvent) error {
+	ev := findEvent(e)
+	if ev == nil {
+		return web.NotFound(e)
+	}
+	shiftID, n, err := InviteInterpreters(e.App, ev.Id, time.Now())
+	if errors.Is(err, ErrShiftClosed) {
+		return e.Redirect(http.StatusSeeOther, "/manage/events/"+ev.Id+"/shifts?error=closed")
+	}
+	if err != nil {
+		return err
+	}
+	return redirectInvited(e, ev.Id, shiftID, n)
+}

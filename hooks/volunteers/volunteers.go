@@ -1,0 +1,99 @@
+// Package volunteers is everything about Kopā's volunteers: signing up and
+// confirming the address (with PocketBase's own verification and one-time
+// code machinery, in the volunteer's language), the portal at /volunteer/me,
+// shifts and invitations matched by language and skill, the answers to an
+// invitation at /i/{token}, and the reminder the day before a shift.
+//
+// Every mail goes through the outbox, in the same transaction as the change
+// it announces.
+package volunteers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/hooks/web"
+)
+
+// Collection names this package works with.
+const (
+	colVolunteers  = "volunteers"
+	colShifts      = "shifts"
+	colAssignments = "assignments"
+)
+
+// Assignment statuses.
+const (
+	StatusInvited   = "invited"
+	StatusAccepted  = "accepted"
+	StatusDeclined  = "declined"
+	StatusCancelled = "cancelled"
+)
+
+// MaxBody is the largest request body the public endpoints read.
+const MaxBody = 64 << 10
+
+// reminderJob is the cron job that mails tomorrow's shifts.
+const reminderJob = "kopaVolunteerReminders"
+
+// Register binds the volunteer pages and API, localizes PocketBase's
+// verification and one-time code mails for volunteers, and schedules the
+// reminders.
+func Register(app core.App) {
+	localizeAuthMails(app)
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		r := se.Router
+		r.POST("/api/volunteers/signup", apiSignup)
+		r.POST("/api/shifts/{id}/invite", apiInvite)
+
+		r.GET("/volunteer", signupPage)
+		r.POST("/volunteer", signupSubmit)
+		r.GET("/volunteer/confirm", confirmPage)
+		r.POST("/volunteer/confirm", confirmSubmit)
+		r.GET("/volunteer/login-code", codePage)
+		r.POST("/volunteer/login-code", codeRequest)
+		r.POST("/volunteer/login-code/verify", codeVerify)
+
+		me := r.Group("/volunteer/me")
+		me.BindFunc(web.RequireSession(colVolunteers))
+		me.BindFunc(csrf)
+		me.GET("", portalPage)
+		me.POST("/profile", portalProfile)
+		me.POST("/assignments/{id}/{answer}", portalAnswer)
+		me.GET("/delete", deletePage)
+		me.POST("/delete", deleteSubmit)
+
+		r.GET("/i/{token}", invitePage)
+		r.POST("/i/{token}/{answer}", inviteAnswer)
+
+		m := r.Group("/manage/events/{id}")
+		m.BindFunc(web.RequireSession("organisers"))
+		m.BindFunc(csrf)
+		m.GET("/shifts", shiftsPage)
+		m.POST("/shifts", shiftCreate)
+		m.POST("/shifts/{shift}/invite", shiftInvite)
+		m.POST("/interpreters", inviteInterpreters)
+
+		return se.Next()
+	})
+	app.Cron().MustAdd(reminderJob, "*/15 * * * *", func() {
+		n, err := SendReminders(app, time.Now())
+		if err != nil {
+			app.Logger().Error("volunteer reminders", "error", err, "queued", n)
+			return
+		}
+		if n > 0 {
+			app.Logger().Info("volunteer reminders queued", "count", n)
+		}
+	})
+}
+
+// csrf refuses a signed-in form posted without this browser's token.
+func csrf(e *core.RequestEvent) error {
+	if e.Request.Method == http.MethodPost && !web.CheckCSRF(e) {
+		return web.ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "error.csrf")
+	}
+	return e.Next()
+}
