@@ -81,8 +81,11 @@ func apiCheckIn(e *core.RequestEvent) error {
 		return e.BadRequestError("The body must be a JSON object with event and code.", validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")})
 	}
 	errs := validation.Errors{}
-	if b.Event == "" || len(b.Event) > 50 {
+	switch {
+	case b.Event == "":
 		errs["event"] = validation.NewError("validation_required", "Cannot be blank.")
+	case len(b.Event) > 50:
+		errs["event"] = validation.NewError("validation_length_too_long", "Not an event id.")
 	}
 	if b.Code == "" && b.Registration == "" {
 		errs["code"] = validation.NewError("validation_required", "Send the ticket code (or the registration id).")
@@ -115,7 +118,7 @@ func apiCheckIn(e *core.RequestEvent) error {
 	if err := door(e, b.Event); err != nil {
 		// A volunteer's scan made during their door shift may arrive
 		// after it (see SyncGrace).
-		if b.At == "" || e.Auth == nil || now.Sub(at) > SyncGrace || !access.CanWorkDoor(e.App, e.Auth, b.Event, at) {
+		if b.At == "" || now.Sub(at) > SyncGrace || !access.CanWorkDoor(e.App, e.Auth, b.Event, at) {
 			return err
 		}
 	}
