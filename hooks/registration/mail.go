@@ -1,12 +1,8 @@
 package registration
 
 import (
-	"bytes"
 	"fmt"
-	htmltemplate "html/template"
 	"strings"
-	"sync"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -16,7 +12,6 @@ import (
 	"kopa/hooks/web"
 	"kopa/internal/i18n"
 	"kopa/internal/ticketfile"
-	"kopa/templates"
 )
 
 // Kinds of ticket mail.
@@ -27,24 +22,6 @@ const (
 	MailAgain      = "again"      // you asked for your ticket again
 	MailCancelled  = "event_cancelled"
 )
-
-var (
-	mailOnce sync.Once
-	mailErr  error
-	mailHTML *htmltemplate.Template
-	mailText *texttemplate.Template
-)
-
-func loadMail() error {
-	mailOnce.Do(func() {
-		mailHTML, mailErr = htmltemplate.ParseFS(templates.FS, "mail/ticket.html")
-		if mailErr != nil {
-			return
-		}
-		mailText, mailErr = texttemplate.ParseFS(templates.FS, "mail/ticket.txt")
-	})
-	return mailErr
-}
 
 // MailData is what the ticket mail templates receive.
 type MailData struct {
@@ -91,9 +68,6 @@ func queueTicketMail(tx core.App, ev, r *core.Record, kind string) error {
 // TicketMail builds a ticket mail in the registrant's language: the ticket
 // link, the QR code inline and the calendar entry attached.
 func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, error) {
-	if err := loadMail(); err != nil {
-		return outbox.Message{}, err
-	}
 	lang := r.GetString("locale")
 	if !i18n.IsSupported(lang) {
 		lang = i18n.Default
@@ -109,12 +83,9 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 		Event:     web.NewEventView(ev, lang, attendance.Stats{}),
 		TicketURL: url, PrivacyURL: strings.TrimRight(app.Settings().Meta.AppURL, "/") + "/privacy",
 	}
-	var h, t bytes.Buffer
-	if err := mailHTML.Execute(&h, data); err != nil {
-		return outbox.Message{}, fmt.Errorf("ticket mail html: %w", err)
-	}
-	if err := mailText.Execute(&t, data); err != nil {
-		return outbox.Message{}, fmt.Errorf("ticket mail text: %w", err)
+	html, text, err := web.RenderMail("ticket", data)
+	if err != nil {
+		return outbox.Message{}, err
 	}
 	atts := []outbox.Attachment{{Name: "event.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ticketfile.ICS(CalendarFor(app, ev, r, lang), time.Now())}}
 	if r.GetString("status") != StatusCancelled {
@@ -124,7 +95,7 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 	return outbox.Message{
 		To:      r.GetString("email"),
 		Subject: l.T("mail.subject."+kind, "Title", data.Event.Title),
-		Text:    t.String(), HTML: h.String(), Attachments: atts,
+		Text:    text, HTML: html, Attachments: atts,
 		Kind: "ticket_" + kind, Ref: r.Id,
 	}, nil
 }

@@ -3,7 +3,6 @@ package registration
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -16,7 +15,7 @@ import (
 )
 
 // MaxBody is the largest request body a public endpoint reads.
-const MaxBody = 64 << 10
+const MaxBody = web.MaxBody
 
 // Register binds the registration API, the form's handler, availability and
 // the ticket pages.
@@ -32,18 +31,6 @@ func Register(app core.App) {
 		se.Router.POST("/t/{code}/cancel", cancelSubmit)
 		return se.Next()
 	})
-}
-
-// readBody reads at most MaxBody bytes; a larger body is an error.
-func readBody(e *core.RequestEvent) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(e.Request.Body, MaxBody+1))
-	if err != nil {
-		return nil, e.BadRequestError("Could not read the request body.", nil)
-	}
-	if len(data) > MaxBody {
-		return nil, web.CodeError(http.StatusRequestEntityTooLarge, "too_large", "The request body is larger than 64 KiB.")
-	}
-	return data, nil
 }
 
 // DecodeInput reads the JSON registration body field by field, so a value of
@@ -92,7 +79,7 @@ func DecodeInput(data []byte, defaultLocale string) (Input, error) {
 }
 
 func apiRegister(e *core.RequestEvent) error {
-	data, err := readBody(e)
+	data, err := web.ReadBody(e)
 	if err != nil {
 		return err
 	}

@@ -298,7 +298,7 @@ func apiInvite(e *core.RequestEvent) error {
 	if !access.IsOrganiser(e.Auth) {
 		return e.ForbiddenError("Only organisers invite volunteers.", nil)
 	}
-	data, err := readBody(e)
+	data, err := web.ReadBody(e)
 	if err != nil {
 		return err
 	}

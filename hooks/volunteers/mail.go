@@ -1,13 +1,8 @@
 package volunteers
 
 import (
-	"bytes"
-	"fmt"
-	htmltemplate "html/template"
 	"net/url"
 	"strings"
-	"sync"
-	texttemplate "text/template"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -15,26 +10,7 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
 	"kopa/internal/i18n"
-	"kopa/templates"
 )
-
-var (
-	mailOnce sync.Once
-	mailErr  error
-	mailHTML *htmltemplate.Template
-	mailText *texttemplate.Template
-)
-
-func loadMail() error {
-	mailOnce.Do(func() {
-		mailHTML, mailErr = htmltemplate.ParseFS(templates.FS, "mail/volunteer_mail.html")
-		if mailErr != nil {
-			return
-		}
-		mailText, mailErr = texttemplate.ParseFS(templates.FS, "mail/volunteer_mail.txt")
-	})
-	return mailErr
-}
 
 // Fact is one "label: value" line of a mail.
 type Fact struct{ Label, Value string }
@@ -59,17 +35,7 @@ type MailData struct {
 
 // render fills both templates.
 func (d MailData) render() (html, text string, err error) {
-	if err := loadMail(); err != nil {
-		return "", "", err
-	}
-	var h, t bytes.Buffer
-	if err := mailHTML.Execute(&h, d); err != nil {
-		return "", "", fmt.Errorf("volunteer mail html: %w", err)
-	}
-	if err := mailText.Execute(&t, d); err != nil {
-		return "", "", fmt.Errorf("volunteer mail text: %w", err)
-	}
-	return h.String(), t.String(), nil
+	return web.RenderMail("volunteer_mail", d)
 }
 
 // baseURL is the public address saved in PocketBase's settings.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -111,18 +110,6 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// readBody reads at most MaxBody bytes; a larger body is an error.
-func readBody(e *core.RequestEvent) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(e.Request.Body, MaxBody+1))
-	if err != nil {
-		return nil, e.BadRequestError("Could not read the request body.", nil)
-	}
-	if len(data) > MaxBody {
-		return nil, web.CodeError(http.StatusRequestEntityTooLarge, "too_large", "The request body is larger than 64 KiB.")
-	}
-	return data, nil
-}
-
 // DecodeInput reads a JSON sign-up field by field, so a value of the wrong
 // type is reported on its own field, then normalizes it. A missing locale
 // is defaultLocale.
@@ -216,7 +203,7 @@ func Signup(app core.App, in Input) (created bool, err error) {
 var signupAccepted = map[string]any{"status": "pending"}
 
 func apiSignup(e *core.RequestEvent) error {
-	data, err := readBody(e)
+	data, err := web.ReadBody(e)
 	if err != nil {
 		return err
 	}

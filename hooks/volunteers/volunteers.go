@@ -32,8 +32,8 @@ const (
 	StatusCancelled = "cancelled"
 )
 
-// MaxBody is the largest request body the public endpoints read.
-const MaxBody = 64 << 10
+// MaxBody is the largest request body a public endpoint reads.
+const MaxBody = web.MaxBody
 
 // reminderJob is the cron job that mails tomorrow's shifts.
 const reminderJob = "kopaVolunteerReminders"
