@@ -3,7 +3,6 @@ package checkin
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -72,9 +71,9 @@ func apiCheckIn(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return e.UnauthorizedError("Sign in to check people in.", nil)
 	}
-	data, err := io.ReadAll(io.LimitReader(e.Request.Body, 16<<10))
+	data, err := web.ReadBody(e)
 	if err != nil {
-		return e.BadRequestError("Could not read the request body.", nil)
+		return err
 	}
 	var b checkInBody
 	if err := json.Unmarshal(data, &b); err != nil {
@@ -177,8 +176,11 @@ func apiWalkIn(e *core.RequestEvent) error {
 	if err := door(e, id); err != nil {
 		return err
 	}
+	data, err := web.ReadBody(e)
+	if err != nil {
+		return err
+	}
 	var b walkInBody
-	data, _ := io.ReadAll(io.LimitReader(e.Request.Body, 16<<10))
 	if err := json.Unmarshal(data, &b); err != nil {
 		return e.BadRequestError("The body must be a JSON object with a name.", validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")})
 	}
