@@ -81,7 +81,7 @@ type MailData struct {
 func mailPage(e *core.RequestEvent) error {
 	d := MailData{Rows: []MailRow{}}
 	if _, err := e.App.FindCachedCollectionByNameOrId(outbox.Collection); err == nil {
-		recs, err := e.App.FindRecordsByFilter(outbox.Collection, "status != 'sent'", "-created", 200, 0)
+		recs, err := e.App.FindRecordsByFilter(outbox.Collection, "status != 'sent' && status != 'skipped'", "-created", 200, 0)
 		if err != nil {
 			return err
 		}

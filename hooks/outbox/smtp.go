@@ -200,18 +200,9 @@ func isLocalhost(name string) bool {
 // compose builds the MIME message of one row. The Message-ID comes from
 // the row id, so a mail repeated after a crash carries the same id and
 // mail clients can tell it is the same mail.
-func compose(row *core.Record, from mail.Address, now time.Time) ([]byte, error) {
-	msg := Message{
-		To:      row.GetString("to"),
-		Subject: row.GetString("subject"),
-		Text:    row.GetString("text"),
-		HTML:    row.GetString("html"),
-	}
-	if err := row.UnmarshalJSONField("attachments", &msg.Attachments); err != nil {
-		return nil, fmt.Errorf("attachments: %w", err)
-	}
-	// Rows written by hand (a superuser in the admin UI) get the same
-	// checks as Enqueue's.
+func compose(msg Message, id string, from mail.Address, now time.Time) ([]byte, error) {
+	// Rows written by hand (a superuser in the admin UI) and mails written
+	// by a renderer get the same checks as Enqueue's.
 	if err := msg.Validate(); err != nil {
 		return nil, err
 	}
@@ -226,7 +217,7 @@ func compose(row *core.Record, from mail.Address, now time.Time) ([]byte, error)
 	if at := strings.LastIndexByte(from.Address, '@'); at >= 0 {
 		domain = from.Address[at+1:]
 	}
-	e.Headers.Set("Message-Id", "<"+row.Id+"@"+domain+">")
+	e.Headers.Set("Message-Id", "<"+id+"@"+domain+">")
 	e.Headers.Set("Date", now.Format(time.RFC1123Z))
 	for _, a := range msg.Attachments {
 		data := a.Data

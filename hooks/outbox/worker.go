@@ -220,7 +220,23 @@ func flush(ctx context.Context, app core.App) (res flushResult, err error) {
 			if ctx.Err() != nil {
 				return res, nil // rows not tried stay due
 			}
-			raw, err := compose(row, from, time.Now())
+			msg, err := Content(app, row)
+			if errors.Is(err, ErrObsolete) {
+				if err := markSkipped(app, row); err != nil {
+					return res, err
+				}
+				log.Debug("mail skipped, no longer true", slog.String("id", row.Id), slog.String("kind", row.GetString("kind")))
+				continue
+			}
+			if err != nil {
+				if err := markFailure(app, log, row, &sendErr{err: fmt.Errorf("write the mail: %w", err), permanent: permanent(err)}); err != nil {
+					return res, err
+				}
+				res.notSent++
+				res.lastErr = err
+				continue
+			}
+			raw, err := compose(msg, row.Id, from, time.Now())
 			if err != nil {
 				// Only a row written around Enqueue can get here; it
 				// will not get better by waiting.
@@ -255,7 +271,7 @@ func flush(ctx context.Context, app core.App) (res flushResult, err error) {
 				// The server has the mail. Should this update be lost (a
 				// crash right now), the row stays due and the mail goes
 				// out again: at least once, never lost.
-				if err := markSent(app, row); err != nil {
+				if err := markSent(app, row, msg.Subject); err != nil {
 					return res, err
 				}
 				res.sent++
@@ -300,11 +316,13 @@ func due(app core.App, n int) ([]*core.Record, error) {
 // app.Save: it is not a change anyone hooks into, and record hooks firing
 // in the background would muddle other features' hook expectations.
 
-// markSent records that the server accepted the mail.
-func markSent(app core.App, row *core.Record) error {
+// markSent records that the server accepted the mail, and the subject it
+// went out with (a mail written when sent had none until now).
+func markSent(app core.App, row *core.Record, subject string) error {
 	now := types.NowDateTime().String()
 	_, err := app.DB().Update(Collection, dbx.Params{
 		"status":     StatusSent,
+		"subject":    truncate(subject, maxSubject),
 		"sent_at":    now,
 		"attempts":   row.GetInt("attempts") + 1,
 		"last_error": "",
@@ -312,6 +330,20 @@ func markSent(app core.App, row *core.Record) error {
 	}, dbx.HashExp{"id": row.Id}).Execute()
 	if err != nil {
 		return fmt.Errorf("mark mail %s sent: %w", row.Id, err)
+	}
+	return nil
+}
+
+// markSkipped ends a mail whose news was no longer true when it was due.
+func markSkipped(app core.App, row *core.Record) error {
+	now := types.NowDateTime().String()
+	_, err := app.DB().Update(Collection, dbx.Params{
+		"status":     StatusSkipped,
+		"last_error": "",
+		"updated":    now,
+	}, dbx.HashExp{"id": row.Id}).Execute()
+	if err != nil {
+		return fmt.Errorf("mark mail %s skipped: %w", row.Id, err)
 	}
 	return nil
 }

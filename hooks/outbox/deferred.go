@@ -1,0 +1,165 @@
+package outbox
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// StatusSkipped ends a mail written when it is sent whose news was no
+// longer true by then (its renderer returned ErrObsolete).
+const StatusSkipped = "skipped"
+
+// A Renderer writes a deferred mail from the record it is about (ref) when
+// the worker sends it. It returns ErrObsolete when the mail has nothing
+// true left to say, and an error wrapping sql.ErrNoRows when the record is
+// gone; any other error is retried like a refused send.
+type Renderer func(app core.App, ref string) (Message, error)
+
+// ErrObsolete is returned by a Renderer whose mail is no longer true: the
+// row ends as skipped and nothing is sent.
+var ErrObsolete = errors.New("outbox: what the mail announced is no longer true")
+
+var renderers sync.Map // template name → Renderer
+
+var (
+	errNoRenderer = errors.New("no renderer for the mail's template")
+	errBadRow     = errors.New("the row's attachments are not valid")
+)
+
+// permanent reports whether a renderer's error will not get better by
+// waiting: the record is gone, or nothing can write the mail.
+func permanent(err error) bool {
+	return errors.Is(err, sql.ErrNoRows) || errors.Is(err, errNoRenderer) || errors.Is(err, errBadRow)
+}
+
+// Handle registers the renderer of a template. Features register theirs in
+// their Register function; registering a name again replaces it.
+func Handle(template string, r Renderer) { renderers.Store(template, r) }
+
+func rendererOf(template string) (Renderer, bool) {
+	r, ok := renderers.Load(template)
+	if !ok {
+		return nil, false
+	}
+	return r.(Renderer), true
+}
+
+// Deferred is a mail queued by name and written when it is sent: To is the
+// recipient, Template a name given to Handle, Ref the id of the record the
+// renderer writes it from, and Kind what it is, for people reading the
+// queue.
+type Deferred struct {
+	To, Template, Ref, Kind string
+}
+
+func (d Deferred) validate() error {
+	if err := validateTo(d.To); err != nil {
+		return fmt.Errorf("queue %s mail: %w", d.Kind, err)
+	}
+	if _, ok := rendererOf(d.Template); !ok {
+		return fmt.Errorf("queue %s mail: no renderer for template %q", d.Kind, d.Template)
+	}
+	if d.Ref == "" || hasControl(d.Ref) || hasControl(d.Kind) || len(d.Ref) > 100 || len(d.Kind) > 50 {
+		return fmt.Errorf("queue %s mail: invalid ref or kind", d.Kind)
+	}
+	return nil
+}
+
+// Writer queues deferred mails with one prepared statement, for a
+// transaction that queues many. The worker is woken when the transaction
+// commits.
+type Writer struct {
+	app core.App
+	q   *dbx.Query
+}
+
+const insertDeferred = "INSERT INTO {{" + Collection + "}} ([[id]], [[to]], [[template]], [[ref]], [[kind]], [[status]], [[attachments]], [[next_attempt_at]], [[created]], [[updated]])" +
+	" VALUES ({:id}, {:to}, {:template}, {:ref}, {:kind}, 'pending', '[]', {:now}, {:now}, {:now})"
+
+// NewWriter prepares a Writer on app, normally a transaction's app.
+// Close it when done.
+func NewWriter(app core.App) *Writer {
+	w := &Writer{app: app}
+	if info := app.TxInfo(); info != nil {
+		info.OnComplete(func(txErr error) error {
+			if txErr == nil {
+				wake(app)
+			}
+			return nil
+		})
+	}
+	return w
+}
+
+// Add queues one mail. Nothing is stored when d is not valid.
+func (w *Writer) Add(d Deferred) error {
+	if err := d.validate(); err != nil {
+		return err
+	}
+	if w.q == nil {
+		w.q = w.app.DB().NewQuery(insertDeferred).Prepare()
+	}
+	_, err := w.q.Bind(dbx.Params{
+		"id": core.GenerateDefaultRandomId(), "to": d.To, "template": d.Template, "ref": d.Ref, "kind": d.Kind,
+		"now": types.NowDateTime().String(),
+	}).Execute()
+	if err != nil {
+		return fmt.Errorf("queue %s mail: %w", d.Kind, err)
+	}
+	if w.app.TxInfo() == nil {
+		wake(w.app)
+	}
+	return nil
+}
+
+// Close releases the prepared statement.
+func (w *Writer) Close() {
+	if w.q != nil {
+		_ = w.q.Close()
+		w.q = nil
+	}
+}
+
+// Defer queues one mail to be written when it is sent. Call it with the
+// transaction app of the change the mail is about, as Enqueue.
+func Defer(app core.App, d Deferred) error {
+	w := NewWriter(app)
+	defer w.Close()
+	return w.Add(d)
+}
+
+// Content is the mail a row sends: its stored subject, bodies and
+// attachments, or, for a row with a template, the mail its renderer writes
+// now. The recipient is always the row's.
+func Content(app core.App, row *core.Record) (Message, error) {
+	if t := row.GetString("template"); t != "" {
+		r, ok := rendererOf(t)
+		if !ok {
+			return Message{}, fmt.Errorf("%w: %q", errNoRenderer, t)
+		}
+		msg, err := r(app, row.GetString("ref"))
+		if err != nil {
+			return Message{}, err
+		}
+		msg.To = row.GetString("to")
+		return msg, nil
+	}
+	msg := Message{
+		To:      row.GetString("to"),
+		Subject: row.GetString("subject"),
+		Text:    row.GetString("text"),
+		HTML:    row.GetString("html"),
+		Kind:    row.GetString("kind"),
+		Ref:     row.GetString("ref"),
+	}
+	if err := row.UnmarshalJSONField("attachments", &msg.Attachments); err != nil {
+		return Message{}, fmt.Errorf("%w: %v", errBadRow, err)
+	}
+	return msg, nil
+}

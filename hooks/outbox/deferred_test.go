@@ -1,0 +1,226 @@
+package outbox_test
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/hooks/outbox"
+	"kopa/internal/mailpit"
+)
+
+// greetings is what the test renderer writes from: ref → name. A ref not
+// in it is a record that is gone; "obsolete" and "flaky" answer as their
+// names say.
+type greetings struct {
+	mu    sync.Mutex
+	names map[string]string
+	calls int
+}
+
+func (g *greetings) set(ref, name string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.names[ref] = name
+}
+
+func (g *greetings) render(app core.App, ref string) (outbox.Message, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.calls++
+	switch ref {
+	case "obsolete":
+		return outbox.Message{}, outbox.ErrObsolete
+	case "flaky":
+		return outbox.Message{}, errors.New("database is locked")
+	}
+	name, ok := g.names[ref]
+	if !ok {
+		return outbox.Message{}, fmt.Errorf("greeting %s: %w", ref, sql.ErrNoRows)
+	}
+	return outbox.Message{
+		To:      "ignored@example.com", // the row's recipient wins
+		Subject: "Sveiki, " + name,
+		Text:    "Labdien, " + name + "!",
+		HTML:    "<p>Labdien, " + name + "!</p>",
+	}, nil
+}
+
+func newGreetings(t testing.TB) *greetings {
+	g := &greetings{names: map[string]string{}}
+	outbox.Handle("test_greeting", g.render)
+	return g
+}
+
+// deferMail queues a deferred mail inside a transaction, as features do.
+func deferMail(t testing.TB, app core.App, to, ref string) *core.Record {
+	t.Helper()
+	err := app.RunInTransaction(func(tx core.App) error {
+		return outbox.Defer(tx, outbox.Deferred{To: to, Template: "test_greeting", Ref: ref, Kind: "greeting"})
+	})
+	if err != nil {
+		t.Fatalf("defer: %v", err)
+	}
+	row, err := app.FindFirstRecordByFilter(outbox.Collection, "ref = {:ref} && to = {:to}", map[string]any{"ref": ref, "to": to})
+	if err != nil {
+		t.Fatalf("queued row: %v", err)
+	}
+	return row
+}
+
+// TestDeferredMailIsWrittenWhenSent: the row holds the recipient, the
+// template and the ref; the mail is written by the renderer when the worker
+// sends it, from the record as it is then, and the row keeps the subject it
+// went out with.
+func TestDeferredMailIsWrittenWhenSent(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := newApp(t, mp)
+	g := newGreetings(t)
+	g.set("r1", "Anna")
+
+	row := deferMail(t, app, "anna@example.com", "r1")
+	if row.GetString("subject") != "" || row.GetString("text") != "" || row.GetString("template") != "test_greeting" || row.GetString("status") != outbox.StatusPending {
+		t.Fatalf("queued row: %v", row.FieldsData())
+	}
+	if g.calls != 0 {
+		t.Fatalf("rendered %d times before sending", g.calls)
+	}
+	g.set("r1", "Anna Bērziņa") // changed after queueing
+
+	if sent, err := outbox.Flush(app); sent != 1 || err != nil {
+		t.Fatalf("Flush = %d, %v", sent, err)
+	}
+	mp.WaitFor(t, 1, 10*time.Second)
+	list := mp.To(t, "anna@example.com")
+	if len(list) != 1 {
+		t.Fatalf("%d mails to anna", len(list))
+	}
+	m := mp.Message(t, list[0].ID)
+	if m.Subject != "Sveiki, Anna Bērziņa" || !strings.Contains(m.Text, "Labdien, Anna Bērziņa!") || !strings.Contains(m.HTML, "<p>Labdien, Anna Bērziņa!</p>") {
+		t.Errorf("mail %q / %q / %q", m.Subject, m.Text, m.HTML)
+	}
+	if len(mp.To(t, "ignored@example.com")) != 0 {
+		t.Error("the renderer chose the recipient")
+	}
+	row = reload(t, app, row)
+	if row.GetString("status") != outbox.StatusSent || row.GetString("subject") != "Sveiki, Anna Bērziņa" {
+		t.Errorf("row after sending: %s %q", row.GetString("status"), row.GetString("subject"))
+	}
+
+	// Content shows an organiser or a test the mail a row sends.
+	msg, err := outbox.Content(app, row)
+	if err != nil || msg.To != "anna@example.com" || msg.Subject != "Sveiki, Anna Bērziņa" {
+		t.Errorf("Content = %+v, %v", msg, err)
+	}
+}
+
+// TestDeferredMailOutcomes: a mail no longer true is skipped, one about a
+// record that is gone fails for good, one whose renderer fails for a moment
+// waits for another try; none of them holds up the good one.
+func TestDeferredMailOutcomes(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := newApp(t, mp)
+	g := newGreetings(t)
+	g.set("good", "Ben")
+
+	obsolete := deferMail(t, app, "a@example.com", "obsolete")
+	gone := deferMail(t, app, "b@example.com", "gone")
+	flaky := deferMail(t, app, "c@example.com", "flaky")
+	good := deferMail(t, app, "d@example.com", "good")
+
+	sent, err := outbox.Flush(app)
+	if sent != 1 || err == nil {
+		t.Fatalf("Flush = %d, %v; want 1 sent and an error for the two not sent", sent, err)
+	}
+	mp.WaitFor(t, 1, 10*time.Second)
+	if got := mp.Messages(t); len(got) != 1 || got[0].To[0].Address != "d@example.com" {
+		t.Fatalf("mailpit has %+v", got)
+	}
+	for _, c := range []struct {
+		row      *core.Record
+		status   string
+		attempts int
+		err      string
+	}{
+		{obsolete, outbox.StatusSkipped, 0, ""},
+		{gone, outbox.StatusFailed, 1, "no rows"},
+		{flaky, outbox.StatusPending, 1, "database is locked"},
+		{good, outbox.StatusSent, 1, ""},
+	} {
+		r := reload(t, app, c.row)
+		if r.GetString("status") != c.status || r.GetInt("attempts") != c.attempts || !strings.Contains(r.GetString("last_error"), c.err) {
+			t.Errorf("%s: %s after %d attempts (%q), want %s after %d (%q)", r.GetString("ref"),
+				r.GetString("status"), r.GetInt("attempts"), r.GetString("last_error"), c.status, c.attempts, c.err)
+		}
+	}
+	if r := reload(t, app, flaky); !r.GetDateTime("next_attempt_at").Time().After(time.Now()) {
+		t.Error("the flaky mail is not backed off")
+	}
+	// Nothing more is due.
+	if sent, err := outbox.Flush(app); sent != 0 || err != nil {
+		t.Errorf("second Flush = %d, %v", sent, err)
+	}
+}
+
+// TestDeferRejectsAndRollsBack: a mail with a bad address or an unknown
+// template is refused and nothing is stored; a transaction that rolls back
+// takes its mail with it.
+func TestDeferRejectsAndRollsBack(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := newApp(t, mp)
+	newGreetings(t)
+
+	for _, d := range []outbox.Deferred{
+		{To: "anna@example.com\r\nBcc: x@example.com", Template: "test_greeting", Ref: "r1"},
+		{To: "not an address", Template: "test_greeting", Ref: "r1"},
+		{To: "anna@example.com", Template: "no_such_template", Ref: "r1"},
+		{To: "anna@example.com", Template: "test_greeting", Ref: ""},
+	} {
+		if err := outbox.Defer(app, d); err == nil {
+			t.Errorf("%+v accepted", d)
+		}
+	}
+	oops := errors.New("rolled back")
+	err := app.RunInTransaction(func(tx core.App) error {
+		if err := outbox.Defer(tx, outbox.Deferred{To: "anna@example.com", Template: "test_greeting", Ref: "r1"}); err != nil {
+			return err
+		}
+		return oops
+	})
+	if !errors.Is(err, oops) {
+		t.Fatal(err)
+	}
+	if n, _ := app.CountRecords(outbox.Collection); n != 0 {
+		t.Errorf("%d rows stored", n)
+	}
+}
+
+// TestDeferredMailWakesTheWorker: a deferred mail committed while the
+// worker runs goes out at once, not at the worker's next look (every five
+// seconds).
+func TestDeferredMailWakesTheWorker(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := newApp(t, mp)
+	g := newGreetings(t)
+	g.set("r1", "Cilda")
+	if err := app.OnServe().Trigger(&core.ServeEvent{App: app}, func(e *core.ServeEvent) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error { return nil })
+	})
+	time.Sleep(200 * time.Millisecond) // the worker's first round is over
+	start := time.Now()
+	row := deferMail(t, app, "cilda@example.com", "r1")
+	mp.WaitFor(t, 1, 10*time.Second)
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("the mail took %v: the worker was not woken", d)
+	}
+	waitStatus(t, app, row, outbox.StatusSent)
+}
