@@ -1,7 +1,6 @@
 package registration
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -52,17 +51,53 @@ func CalendarFor(app core.App, ev, r *core.Record, lang string) ticketfile.Event
 	}
 }
 
-// queueTicketMail writes the ticket mail of r into the outbox with tx, so
-// it commits with the change it announces.
-func queueTicketMail(tx core.App, ev, r *core.Record, kind string) error {
-	msg, err := TicketMail(tx, ev, r, kind)
-	if err != nil {
-		return err
+// queueTicketMail queues the ticket mail of r with tx, so it commits with
+// the change it announces. The mail is written when it is sent (see
+// renderTicket).
+func queueTicketMail(tx core.App, r *core.Record, kind string) error {
+	return outbox.Defer(tx, ticketMail(r, kind))
+}
+
+// ticketMail is the outbox entry of a ticket mail of kind about r.
+func ticketMail(r *core.Record, kind string) outbox.Deferred {
+	return outbox.Deferred{To: r.GetString("email"), Template: "ticket_" + kind, Ref: r.Id, Kind: "ticket_" + kind}
+}
+
+// registerMail gives the outbox the writer of each kind of ticket mail.
+func registerMail() {
+	for _, kind := range []string{MailConfirmed, MailWaitlisted, MailPromoted, MailAgain} {
+		outbox.Handle("ticket_"+kind, renderTicket(kind))
 	}
-	if _, err := outbox.Enqueue(tx, msg); err != nil {
-		return fmt.Errorf("queue %s mail: %w", kind, err)
+}
+
+// renderTicket writes a ticket mail when it is sent, from the registration
+// and its event as they are then. A mail about the ticket (confirmed,
+// waiting list, promoted, again) says what is true at that moment: the
+// waiting-list mail of someone promoted meanwhile says they have a seat,
+// and one whose registration was cancelled first is not sent at all.
+func renderTicket(kind string) outbox.Renderer {
+	return func(app core.App, ref string) (outbox.Message, error) {
+		kind := kind
+		r, err := app.FindRecordById("registrations", ref)
+		if err != nil {
+			return outbox.Message{}, err
+		}
+		ev, err := app.FindRecordById("events", r.GetString("event"))
+		if err != nil {
+			return outbox.Message{}, err
+		}
+		if kind != MailCancelled {
+			switch status := r.GetString("status"); {
+			case status == StatusCancelled || r.GetString("email") == "":
+				return outbox.Message{}, outbox.ErrObsolete
+			case status == StatusWaitlisted && kind != MailAgain:
+				kind = MailWaitlisted
+			case status == StatusConfirmed && kind == MailWaitlisted:
+				kind = MailConfirmed
+			}
+		}
+		return TicketMail(app, ev, r, kind)
 	}
-	return nil
 }
 
 // TicketMail builds a ticket mail in the registrant's language: the ticket

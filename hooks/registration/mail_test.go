@@ -185,3 +185,83 @@ func TestSMTPDiesMidBurst(t *testing.T) {
 		t.Errorf("%d tickets were sent twice; at most the one in flight when SMTP died may be", twice)
 	}
 }
+
+// TestTicketMailSaysWhatIsTrueWhenSent: ticket mails are written when they
+// are sent. Someone promoted from the waiting list before their
+// waiting-list mail went out is not told they are waiting; someone who
+// cancelled before their ticket went out gets no ticket; each sent mail's
+// subject is kept on its row.
+func TestTicketMailSaysWhatIsTrueWhenSent(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := kopatest.NewApp(t, hooks.Default)
+	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
+		t.Fatal(err)
+	}
+	// Not served, so no worker sends before the test flushes.
+	settings := app.Settings()
+	settings.Meta.AppURL = "https://kopa.example.org"
+	if err := app.Save(settings); err != nil {
+		t.Fatal(err)
+	}
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Valodu klubs", Capacity: 1, Waitlist: true})
+	register := func(name string) registration.Result {
+		in := registration.Input{Name: name, Email: strings.ToLower(name) + "@example.com", Locale: "en"}
+		if err := in.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		res, err := registration.Create(app, ev.Id, in, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	amina, olek := register("Amina"), register("Olek")
+	if amina.Status != registration.StatusConfirmed || olek.Status != registration.StatusWaitlisted {
+		t.Fatalf("%s, %s", amina.Status, olek.Status)
+	}
+	// Amina cancels before any mail is sent: Olek has her seat.
+	if _, promoted, err := registration.Cancel(app, amina.Registration.GetString("ticket"), time.Now()); err != nil || promoted == nil {
+		t.Fatalf("cancel: %v %v", promoted, err)
+	}
+
+	if _, err := outbox.Flush(app); err != nil {
+		t.Fatal(err)
+	}
+	mp.WaitFor(t, 2, 10*time.Second)
+	time.Sleep(200 * time.Millisecond)
+	if n := len(mp.To(t, "amina@example.com")); n != 0 {
+		t.Errorf("Amina cancelled before her ticket went out, yet got %d mails", n)
+	}
+	list := mp.To(t, "olek@example.com")
+	if len(list) != 2 {
+		t.Fatalf("Olek got %d mails, want his first mail and the promotion", len(list))
+	}
+	for _, s := range list {
+		m := mp.Message(t, s.ID)
+		if strings.Contains(m.Subject, "waiting list") || strings.Contains(m.Text, "waiting list") {
+			t.Errorf("Olek has a seat, but a mail says he waits: %q\n%s", m.Subject, m.Text)
+		}
+		if !strings.Contains(m.Text, "Your seat is confirmed") && !strings.Contains(m.Text, "a seat came free") {
+			t.Errorf("mail %q does not say Olek has a seat:\n%s", m.Subject, m.Text)
+		}
+		if _, ok := m.Attachment("ticket-qr.png"); !ok {
+			t.Errorf("mail %q has no QR code", m.Subject)
+		}
+	}
+	rows, err := app.FindAllRecords(outbox.Collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		want := outbox.StatusSent
+		if r.GetString("to") == "amina@example.com" {
+			want = outbox.StatusSkipped
+		}
+		if r.GetString("status") != want {
+			t.Errorf("mail to %s: %s, want %s", r.GetString("to"), r.GetString("status"), want)
+		}
+		if want == outbox.StatusSent && !strings.Contains(r.GetString("subject"), "Valodu klubs") {
+			t.Errorf("sent row keeps subject %q", r.GetString("subject"))
+		}
+	}
+}

@@ -20,7 +20,6 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"kopa/hooks/outbox"
 	"kopa/internal/i18n"
 	migrations "kopa/pb_migrations"
 )
@@ -124,99 +123,58 @@ type Result struct {
 	Event        *core.Record
 }
 
-// Create decides a seat for in at the event inside one transaction: a
+// Create decides a seat for in at the event inside a transaction: a
 // confirmed seat while confirmed < capacity (0 = no limit), else a place on
 // the waiting list if the event keeps one, else ErrFull. The ticket mail is
 // queued in the same transaction. An e-mail already registered (and not
 // cancelled) gets StatusExists and its ticket mailed again, and nothing else
 // changes. in must have been normalized.
+//
+// Registrations arriving together share a transaction (see registrar);
+// each still gets its own decision. Called with a transaction's app, Create
+// decides inside that transaction.
 func Create(app core.App, eventID string, in Input, now time.Time) (Result, error) {
-	var res Result
-	// Everything that can be done without the database's single writer is
-	// done before the transaction, which every registration waits for: the
-	// checks of the event, the new record and its ticket code, and the mail
-	// of the usual outcome (a confirmed seat).
-	ev, err := openEvent(app, eventID, now)
-	if err != nil {
-		return res, err
-	}
 	col, err := app.FindCachedCollectionByNameOrId("registrations")
 	if err != nil {
-		return res, err
+		return Result{}, err
 	}
 	r := core.NewRecord(col)
 	r.Id = core.GenerateDefaultRandomId()
+	interpretation := in.Interpretation
+	if interpretation == nil {
+		interpretation = []string{}
+	}
 	r.Load(map[string]any{
 		"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
-		"status": StatusConfirmed, "photo_consent": in.PhotoConsent, "interpretation": in.Interpretation,
+		"status": StatusConfirmed, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
 	})
-	confirmedMail, err := TicketMail(app, ev, r, MailConfirmed)
+	stamp, _ := types.ParseDateTime(now.UTC())
+	r.SetRaw("created", stamp)
+	r.SetRaw("updated", stamp)
+	export, err := r.DBExport(app)
 	if err != nil {
-		return res, err
+		return Result{}, err
+	}
+	j := &job{eventID: eventID, in: in, now: now, rec: r, params: dbx.Params(export)}
+
+	if app.IsTransactional() {
+		// The caller holds the writer: decide in its transaction, storing
+		// through PocketBase, whose hooks then run when it commits.
+		if err := runBatch(app, []*job{j}); err != nil {
+			return Result{}, err
+		}
+		return j.res, j.err
 	}
 
-	err = app.RunInTransaction(func(tx core.App) error {
-		// The event as the transaction sees it decides.
-		txEv, err := openEvent(tx, eventID, now)
-		if err != nil {
-			return err
-		}
-		res.Event = txEv
-
-		existing, err := findLive(tx, eventID, in.Email)
-		if err != nil {
-			return err
-		}
-		if existing != nil {
-			res.Status, res.Registration = StatusExists, existing
-			return queueTicketMail(tx, txEv, existing, MailAgain)
-		}
-
-		if c := txEv.GetInt("capacity"); c > 0 {
-			full, err := atCapacity(tx, eventID, c)
-			if err != nil {
-				return err
-			}
-			if full {
-				if !txEv.GetBool("waitlist") {
-					return ErrFull
-				}
-				r.Set("status", StatusWaitlisted)
-			}
-		}
-		if err := tx.Save(r); err != nil {
-			return err
-		}
-		res.Status, res.Registration = r.GetString("status"), r
-		if res.Status == StatusWaitlisted {
-			if res.Position, err = Position(tx, r); err != nil {
-				return err
-			}
-			return queueTicketMail(tx, txEv, r, MailWaitlisted)
-		}
-		if txEv.GetString("updated") != ev.GetString("updated") {
-			return queueTicketMail(tx, txEv, r, MailConfirmed) // edited meanwhile: say what is true now
-		}
-		if _, err := outbox.Enqueue(tx, confirmedMail); err != nil {
-			return fmt.Errorf("queue %s mail: %w", MailConfirmed, err)
-		}
-		return nil
-	})
-	return res, err
-}
-
-// openEvent returns the event when it takes registrations at now:
-// ErrNotFound for unknown ids and drafts, ErrClosed for cancelled events and
-// events that have started.
-func openEvent(app core.App, eventID string, now time.Time) (*core.Record, error) {
-	ev, err := app.FindRecordById("events", eventID)
-	if err != nil || ev.GetString("status") == "draft" {
-		return nil, ErrNotFound
+	registrarOf(app).submit(app, j)
+	if j.err != nil {
+		return Result{}, j.err
 	}
-	if ev.GetString("status") != "published" || !now.Before(ev.GetDateTime("starts_at").Time()) {
-		return nil, ErrClosed
+	if j.created {
+		j.rec.MarkAsNotNew()
+		announce(app, j.rec)
 	}
-	return ev, nil
+	return j.res, nil
 }
 
 // findLive returns the registration of email at the event that is not
@@ -241,15 +199,14 @@ func findLive(app core.App, eventID, email string) (*core.Record, error) {
 	return r, nil
 }
 
-// atCapacity reports whether an event has capacity confirmed registrations.
-// It counts no further than capacity, so a large event costs no more than a
-// small one.
-func atCapacity(app core.App, eventID string, capacity int) (bool, error) {
+// countConfirmed counts an event's confirmed registrations, no further than
+// capacity, so a large event costs no more than a small one.
+func countConfirmed(app core.App, eventID string, capacity int) (int, error) {
 	var n int
 	err := app.DB().NewQuery(`SELECT count(*) FROM (SELECT 1 FROM registrations
 		WHERE event = {:e} AND status = 'confirmed' LIMIT {:c})`).
 		Bind(dbx.Params{"e": eventID, "c": capacity}).Row(&n)
-	return n >= capacity, err
+	return n, err
 }
 
 // Position is a waitlisted registration's place in the queue: one more than
@@ -338,7 +295,7 @@ func Cancel(app core.App, code string, now time.Time) (cancelled, promoted *core
 // is free, and queues their mail.
 func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
 	if c := ev.GetInt("capacity"); c > 0 {
-		if full, err := atCapacity(tx, ev.Id, c); err != nil || full {
+		if n, err := countConfirmed(tx, ev.Id, c); err != nil || n >= c {
 			return nil, err
 		}
 	}
@@ -356,5 +313,5 @@ func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
 	if err := tx.Save(next); err != nil {
 		return nil, err
 	}
-	return next, queueTicketMail(tx, ev, next, MailPromoted)
+	return next, queueTicketMail(tx, next, MailPromoted)
 }

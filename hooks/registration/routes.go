@@ -20,6 +20,7 @@ const MaxBody = web.MaxBody
 // Register binds the registration API, the form's handler, availability and
 // the ticket pages.
 func Register(app core.App) {
+	registerMail()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/register", apiRegister)
 		se.Router.GET("/api/events/{id}/availability", apiAvailability)
