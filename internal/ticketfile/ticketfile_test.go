@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	qrcode "github.com/skip2/go-qrcode"
+
 	"kopa/internal/ticketfile"
 )
 
@@ -30,6 +32,36 @@ func TestQRIsASquareBlackAndWhitePNG(t *testing.T) {
 	}
 	if r, _, _, _ := img.At(q+1, q+1).RGBA(); r != 0 {
 		t.Error("finder pattern is not black")
+	}
+	// Every pixel is its module's colour.
+	code, err := qrcode.New("https://kopa.example.org/t/AbCdEfGhIjKlMnOpQrStUvWx", qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bits := code.Bitmap()
+	if b.Dx() != len(bits)*ticketfile.ModulePixels {
+		t.Fatalf("%d px for %d modules", b.Dx(), len(bits))
+	}
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			r, _, _, _ := img.At(x, y).RGBA()
+			if dark := bits[y/ticketfile.ModulePixels][x/ticketfile.ModulePixels]; dark != (r == 0) || (r != 0 && r != 0xffff) {
+				t.Fatalf("pixel %d,%d is %#x, module dark = %v", x, y, r, dark)
+			}
+		}
+	}
+}
+
+// BenchmarkQR draws a ticket's QR code (what the mail worker does for each
+// ticket mail):
+//
+//	go test -run '^$' -bench QR -benchmem ./internal/ticketfile/
+func BenchmarkQR(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := ticketfile.QR("https://kopa.example.org/t/AbCdEfGhIjKlMnOpQrStUvWx"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
