@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/internal/i18n"
@@ -64,7 +65,23 @@ func Middleware(e *core.RequestEvent) error {
 	if e.Auth == nil && !strings.HasPrefix(p, "/api/") {
 		loadSession(e)
 	}
+	if !isStaff(e.Auth) {
+		// People's visits are not logged. PocketBase's request log (URL,
+		// address, browser) keeps a successful request only when an
+		// organiser or a superuser made it, so what staff do stays
+		// traceable; it would otherwise hold, for days, which ticket
+		// (the code is in the URL) and which event someone opened, and
+		// from where. Failed requests are logged from everyone, to find
+		// faults and misuse.
+		return skipSuccessLog.Func(e)
+	}
 	return e.Next()
+}
+
+var skipSuccessLog = apis.SkipSuccessActivityLog()
+
+func isStaff(auth *core.Record) bool {
+	return auth != nil && (auth.IsSuperuser() || auth.Collection().Name == "organisers")
 }
 
 // Lang is the language decided for this request.

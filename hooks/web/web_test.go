@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
@@ -111,5 +113,64 @@ func TestAPIToken(t *testing.T) {
 	} {
 		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
 		s.Test(t)
+	}
+}
+
+// TestPeoplesVisitsAreNotLogged: PocketBase's request log keeps an
+// organiser's successful request, and failed requests from anyone, but no
+// successful request of a visitor (a ticket page's URL holds its code).
+func TestPeoplesVisitsAreNotLogged(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	org := kopatest.Organiser(t, app, "org@example.com")
+	settings := app.Settings()
+	settings.Logs.MaxDays = 5 // PocketBase's default; the test app keeps no logs
+	if err := app.Save(settings); err != nil {
+		t.Fatal(err)
+	}
+	srv := kopatest.Serve(t, app)
+	get := func(path, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if st := get("/privacy?visitor", ""); st != 200 {
+		t.Fatalf("privacy page: %d", st)
+	}
+	if st := get("/api/collections/registrations/records?organiser", kopatest.Token(t, org)); st != 200 {
+		t.Fatalf("organiser's list: %d", st)
+	}
+	if st := get("/api/collections/registrations/records/nosuchrecord?failed", ""); st < 400 {
+		t.Fatalf("visitor's list: %d", st)
+	}
+	if st := get("/events/no-such-event?failed", ""); st != 404 {
+		t.Fatalf("missing page: %d", st)
+	}
+
+	// Logs are written in batches, every few seconds.
+	logged := func(marker string) bool {
+		var n int
+		err := app.LogQuery().Select("count(*)").AndWhere(dbx.Like("data", marker)).Row(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !(logged("?failed") && logged("?organiser")) {
+		if time.Now().After(deadline) {
+			t.Fatal("the organiser's request and the failed ones were not logged")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if logged("?visitor") {
+		t.Error("a visitor's successful request was logged")
 	}
 }
