@@ -157,6 +157,13 @@ func run() error {
 		return status, err
 	}))
 
+	// Each scenario starts on a quiet server: the ticket mails of the
+	// registrations are sent first, and how long that took is reported.
+	mail, err := b.drainMail(time.Now(), results[len(results)-1])
+	if err != nil {
+		return err
+	}
+
 	var next atomic.Int64
 	results = append(results, b.load("check-in", func() (int, error) {
 		i := next.Add(1) - 1
@@ -182,7 +189,37 @@ func run() error {
 	results = append(results, bc)
 
 	printTable(results, rss, perConn)
+	fmt.Println(mail)
 	return nil
+}
+
+// drainMail waits until the outbox has nothing pending and describes the
+// delivery of the mails queued by the scenario r, which ended at end.
+func (b *bench) drainMail(end time.Time, r result) (string, error) {
+	fmt.Fprintln(os.Stderr, "waiting for the ticket mails…")
+	deadline := end.Add(10 * time.Minute)
+	for {
+		st, body, err := b.do(http.MethodGet, "/api/collections/mail_outbox/records?perPage=1&skipTotal=0&filter="+
+			"status%3D%27pending%27", b.orgTok, nil)
+		if err != nil || st != 200 {
+			return "", fmt.Errorf("count pending mail: %d %v %s", st, err, body)
+		}
+		var page struct{ TotalItems int }
+		if err := json.Unmarshal(body, &page); err != nil {
+			return "", err
+		}
+		if page.TotalItems == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("%d mails still pending", page.TotalItems)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	took := time.Since(end)
+	total := r.elapsed + took
+	return fmt.Sprintf("Ticket mails of the %s scenario: %d sent to mailpit while it ran and %.1f s after it ended (%.0f mails/s over the %.1f s).",
+		r.name, r.requests, took.Seconds(), float64(r.requests)/total.Seconds(), total.Seconds()), nil
 }
 
 func (b *bench) waitHealthy() error {
