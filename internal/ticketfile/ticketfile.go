@@ -21,7 +21,6 @@ import (
 // couple of kilobytes for slow links.
 const ModulePixels = 8
 
-
 // QR renders url as a black-and-white PNG QR code with medium error
 // correction. It writes the PNG itself: a 1-bit grayscale image whose rows
 // are packed straight from the code's modules and compressed with a pooled
