@@ -112,6 +112,7 @@ func (w *Writer) Add(d Deferred) error {
 	if err != nil {
 		return fmt.Errorf("queue %s mail: %w", d.Kind, err)
 	}
+	stateOf(w.app).queued()
 	if w.app.TxInfo() == nil {
 		wake(w.app)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/outbox"
@@ -223,4 +224,46 @@ func TestDeferredMailWakesTheWorker(t *testing.T) {
 		t.Errorf("the mail took %v: the worker was not woken", d)
 	}
 	waitStatus(t, app, row, outbox.StatusSent)
+}
+
+// TestWorkerGivesWayToABurst: while mail is queued every few milliseconds
+// the worker sends only a few mails a second, so the burst's requests have
+// the machine; the moment the burst is over it sends the rest.
+func TestWorkerGivesWayToABurst(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := newApp(t, mp)
+	if err := app.OnServe().Trigger(&core.ServeEvent{App: app}, func(e *core.ServeEvent) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(e *core.TerminateEvent) error { return nil })
+	})
+	sent := func() int {
+		n, err := app.CountRecords(outbox.Collection, dbx.HashExp{"status": outbox.StatusSent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(n)
+	}
+
+	const burst = 1500 * time.Millisecond
+	queued := 0
+	for end := time.Now().Add(burst); time.Now().Before(end); queued++ {
+		enqueue(t, app, simple(fmt.Sprintf("p%d@example.com", queued), "Biļete"))
+		time.Sleep(5 * time.Millisecond)
+	}
+	during := sent()
+	// One mail per 200 ms at most while the burst lasts (and one more
+	// that was under way).
+	if max := int(burst/(200*time.Millisecond)) + 2; during > max || during == 0 {
+		t.Errorf("%d of %d mails sent during the burst; want between 1 and %d", during, queued, max)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for sent() < queued {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d mails sent a minute after the burst", sent(), queued)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mp.WaitFor(t, queued, 10*time.Second)
 }

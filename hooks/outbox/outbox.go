@@ -213,6 +213,7 @@ func Enqueue(app core.App, msg Message) (*core.Record, error) {
 	if err := app.Save(r); err != nil {
 		return nil, fmt.Errorf("queue %s mail: %w", msg.Kind, err)
 	}
+	stateOf(app).queued()
 	return r, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -28,6 +29,46 @@ const (
 	batchSize = 10
 )
 
+// Mail gives way to people. While mail is being queued in a burst (a
+// registration every few milliseconds), the worker waits for a pause of
+// quietFor before each mail, but no longer than maxYield: the requests
+// of the burst are not slowed by drawing and sending its mails, which
+// still go out, a few a second, and at full speed once the burst is over.
+// At an ordinary pace (a registration now and then) the worker never
+// waits. A mail sent a few seconds later harms nobody: the ticket is on
+// the page the registration answered with.
+const (
+	quietFor = 50 * time.Millisecond
+	maxYield = 200 * time.Millisecond
+)
+
+// queued notes that mail was just queued.
+func (st *state) queued() { st.lastQueued.Store(time.Now().UnixNano()) }
+
+// giveWay waits while mail is being queued, at most maxYield.
+func (st *state) giveWay(ctx context.Context) {
+	deadline := time.Now().Add(maxYield)
+	for {
+		wait := quietFor - time.Since(time.Unix(0, st.lastQueued.Load()))
+		if wait <= 0 {
+			return
+		}
+		if left := time.Until(deadline); left < wait {
+			wait = left
+		}
+		if wait <= 0 {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // state is the outbox of one app: its worker and the lock that makes one
 // flush run at a time, so the worker and a test's Flush never send a row
 // twice. Kopā is one process on one SQLite database, so a lock in memory
@@ -35,6 +76,8 @@ const (
 type state struct {
 	flushMu sync.Mutex
 	wake    chan struct{}
+	// lastQueued is when mail was last queued (unix nanoseconds).
+	lastQueued atomic.Int64
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -130,15 +173,21 @@ func (st *state) run(ctx context.Context, app core.App, done chan struct{}) {
 	// The first round runs at once: mail queued while Kopā was down is due.
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	warned := false
+	warned, off := false, false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-st.wake:
+			if off {
+				// SMTP is not set up: new mail waits with the rest, and
+				// the next regular look will see whether it is now.
+				continue
+			}
 		case <-timer.C:
 		}
-		_, err := flush(ctx, app)
+		_, err := flush(ctx, app, true)
+		off = errors.Is(err, ErrNotConfigured)
 		switch {
 		case errors.Is(err, ErrNotConfigured):
 			if !warned {
@@ -161,7 +210,7 @@ func (st *state) run(ctx context.Context, app core.App, done chan struct{}) {
 // marked failed). The worker calls the same code; call Flush with the
 // app, never a transaction's app.
 func Flush(app core.App) (sent int, err error) {
-	res, err := flush(context.Background(), app)
+	res, err := flush(context.Background(), app, false)
 	if err == nil && res.notSent > 0 {
 		err = fmt.Errorf("outbox: %d mail(s) not sent: %w", res.notSent, res.lastErr)
 	}
@@ -176,7 +225,9 @@ type flushResult struct {
 // flush works through the due rows in batches over one SMTP connection.
 // Its error is for what stops the whole outbox (settings, database);
 // failures of single mails are recorded on their rows.
-func flush(ctx context.Context, app core.App) (res flushResult, err error) {
+//
+// The worker flushes with giveWay set: see state.giveWay.
+func flush(ctx context.Context, app core.App, giveWay bool) (res flushResult, err error) {
 	st := stateOf(app)
 	st.flushMu.Lock()
 	defer st.flushMu.Unlock()
@@ -217,6 +268,9 @@ func flush(ctx context.Context, app core.App) (res flushResult, err error) {
 			return res, nil
 		}
 		for i, row := range rows {
+			if giveWay {
+				st.giveWay(ctx)
+			}
 			if ctx.Err() != nil {
 				return res, nil // rows not tried stay due
 			}
