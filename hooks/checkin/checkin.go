@@ -40,6 +40,7 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/registration"
+	"kopa/internal/ids"
 )
 
 // Results of a check-in.
@@ -213,6 +214,7 @@ func insert(app core.App, eventID, regID, method string, at time.Time) (types.Da
 	var first types.DateTime
 	if col, err := app.FindCachedCollectionByNameOrId("checkins"); err == nil {
 		row := core.NewRecord(col)
+		row.Id = ids.Ordered()
 		row.Load(map[string]any{"registration": regID, "event": eventID, "at": dt(at), "method": method})
 		if app.SaveNoValidate(row) == nil {
 			return first, nil

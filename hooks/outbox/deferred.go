@@ -9,6 +9,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/internal/ids"
 )
 
 // StatusSkipped ends a mail written when it is sent whose news was no
@@ -106,7 +108,7 @@ func (w *Writer) Add(d Deferred) error {
 		w.q = w.app.DB().NewQuery(insertDeferred).Prepare()
 	}
 	_, err := w.q.Bind(dbx.Params{
-		"id": core.GenerateDefaultRandomId(), "to": d.To, "template": d.Template, "ref": d.Ref, "kind": d.Kind,
+		"id": ids.Ordered(), "to": d.To, "template": d.Template, "ref": d.Ref, "kind": d.Kind,
 		"now": types.NowDateTime().String(),
 	}).Execute()
 	if err != nil {

@@ -24,6 +24,8 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/internal/ids"
 )
 
 // Collection is the name of the collection that holds the queue.
@@ -200,6 +202,7 @@ func Enqueue(app core.App, msg Message) (*core.Record, error) {
 		atts = []Attachment{}
 	}
 	r := core.NewRecord(c)
+	r.Id = ids.Ordered()
 	r.Set("to", msg.To)
 	r.Set("subject", msg.Subject)
 	r.Set("text", msg.Text)

@@ -17,10 +17,10 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/internal/i18n"
+	"kopa/internal/ids"
 	migrations "kopa/pb_migrations"
 )
 
@@ -139,7 +139,7 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 		return Result{}, err
 	}
 	r := core.NewRecord(col)
-	r.Id = core.GenerateDefaultRandomId()
+	r.Id = ids.Ordered()
 	interpretation := in.Interpretation
 	if interpretation == nil {
 		interpretation = []string{}
@@ -237,9 +237,24 @@ func FindByTicket(app core.App, code string) (*core.Record, error) {
 // codeAlphabet is URL-safe: the 62 ASCII letters and digits.
 const codeAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-// NewCode makes a ticket code: 24 characters from crypto/rand, about 143
-// bits, unrelated to the registration's id or e-mail.
-func NewCode() string { return security.RandomStringWithAlphabet(24, codeAlphabet) }
+// sortedAlphabet is the same in byte order, for the time part of a code.
+const sortedAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// NewCode makes a ticket code of 28 characters: the time in milliseconds
+// (eight characters, so codes sort by when they were made, see package
+// ids) and twenty from crypto/rand, about 119 bits that no one can guess,
+// unrelated to the registration's id or e-mail. The time part puts a new
+// code at the end of the ticket index, in a page just written.
+func NewCode() string {
+	var b [28]byte
+	ms := time.Now().UnixMilli()
+	for i := 7; i >= 0; i-- {
+		b[i] = sortedAlphabet[ms%62]
+		ms /= 62
+	}
+	copy(b[8:], ids.Random(20, codeAlphabet))
+	return string(b[:])
+}
 
 // ValidCode reports whether s has the shape of a ticket code.
 func ValidCode(s string) bool {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -226,7 +227,8 @@ func BenchPost(b *testing.B, url, token string, body func(i int64) any, want int
 	var n atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
-	b.SetParallelism(16)
+	// RunParallel starts parallelism × GOMAXPROCS goroutines: 16 clients.
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
