@@ -110,7 +110,7 @@ func commitBatch(app core.App, batch []*job) {
 	}
 }
 
-// runBatch runs decideAll in a transaction (or in app's own, when app is a
+// runBatch decides a batch in a transaction (in app's own, when app is a
 // transaction already), turning a panic into an error.
 func runBatch(app core.App, batch []*job) (err error) {
 	defer func() {
