@@ -14,6 +14,7 @@ import (
 	"kopa/hooks/attendance"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
+	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
 	"kopa/internal/i18n"
 )
@@ -37,7 +38,9 @@ type EventForm struct {
 	Starts, Ends                    string // datetime-local, Riga time
 	Capacity                        string
 	Waitlist                        bool
-	Errors                          map[string]string
+	// Shifts are the event's volunteer shifts with their filled places.
+	Shifts []volunteers.ShiftView
+	Errors map[string]string
 	// Notice is a message id shown after a redirect ("saved", "published"…).
 	Notice string
 	// Repeated is how many sessions the weekly series helper created.
@@ -84,6 +87,11 @@ func showForm(e *core.RequestEvent, status int, f EventForm) error {
 	if f.ID != "" {
 		title = "manage.edit_event"
 		f.Stats, _ = attendance.ForEvent(e.App, f.ID)
+		shifts, err := volunteers.EventShifts(e.App, f.ID, web.Lang(e))
+		if err != nil {
+			return err
+		}
+		f.Shifts = shifts
 	}
 	return web.Render(e, status, "manage/event", page(e, title, f))
 }

@@ -124,8 +124,15 @@ func TestConsoleEvents(t *testing.T) {
 	winter := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Sarunu klubs", Kind: "club", Starts: time.Date(2027, 3, 16, 16, 0, 0, 0, time.UTC)})
 	start := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
 	orgJSON := map[string]string{"Authorization": f.orgTok, "Content-Type": "application/json"}
+	door := kopatest.Shift(t, f.src, f.ev, "door", f.ev.GetDateTime("starts_at").Time().Add(-30*time.Minute), f.ev.GetDateTime("ends_at").Time())
+	helper := kopatest.Volunteer(t, f.src, "helper@example.com", nil, []string{"door"})
+	kopatest.Assignment(t, f.src, door, helper, "accepted")
 
 	run(t, f.src, []tests.ApiScenario{
+		{Name: "an event's page shows its shifts and how full they are", Method: http.MethodGet, URL: "/manage/events/" + f.ev.Id + "?lang=en", Headers: f.orgH, ExpectedStatus: 200,
+			ExpectedContent: []string{`class="shift-summary"`, "Door and welcome", "1 of 2 places filled"}},
+		{Name: "an event without shifts shows none", Method: http.MethodGet, URL: "/manage/events/" + draft.Id + "?lang=en", Headers: f.orgH, ExpectedStatus: 200,
+			NotExpectedContent: []string{`class="shift-summary"`}},
 		{Name: "the organiser sees events with counts", Method: http.MethodGet, URL: "/manage?lang=en", Headers: f.orgH, ExpectedStatus: 200,
 			ExpectedContent: []string{"Kultūršoks (en)", "0 / 1 / 10", "+1 waiting", "Melnraksts", "/manage/events/" + f.ev.Id + "/scan",
 				"/manage/events/" + f.ev.Id + "/live", "/manage/events/" + f.ev.Id + "/shifts", "/manage/events/" + f.ev.Id + "/registrations.csv"},
