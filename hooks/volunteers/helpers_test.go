@@ -35,3 +35,4 @@ func count(t testing.TB, app core.App, collection string) int {
 	}
 	return int(n)
 }
+

@@ -211,6 +211,20 @@ func inviteMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, err
 	return message(v, "volunteer_invite", a.Id, d)
 }
 
+// withdrawnMail tells volunteer v that the organisers withdrew their
+// invitation to (or place on) a shift.
+func withdrawnMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error) {
+	d, l := newMail(app, v)
+	title := web.Localized(ev, "title", l.Lang)
+	role := l.T("skill." + shift.GetString("role"))
+	span := l.Span(shift.GetDateTime("starts_at").Time(), shift.GetDateTime("ends_at").Time())
+	d.Title = l.T("vmail.withdrawn.subject", "Role", role, "Title", title)
+	d.Paras = []string{l.T("vmail.withdrawn.lead"), l.T("vmail.withdrawn.thanks")}
+	d.Facts = shiftFacts(l, span, title, role, ev.GetString("venue"))
+	d.Notes = []string{l.T("vmail.invite.portal", "URL", baseURL(app)+"/volunteer/me")}
+	return message(v, "volunteer_withdrawn", a.Id, d)
+}
+
 // InviteRequest is the body of POST /api/shifts/{id}/invite.
 type InviteRequest struct {
 	Volunteers []string

@@ -135,7 +135,10 @@ func TestShiftsPage(t *testing.T) {
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Title: "Bēgļu politika"})
 	starts := ev.GetDateTime("starts_at").Time()
 	door := kopatest.Shift(t, src, ev, "door", starts.Add(-30*time.Minute), starts.Add(2*time.Hour))
-	kopatest.Assignment(t, src, door, doorVol, "accepted")
+	accepted := kopatest.Assignment(t, src, door, doorVol, "accepted")
+	other := kopatest.Event(t, src, kopatest.EventOpts{Title: "Cits"})
+	later := kopatest.Shift(t, src, ev, "logistics", starts, starts.Add(time.Hour))
+	gone := kopatest.Assignment(t, src, later, doorVol, "cancelled")
 	for i, langs := range [][]string{{"ar"}, {"ar", "fa"}, {"fa"}, {"ar"}} {
 		r := kopatest.Registration(t, src, ev, "Guest", "guest"+strings.Repeat("x", i)+"@example.com", "confirmed")
 		r.Set("interpretation", langs)
@@ -195,6 +198,49 @@ func TestShiftsPage(t *testing.T) {
 				}
 				if loc := res.Header.Get("Location"); !strings.Contains(loc, "invited=1") {
 					t.Errorf("location %q", loc)
+				}
+			}},
+		{Name: "the organiser sees a withdraw button for the accepted place", Method: http.MethodGet, URL: page + "?lang=en", Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`action="/manage/events/` + ev.Id + `/shifts/` + door.Id + `/assignments/` + accepted.Id + `/withdraw"`,
+				`aria-label="Withdraw the invitation of Volunteer door@example.com"`}},
+		{Name: "withdrawing a place tells the volunteer, in their language", Method: http.MethodPost, URL: page + "/" + door.Id + "/assignments/" + accepted.Id + "/withdraw",
+			Headers: orgH, Body: form(url.Values{}), ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if got := assignments(t, app, door.Id); got[doorVol.Id] != "cancelled" {
+					t.Errorf("assignments %v", got)
+				}
+				rows := outboxRows(t, app, "volunteer_withdrawn")
+				if len(rows) != 1 || rows[0].GetString("to") != "door@example.com" || !strings.HasPrefix(rows[0].GetString("subject"), "Vairs nav vajadzīgs: Sagaidīšana pie ieejas, Bēgļu politika") {
+					t.Errorf("mails %v", rows)
+				}
+				if loc := res.Header.Get("Location"); !strings.Contains(loc, "withdrawn=1") {
+					t.Errorf("location %q", loc)
+				}
+			}},
+		{Name: "withdrawing twice is harmless: no second mail", Method: http.MethodPost, URL: page + "/" + later.Id + "/assignments/" + gone.Id + "/withdraw",
+			Headers: orgH, Body: form(url.Values{}), ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if got := assignments(t, app, later.Id); got[doorVol.Id] != "cancelled" || len(outboxRows(t, app, "volunteer_withdrawn")) != 0 {
+					t.Errorf("assignments %v, mails %d", got, len(outboxRows(t, app, "volunteer_withdrawn")))
+				}
+			}},
+		{Name: "the notice says it is withdrawn", Method: http.MethodGet, URL: page + "?lang=en&withdrawn=1", Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{"The invitation is withdrawn"}},
+		{Name: "an assignment of another event's shift is not found here", Method: http.MethodPost, URL: "/manage/events/" + other.Id + "/shifts/" + door.Id + "/assignments/" + accepted.Id + "/withdraw?lang=en",
+			Headers: orgH, Body: form(url.Values{}), ExpectedStatus: 404, ExpectedContent: []string{"Page not found"},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if got := assignments(t, app, door.Id); got[doorVol.Id] != "accepted" {
+					t.Errorf("assignments %v", got)
+				}
+			}},
+		{Name: "withdrawing needs the CSRF token", Method: http.MethodPost, URL: page + "/" + door.Id + "/assignments/" + accepted.Id + "/withdraw",
+			Headers: map[string]string{"Cookie": "kopa_session=" + kopatest.Token(t, org), "Content-Type": "application/x-www-form-urlencoded"},
+			Body: strings.NewReader(""), ExpectedStatus: 403, ExpectedContent: []string{"Forma ir novecojusi"}},
+		{Name: "a volunteer may not withdraw", Method: http.MethodPost, URL: page + "/" + door.Id + "/assignments/" + accepted.Id + "/withdraw?lang=en",
+			Headers: session(kopatest.Token(t, vol)), Body: form(url.Values{}), ExpectedStatus: 403, ExpectedContent: []string{"No access"},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if got := assignments(t, app, door.Id); got[doorVol.Id] != "accepted" {
+					t.Errorf("assignments %v", got)
 				}
 			}},
 		{Name: "the notice counts the invited", Method: http.MethodGet, URL: page + "?lang=ru&invited=5&shift=" + door.Id, Headers: orgH,

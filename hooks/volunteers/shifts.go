@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
+	"kopa/hooks/outbox"
 	"kopa/hooks/web"
 	"kopa/internal/i18n"
 	migrations "kopa/pb_migrations"
@@ -45,8 +46,11 @@ func InterpretationNeeds(app core.App, eventID string) ([]Need, error) {
 
 // AssignmentRow is one invited volunteer as organisers see it.
 type AssignmentRow struct {
-	Name, Status string
-	RespondedAt  time.Time
+	ID, Name, Status string
+	RespondedAt      time.Time
+	// CanWithdraw: the invitation is open or accepted and the shift has
+	// not started.
+	CanWithdraw bool
 }
 
 // ShiftRow is a shift with its invitees.
@@ -83,6 +87,8 @@ type ShiftsData struct {
 	Created      bool
 	Error        string // message id
 	InvitedShift string
+	// Withdrawn is set after an invitation was withdrawn.
+	Withdrawn bool
 }
 
 const localLayout = "2006-01-02T15:04"
@@ -125,7 +131,9 @@ func showShifts(e *core.RequestEvent, status int, ev *core.Record, d ShiftsData)
 			if v, err := e.App.FindRecordById(colVolunteers, a.GetString("volunteer")); err == nil {
 				name = v.GetString("name")
 			}
-			row.Assignments = append(row.Assignments, AssignmentRow{Name: name, Status: a.GetString("status"), RespondedAt: a.GetDateTime("responded_at").Time()})
+			st := a.GetString("status")
+			row.Assignments = append(row.Assignments, AssignmentRow{ID: a.Id, Name: name, Status: st, RespondedAt: a.GetDateTime("responded_at").Time(),
+				CanWithdraw: (st == "invited" || st == "accepted") && time.Now().Before(s.GetDateTime("starts_at").Time())})
 		}
 		d.Shifts = append(d.Shifts, row)
 	}
@@ -178,8 +186,62 @@ func shiftsPage(e *core.RequestEvent) error {
 	if q.Get("error") == "closed" {
 		d.Error = "shifts.error.closed"
 	}
+	d.Withdrawn = q.Get("withdrawn") == "1"
 	return showShifts(e, http.StatusOK, ev, d)
 }
+
+// assignmentWithdraw withdraws an invitation or an accepted place: the
+// organisers no longer need that volunteer on that shift. The volunteer is
+// told by mail, and the invitation's page says so from then on. Only
+// before the shift starts; twice is harmless.
+func assignmentWithdraw(e *core.RequestEvent) error {
+	ev := findEvent(e)
+	if ev == nil {
+		return web.NotFound(e)
+	}
+	shift, err := e.App.FindRecordById(colShifts, e.Request.PathValue("shift"))
+	if err != nil || shift.GetString("event") != ev.Id {
+		return web.NotFound(e)
+	}
+	back := "/manage/events/" + ev.Id + "/shifts"
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		a, err := tx.FindRecordById(colAssignments, e.Request.PathValue("assignment"))
+		if err != nil || a.GetString("shift") != shift.Id {
+			return errNotHere
+		}
+		if st := a.GetString("status"); st != "invited" && st != "accepted" {
+			return nil // declined or withdrawn already
+		}
+		if !time.Now().Before(shift.GetDateTime("starts_at").Time()) {
+			return ErrShiftClosed
+		}
+		a.Set("status", "cancelled")
+		if err := tx.Save(a); err != nil {
+			return err
+		}
+		v, err := tx.FindRecordById(colVolunteers, a.GetString("volunteer"))
+		if err != nil {
+			return nil // the volunteer deleted their account meanwhile
+		}
+		msg, err := withdrawnMail(tx, ev, shift, v, a)
+		if err != nil {
+			return err
+		}
+		_, err = outbox.Enqueue(tx, msg)
+		return err
+	})
+	switch {
+	case errors.Is(err, errNotHere):
+		return web.NotFound(e)
+	case errors.Is(err, ErrShiftClosed):
+		return e.Redirect(http.StatusSeeOther, back+"?error=closed")
+	case err != nil:
+		return err
+	}
+	return e.Redirect(http.StatusSeeOther, back+"?withdrawn=1#shift-"+shift.Id)
+}
+
+var errNotHere = errors.New("no such assignment on this shift")
 
 // shiftCreate adds a shift to the event from the form (Riga local times).
 func shiftCreate(e *core.RequestEvent) error {

@@ -74,6 +74,7 @@ func Register(app core.App) {
 		m.GET("/shifts", shiftsPage)
 		m.POST("/shifts", shiftCreate)
 		m.POST("/shifts/{shift}/invite", shiftInvite)
+		m.POST("/shifts/{shift}/assignments/{assignment}/withdraw", assignmentWithdraw)
 		m.POST("/interpreters", inviteInterpreters)
 
 		return se.Next()
