@@ -35,4 +35,3 @@ func count(t testing.TB, app core.App, collection string) int {
 	}
 	return int(n)
 }
-

@@ -235,7 +235,7 @@ func TestShiftsPage(t *testing.T) {
 			}},
 		{Name: "withdrawing needs the CSRF token", Method: http.MethodPost, URL: page + "/" + door.Id + "/assignments/" + accepted.Id + "/withdraw",
 			Headers: map[string]string{"Cookie": "kopa_session=" + kopatest.Token(t, org), "Content-Type": "application/x-www-form-urlencoded"},
-			Body: strings.NewReader(""), ExpectedStatus: 403, ExpectedContent: []string{"Forma ir novecojusi"}},
+			Body:    strings.NewReader(""), ExpectedStatus: 403, ExpectedContent: []string{"Forma ir novecojusi"}},
 		{Name: "a volunteer may not withdraw", Method: http.MethodPost, URL: page + "/" + door.Id + "/assignments/" + accepted.Id + "/withdraw?lang=en",
 			Headers: session(kopatest.Token(t, vol)), Body: form(url.Values{}), ExpectedStatus: 403, ExpectedContent: []string{"No access"},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
