@@ -11,10 +11,12 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/outbox"
@@ -85,6 +87,18 @@ func Save(app core.App, s Settings) error {
 // Register runs the erasure when the server starts and every night, and
 // serves the privacy page.
 func Register(app core.App) {
+	web.SetOrgSource(footerOrg)
+	// The footer's copy of the settings is dropped when they change.
+	for _, h := range []*hook.TaggedHook[*core.RecordEvent]{
+		app.OnRecordAfterCreateSuccess(SettingsCollection),
+		app.OnRecordAfterUpdateSuccess(SettingsCollection),
+		app.OnRecordAfterDeleteSuccess(SettingsCollection),
+	} {
+		h.BindFunc(func(e *core.RecordEvent) error {
+			orgCacheOf(e.App).invalidate()
+			return e.Next()
+		})
+	}
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if _, err := Run(se.App, time.Now()); err != nil {
 			se.App.Logger().Error("retention at start-up", "error", err)
@@ -179,6 +193,50 @@ func outboxExists(app core.App) error {
 type PrivacyData struct {
 	Settings
 	BackupsKeep int
+}
+
+const orgKey = "kopa.org"
+
+// orgCache keeps the footer's contact until the settings change. Reading
+// happens outside the app's store lock (the read itself uses that store),
+// and a change during a read wins over the read's older result.
+type orgCache struct {
+	mu    sync.Mutex
+	valid bool
+	gen   uint64
+	org   web.Org
+}
+
+func orgCacheOf(app core.App) *orgCache {
+	return app.Store().GetOrSet(orgKey, func() any { return &orgCache{} }).(*orgCache)
+}
+
+func (c *orgCache) invalidate() {
+	c.mu.Lock()
+	c.gen++
+	c.valid = false
+	c.mu.Unlock()
+}
+
+// footerOrg is the organisation's contact for every page's footer.
+func footerOrg(app core.App) web.Org {
+	c := orgCacheOf(app)
+	c.mu.Lock()
+	if c.valid {
+		org := c.org
+		c.mu.Unlock()
+		return org
+	}
+	gen := c.gen
+	c.mu.Unlock()
+	s := Load(app)
+	org := web.Org{Name: s.OrgName, Email: s.ContactEmail, Phone: s.ContactPhone, PhoneURL: PrivacyData{Settings: s}.PhoneURL()}
+	c.mu.Lock()
+	if c.gen == gen {
+		c.org, c.valid = org, true
+	}
+	c.mu.Unlock()
+	return org
 }
 
 // PhoneURL is a tel: link to the contact phone, built from its digits and

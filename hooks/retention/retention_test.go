@@ -1,7 +1,9 @@
 package retention_test
 
 import (
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,5 +234,38 @@ func TestPrivacyPage(t *testing.T) {
 			s.TestAppFactory = kopatest.Factory(hooks.Default)
 		}
 		s.Test(t)
+	}
+}
+
+// TestFooterShowsTheContact: every page's footer says how to reach the
+// organisation once an organiser has set a contact, and follows a change
+// at once.
+func TestFooterShowsTheContact(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	srv := kopatest.Serve(t, app)
+	page := func() string {
+		t.Helper()
+		res, err := http.Get(srv.URL + "/?lang=en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if p := page(); strings.Contains(p, `class="contact"`) {
+		t.Error("a footer contact without any set")
+	}
+	if err := retention.Save(app, retention.Settings{RetentionDays: 30, OrgName: "Drošā māja", ContactEmail: "info@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := page(); !strings.Contains(p, "Contact Drošā māja:") || !strings.Contains(p, `href="mailto:info@example.org"`) {
+		t.Error("the footer lacks the contact")
+	}
+	if err := retention.Save(app, retention.Settings{RetentionDays: 30, OrgName: "Drošā māja", ContactPhone: "+371 20000000"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := page(); strings.Contains(p, "info@example.org") || !strings.Contains(p, `href="tel:&#43;37120000000"`) {
+		t.Error("the footer did not follow the change")
 	}
 }
