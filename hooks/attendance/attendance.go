@@ -19,6 +19,9 @@ type Stats struct {
 	Waitlisted int `json:"waitlisted"`
 	Cancelled  int `json:"cancelled"`
 	CheckedIn  int `json:"checked_in"`
+	// EventCancelled: the event itself was cancelled (not part of the
+	// counts the API and the live feed show).
+	EventCancelled bool `json:"-"`
 }
 
 // SeatsLeft is the number of free seats, or -1 when the event has no limit.
@@ -150,6 +153,8 @@ func count(app core.App, eventID string) (Stats, error) {
 		Waitlisted int `db:"waitlisted"`
 		Cancelled  int `db:"cancelled"`
 		CheckedIn  int `db:"checked_in"`
+		// EventCancelled comes with the counts, for the door's hot path.
+		EventCancelled bool `db:"event_cancelled"`
 	}
 	err := app.DB().NewQuery(`
 		SELECT
@@ -157,7 +162,8 @@ func count(app core.App, eventID string) (Stats, error) {
 			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = 'confirmed')  AS confirmed,
 			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = 'waitlisted') AS waitlisted,
 			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = 'cancelled')  AS cancelled,
-			(SELECT count(*) FROM checkins c WHERE c.event = e.id) AS checked_in
+			(SELECT count(*) FROM checkins c WHERE c.event = e.id) AS checked_in,
+			e.status = 'cancelled' AS event_cancelled
 		FROM events e WHERE e.id = {:id}`).Bind(dbx.Params{"id": eventID}).One(&row)
 	if err != nil {
 		return Stats{}, fmt.Errorf("attendance of %s: %w", eventID, err)

@@ -209,6 +209,8 @@ func apiWalkIn(e *core.RequestEvent) error {
 		return e.NotFoundError("No such event.", nil)
 	case errors.Is(err, ErrFull):
 		return web.CodeError(http.StatusConflict, "full", "The event is full; an organiser may let people in anyway.")
+	case errors.Is(err, ErrEventCancelled):
+		return web.CodeError(http.StatusConflict, "event_cancelled", "The event was cancelled; nobody can be checked in.")
 	case err != nil:
 		return err
 	}
@@ -333,5 +335,5 @@ func apiTickets(e *core.RequestEvent) error {
 			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.At})
 	}
 	e.Response.Header().Set("Cache-Control", "no-store")
-	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "tickets": out})
+	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "cancelled": ev.GetString("status") == "cancelled", "tickets": out})
 }

@@ -93,6 +93,8 @@ func TestCheckInAPI(t *testing.T) {
 	elsewhere := kopatest.Registration(t, src, other, "Farid", "farid@example.com", "confirmed")
 	full := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 1, Starts: start})
 	kopatest.Registration(t, src, full, "Mira", "mira@example.com", "confirmed")
+	called := kopatest.Event(t, src, kopatest.EventOpts{Status: "cancelled", Starts: start})
+	zara := kopatest.Registration(t, src, called, "Zara", "zara@example.com", "confirmed")
 	// Olek was checked in at the door earlier.
 	first := time.Now().Add(-10 * time.Minute).UTC()
 	if _, err := checkin.CheckIn(src, ev.Id, olek.GetString("ticket"), "qr", first); err != nil {
@@ -139,7 +141,7 @@ func TestCheckInAPI(t *testing.T) {
 		{Name: "ok: the organiser scans a ticket URL", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(url + amina.GetString("ticket")),
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"checked_in_at":"`, `"stats":{"capacity":3,"confirmed":2,"waitlisted":1,"cancelled":1,"checked_in":2}`,
 				`"photo_consent":false`, `"registration":"` + amina.Id + `"`},
-			NotExpectedContent: []string{"amina@example.com"},
+			NotExpectedContent: []string{"amina@example.com", "event_cancelled"},
 			ExpectedEvents: map[string]int{"*": 0, "OnModelCreate": 1, "OnModelCreateExecute": 1, "OnModelAfterCreateSuccess": 1,
 				"OnRecordCreate": 1, "OnRecordCreateExecute": 1, "OnRecordAfterCreateSuccess": 1}},
 		{Name: "ok: a door volunteer of the event scans a bare code", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH, Body: scan(amina.GetString("ticket")),
@@ -216,8 +218,28 @@ func TestCheckInAPI(t *testing.T) {
 		{Name: "search needs two letters", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=a", Headers: orgH, ExpectedStatus: 400, ExpectedContent: []string{`"q":`}},
 		{Name: "search wildcards are literal", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=%25%25", Headers: orgH, ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
 		{Name: "offline ticket list: hashed codes, no e-mails", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: doorH,
-			ExpectedStatus: 200, ExpectedContent: []string{`"hash":"` + checkin.CodeHash(amina.GetString("ticket")) + `"`, `"registration":"` + amina.Id + `"`, `"name":"Amina"`, `"status":"waitlisted"`, `"ends_at":"`},
+			ExpectedStatus: 200, ExpectedContent: []string{`"hash":"` + checkin.CodeHash(amina.GetString("ticket")) + `"`, `"registration":"` + amina.Id + `"`, `"name":"Amina"`, `"status":"waitlisted"`, `"ends_at":"`, `"cancelled":false`},
 			NotExpectedContent: []string{"@example.com", amina.GetString("ticket"), `"code"`, elsewhere.GetString("ticket"), checkin.CodeHash(elsewhere.GetString("ticket"))}},
+		{Name: "the offline list of a cancelled event says so", Method: http.MethodGet, URL: "/api/events/" + called.Id + "/tickets", Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"cancelled":true`, `"name":"Zara"`}},
+		{Name: "nobody is checked in at a cancelled event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, called.Id, zara.GetString("ticket"))),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"cancelled"`, `"event_cancelled":true`, `"name":"Zara"`, `"checked_in":0`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n, _ := app.CountRecords("checkins", dbx.HashExp{"event": called.Id}); n != 0 {
+					t.Errorf("%d check-ins at a cancelled event", n)
+				}
+			}},
+		{Name: "nor by name", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"registration":%q}`, called.Id, zara.Id)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"cancelled"`, `"event_cancelled":true`}},
+		{Name: "409 event_cancelled: no walk-in at a cancelled event", Method: http.MethodPost, URL: "/api/events/" + called.Id + "/walkin", Headers: orgH, Body: strings.NewReader(`{"name":"Late","override":true}`),
+			ExpectedStatus: 409, ExpectedContent: []string{`"status":409`, `"code":"event_cancelled"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": called.Id}); n != 1 {
+					t.Errorf("%d registrations after a refused walk-in", n)
+				}
+			}},
 		{Name: "no offline ticket list for a volunteer without a door shift", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: hostH, ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
 		{Name: "no offline ticket list anonymously", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
 		{Name: "no search anonymously", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=ami", ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
@@ -349,6 +371,7 @@ func TestScannerPageAccess(t *testing.T) {
 	src := kopatest.NewApp(t)
 	start := time.Now().Add(30 * time.Minute)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Starts: start})
+	called := kopatest.Event(t, src, kopatest.EventOpts{Status: "cancelled", Starts: start})
 	org := kopatest.Organiser(t, src, "org@example.com")
 	door := kopatest.Volunteer(t, src, "door@example.com", nil, []string{"door"})
 	host := kopatest.Volunteer(t, src, "host@example.com", nil, []string{"hosting"})
@@ -361,7 +384,9 @@ func TestScannerPageAccess(t *testing.T) {
 		{Name: "anonymous goes to the login", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", ExpectedStatus: 303},
 		{Name: "organiser", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=en", Headers: cookie(org), ExpectedStatus: 200,
 			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js"`, `href="/static/css/scanner.css"`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
-			NotExpectedContent: []string{"<script>"}},
+			NotExpectedContent: []string{"<script>", "data-event-cancelled=", `role="alert">This event was cancelled`}},
+		{Name: "the door of a cancelled event says so", Method: http.MethodGet, URL: "/manage/events/" + called.Id + "/scan?lang=lv", Headers: cookie(org), ExpectedStatus: 200,
+			ExpectedContent: []string{`data-event-cancelled="1"`, `id="event-cancelled" class="notice" role="alert">Šis pasākums ir atcelts.`}},
 		{Name: "door volunteer, without the override", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=ru", Headers: cookie(door), ExpectedStatus: 200,
 			ExpectedContent: []string{"Включить камеру"}, NotExpectedContent: []string{"w-override"}},
 		{Name: "a volunteer without a door shift", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", Headers: cookie(host), ExpectedStatus: 403, ExpectedContent: []string{"Nav piekļuves"}},

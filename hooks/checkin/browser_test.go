@@ -81,6 +81,50 @@ func TestScanThroughTheCamera(t *testing.T) {
 	}
 }
 
+// TestScanAtACancelledEvent: the door of a cancelled event says so, and a
+// ticket held up to the camera lets nobody in.
+func TestScanAtACancelledEvent(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Status: "cancelled", Capacity: 40})
+	r := kopatest.Registration(t, app, ev, "Amina Haddad", "amina@example.com", "confirmed")
+	kopatest.Organiser(t, app, "org@example.com")
+	srv := kopatest.Serve(t, app)
+
+	png, err := registration.QRCode(registration.TicketURL(app, r.GetString("ticket")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
+	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
+		t.Fatal(err)
+	}
+	err = browser.Within(ctx, 30*time.Second,
+		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
+		chromedp.WaitVisible("#event-cancelled"),
+	)
+	if err != nil {
+		t.Fatalf("the notice: %v", err)
+	}
+	err = browser.Within(ctx, 30*time.Second,
+		chromedp.Click("#start"),
+		chromedp.WaitVisible("#answer"),
+	)
+	if err != nil {
+		t.Fatalf("the answer: %v", err)
+	}
+	title, _ := chromedp.Run(ctx, chromedp.Text("#answer-title"))
+	if title != "The event was cancelled — Amina Haddad: no check-in" {
+		t.Errorf("answer %q", title)
+	}
+	class, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("answer").className`))
+	if !strings.Contains(class, "bad") {
+		t.Errorf("answer colour %q", class)
+	}
+	if n, _ := app.CountRecords("checkins"); n != 0 {
+		t.Errorf("%d check-ins at a cancelled event", n)
+	}
+}
+
 // netSwitch stands between the browser and the server like the hall's
 // network: while down, every request (the service worker's too) fails as a
 // lost connection does.

@@ -12,13 +12,16 @@
 //	    (the scan's UTC time, for scans sent after being made offline; within
 //	    a day of the event, not in the future) and "method" (qr|manual).
 //	    200 {"result", "name", "checked_in_at", "stats", "photo_consent",
-//	    "registration"}; 400, 401, 403, 404 (unknown event).
+//	    "registration"}; 400, 401, 403, 404 (unknown event). At a cancelled
+//	    event nobody is checked in: result cancelled, with
+//	    "event_cancelled": true.
 //	GET  /api/events/{id}/stats — the event's counts (attendance.Stats).
 //	GET  /api/events/{id}/search?q= — up to 20 registrations whose name or
 //	    e-mail contains q: id, name, e-mail (masked for volunteers), status,
 //	    check-in time, photo consent. No ticket codes.
 //	POST /api/events/{id}/walkin {"name", "email"?, "override"?} — registers
-//	    and checks in at once; 409 "full" unless an organiser overrides.
+//	    and checks in at once; 409 "full" unless an organiser overrides,
+//	    409 "event_cancelled" at a cancelled event.
 //	GET  /api/events/{id}/tickets — the list a door device keeps for offline
 //	    use (see OfflineTicket).
 package checkin
@@ -63,6 +66,9 @@ const (
 // ErrFull refuses a walk-in when every seat is taken.
 var ErrFull = errors.New("the event is full")
 
+// ErrEventCancelled refuses a walk-in at a cancelled event.
+var ErrEventCancelled = errors.New("the event was cancelled")
+
 // ErrNoEvent is returned for an unknown event.
 var ErrNoEvent = errors.New("no such event")
 
@@ -74,6 +80,9 @@ type Result struct {
 	Stats        attendance.Stats `json:"stats"`
 	PhotoConsent bool             `json:"photo_consent"`
 	Registration string           `json:"registration,omitempty"`
+	// EventCancelled comes with the result cancelled when it is the event,
+	// not the ticket, that was cancelled: nobody is checked in then.
+	EventCancelled bool `json:"event_cancelled,omitempty"`
 }
 
 // ParseCode takes what a scanner read (the ticket's full URL from its QR
@@ -183,6 +192,8 @@ func decide(app core.App, eventID string, r holder, method string, at time.Time)
 		res.Result = Cancelled
 	case r.Status == registration.StatusWaitlisted:
 		res.Result = Waitlisted
+	case eventCancelled(app, eventID):
+		res.Result, res.EventCancelled = Cancelled, true
 	default:
 		first, err := insert(app, eventID, r.ID, method, at)
 		if err != nil {
@@ -197,6 +208,13 @@ func decide(app core.App, eventID string, r holder, method string, at time.Time)
 		}
 	}
 	return withStats(app, eventID, res)
+}
+
+// eventCancelled reports whether the event was cancelled, from the counts
+// the answer carries anyway (cached between changes).
+func eventCancelled(app core.App, eventID string) bool {
+	st, err := attendance.ForEvent(app, eventID)
+	return err == nil && st.EventCancelled
 }
 
 // insert stores the check-in; when the registration was checked in already
@@ -273,6 +291,9 @@ func WalkIn(app core.App, eventID, name, email string, override bool, now time.T
 		ev, err := tx.FindRecordById("events", eventID)
 		if err != nil {
 			return ErrNoEvent
+		}
+		if ev.GetString("status") == "cancelled" {
+			return ErrEventCancelled
 		}
 		// Someone who registered but lost their ticket is checked in on
 		// that registration, not registered twice.

@@ -66,6 +66,7 @@
     return (t[key] || key).replace("{name}", name || "").replace("{time}", time || "");
   }
   function describe(res) {
+    if (res.event_cancelled) return text("tEventCancelled", res.name);
     return text(keys[res.result] || "tUnknown", res.name, riga(res.checked_in_at));
   }
   var hideTimer = 0;
@@ -211,6 +212,9 @@
   function judgeLocally(scan) {
     return ticketFor(scan).catch(function () { return null; }).then(function (tk) {
       if (!tk) return { result: "unknown" };
+      // The event was cancelled (as this page was loaded, or as the list
+      // was kept): nobody is let in on its tickets.
+      if (tk.status === "confirmed" && (root.dataset.eventCancelled || tk.event_cancelled)) return { result: "cancelled", event_cancelled: true, name: tk.name };
       if (tk.status !== "confirmed") return { result: tk.status, name: tk.name };
       if (tk.checked_in_at) return { result: "already", name: tk.name, checked_in_at: tk.checked_in_at, photo_consent: tk.photo_consent };
       tk.checked_in_at = nowUTC();
@@ -393,6 +397,7 @@
       .then(function (x) {
         if (x.ok) { show(x.j); ev.target.reset(); }
         else if (x.j.data && x.j.data.code === "full") { msg.textContent = t.tFull; }
+        else if (x.j.data && x.j.data.code === "event_cancelled") { msg.textContent = t.tEventCancelledNotice; }
         else { msg.textContent = t.tError; }
       }, function () { msg.textContent = t.tNeedsConnection; });
   });
@@ -406,6 +411,7 @@
       return store("tickets", "readwrite", function (s) {
         tickets.forEach(function (tk) {
           tk.key = eventId + ":" + tk.hash;
+          if (j.cancelled) tk.event_cancelled = true;
           // A check-in judged here and not yet sent stays checked in.
           if (!tk.checked_in_at && local[tk.key] && local[tk.key].checked_in_at) tk.checked_in_at = local[tk.key].checked_in_at;
           s.put(tk);
