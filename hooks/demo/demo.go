@@ -12,11 +12,16 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/hooks/retention"
 	"kopa/internal/i18n"
 )
 
 // OrganiserEmail is the demo organiser's login.
 const OrganiserEmail = "demo.organiser@kopa.example.org"
+
+// ContactEmail is the demo organisation's contact, shown in every page's
+// footer and on the privacy page (an organiser sets the real one).
+const ContactEmail = "info@kopa.example.org"
 
 // Result says what Seed did.
 type Result struct {
@@ -135,6 +140,12 @@ func Seed(app core.App, now time.Time) (Result, error) {
 				return err
 			}
 			res.Seeded, res.Events = true, count
+			if s := retention.Load(tx); s.ContactEmail == "" && s.ContactPhone == "" {
+				s.ContactEmail = ContactEmail
+				if err := retention.Save(tx, s); err != nil {
+					return err
+				}
+			}
 		}
 		res.Password, err = ensureOrganiser(tx)
 		return err
