@@ -142,15 +142,16 @@ func TestCheckInAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"checked_in_at":"`, `"stats":{"capacity":3,"confirmed":2,"waitlisted":1,"cancelled":1,"checked_in":2}`,
 				`"photo_consent":false`, `"registration":"` + amina.Id + `"`},
 			NotExpectedContent: []string{"amina@example.com", "event_cancelled"},
-			ExpectedEvents: map[string]int{"*": 0, "OnModelCreate": 1, "OnModelCreateExecute": 1, "OnModelAfterCreateSuccess": 1,
-				"OnRecordCreate": 1, "OnRecordCreateExecute": 1, "OnRecordAfterCreateSuccess": 1}},
+			// One prepared INSERT, then what follows a create (the counts,
+			// the live dashboards), as after a record save.
+			ExpectedEvents: map[string]int{"*": 0, "OnModelAfterCreateSuccess": 1, "OnRecordAfterCreateSuccess": 1}},
 		{Name: "ok: a door volunteer of the event scans a bare code", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH, Body: scan(amina.GetString("ticket")),
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`}},
 		{Name: "already: the first time is given", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scan(olek.GetString("ticket")),
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"already"`, `"name":"Olek"`, `"checked_in_at":"` + first.Format("2006-01-02 15:04:05")},
-			// The insert is tried and refused by the unique index; nothing is stored.
-			ExpectedEvents: map[string]int{"*": 0, "OnModelCreate": 1, "OnModelCreateExecute": 1, "OnModelAfterCreateError": 1,
-				"OnRecordCreate": 1, "OnRecordCreateExecute": 1, "OnRecordAfterCreateError": 1}},
+			// The insert is tried and refused by the unique index; nothing is
+			// stored, and no create is announced.
+			ExpectedEvents: map[string]int{"*": 0}},
 		{Name: "ok: a scan sent later keeps its own time", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scanAt(amina.GetString("ticket"), earlier),
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"checked_in_at":"` + earlier + `"`}, AfterTestFunc: storedAt(amina.Id, earlier)},
 		{Name: "already: a later scan sent with its time loses to the first", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: scanAt(olek.GetString("ticket"), earlier),
