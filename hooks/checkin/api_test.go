@@ -2,6 +2,7 @@ package checkin_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -456,5 +457,38 @@ func TestScanAndSearchRace(t *testing.T) {
 	}
 	if st, _ := attendance.ForEvent(app, ev.Id); st.CheckedIn != 1 {
 		t.Errorf("counts say %d checked in", st.CheckedIn)
+	}
+}
+
+// TestCheckInAfterTheStatementClosed: when the door's prepared INSERT no
+// longer works (the database was reopened under it), check-ins still go
+// through, and the statement is prepared again.
+func TestCheckInAfterTheStatementClosed(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	a := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
+	b := kopatest.Registration(t, app, ev, "Olek", "olek@example.com", "confirmed")
+	c := kopatest.Registration(t, app, ev, "Leyla", "leyla@example.com", "confirmed")
+	if res, err := checkin.CheckIn(app, ev.Id, a.GetString("ticket"), "qr", time.Now()); err != nil || res.Result != "ok" {
+		t.Fatalf("first: %+v %v", res, err)
+	}
+	first, ok := app.Store().Get("kopa.checkin.insert").(*sql.Stmt)
+	if !ok {
+		t.Fatal("no prepared statement kept")
+	}
+	first.Close()
+	res, err := checkin.CheckIn(app, ev.Id, b.GetString("ticket"), "qr", time.Now())
+	if err != nil || res.Result != "ok" || res.Stats.CheckedIn != 2 {
+		t.Fatalf("with the statement closed: %+v %v", res, err)
+	}
+	res, err = checkin.CheckIn(app, ev.Id, c.GetString("ticket"), "qr", time.Now())
+	if err != nil || res.Result != "ok" || res.Stats.CheckedIn != 3 {
+		t.Fatalf("after: %+v %v", res, err)
+	}
+	if again, _ := app.Store().Get("kopa.checkin.insert").(*sql.Stmt); again == nil || again == first {
+		t.Error("the statement was not prepared again")
+	}
+	if n, _ := app.CountRecords("checkins", dbx.HashExp{"event": ev.Id}); n != 3 {
+		t.Errorf("%d check-ins stored, want 3", n)
 	}
 }

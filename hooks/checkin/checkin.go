@@ -300,6 +300,11 @@ func insertPrepared(app core.App, row *core.Record) (bool, error) {
 	res, err := stmt.Exec(row.Id, row.GetString("registration"), row.GetString("event"),
 		row.GetDateTime("at").String(), row.GetString("method"), now.String(), now.String())
 	if err != nil {
+		// The database was reopened under the statement (a restore or a
+		// reset of the app): prepare again next time.
+		if strings.Contains(err.Error(), "is closed") {
+			app.Store().Remove(stmtKey)
+		}
 		return false, err
 	}
 	n, err := res.RowsAffected()
