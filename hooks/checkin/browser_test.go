@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
 	"kopa/hooks/checkin"
@@ -21,16 +23,16 @@ import (
 	"kopa/internal/kopatest"
 )
 
-// TestScanThroughTheCamera feeds a ticket's real QR code to Chromium's fake
-// camera: the scanner page reads it, shows the welcome with the right name,
-// and the check-in is stored.
-func TestScanThroughTheCamera(t *testing.T) {
+// cameraAtTheDoor makes an event with one confirmed ticket (Amina Haddad's)
+// and starts Chromium signed in as an organiser, its fake camera showing
+// that ticket's QR code.
+func cameraAtTheDoor(t *testing.T, o kopatest.EventOpts) (*tests.TestApp, *core.Record, *core.Record, context.Context, *httptest.Server) {
+	t.Helper()
 	app := kopatest.NewApp(t, hooks.Default)
-	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Bēgļu nodarbinātība", Capacity: 40})
+	ev := kopatest.Event(t, app, o)
 	r := kopatest.Registration(t, app, ev, "Amina Haddad", "amina@example.com", "confirmed")
 	kopatest.Organiser(t, app, "org@example.com")
 	srv := kopatest.Serve(t, app)
-
 	png, err := registration.QRCode(registration.TicketURL(app, r.GetString("ticket")))
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +41,15 @@ func TestScanThroughTheCamera(t *testing.T) {
 	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
 		t.Fatal(err)
 	}
-	err = chromedp.Do(ctx,
+	return app, ev, r, ctx, srv
+}
+
+// TestScanThroughTheCamera feeds a ticket's real QR code to Chromium's fake
+// camera: the scanner page reads it, shows the welcome with the right name,
+// and the check-in is stored.
+func TestScanThroughTheCamera(t *testing.T) {
+	app, ev, r, ctx, srv := cameraAtTheDoor(t, kopatest.EventOpts{Title: "Bēgļu nodarbinātība", Capacity: 40})
+	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
 		chromedp.WaitVisible("#start"),
 	)
@@ -84,21 +94,8 @@ func TestScanThroughTheCamera(t *testing.T) {
 // TestScanAtACancelledEvent: the door of a cancelled event says so, and a
 // ticket held up to the camera lets nobody in.
 func TestScanAtACancelledEvent(t *testing.T) {
-	app := kopatest.NewApp(t, hooks.Default)
-	ev := kopatest.Event(t, app, kopatest.EventOpts{Status: "cancelled", Capacity: 40})
-	r := kopatest.Registration(t, app, ev, "Amina Haddad", "amina@example.com", "confirmed")
-	kopatest.Organiser(t, app, "org@example.com")
-	srv := kopatest.Serve(t, app)
-
-	png, err := registration.QRCode(registration.TicketURL(app, r.GetString("ticket")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
-	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
-		t.Fatal(err)
-	}
-	err = browser.Within(ctx, 30*time.Second,
+	app, ev, _, ctx, srv := cameraAtTheDoor(t, kopatest.EventOpts{Status: "cancelled", Capacity: 40})
+	err := browser.Within(ctx, 30*time.Second,
 		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
 		chromedp.WaitVisible("#event-cancelled"),
 	)
