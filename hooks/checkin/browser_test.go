@@ -167,11 +167,9 @@ func TestScanOfflineThenSync(t *testing.T) {
 	srv := kopatest.Serve(t, app)
 	network := newNetSwitch(t, srv.URL)
 	// The hall reaches Kopā through the switch: that is its address.
-	settings := app.Settings()
-	settings.Meta.AppURL = network.URL
-	if err := app.Save(settings); err != nil {
-		t.Fatal(err)
-	}
+	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
+		s.Meta.AppURL = network.URL
+	})
 	png, _ := registration.QRCode(registration.TicketURL(app, olek.GetString("ticket")))
 	browserCtx := browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
 	if err := browser.Login(browserCtx, network.URL, "org@example.com", kopatest.Password); err != nil {

@@ -31,7 +31,12 @@ func Register(app core.App, enabled func() bool) {
 				addr = "http://" + net.JoinHostPort(host, port)
 			}
 		}
-		s := se.App.Settings()
+		// A copy is changed and saved: the app's own settings are read
+		// by running workers, and the save reloads them.
+		s, err := se.App.Settings().Clone()
+		if err != nil {
+			return fmt.Errorf("demo settings: %w", err)
+		}
 		if s.Meta.AppURL == "" || s.Meta.AppURL == "http://localhost:8090" {
 			s.Meta.AppURL = addr
 			s.Meta.AppName = "Kopā"

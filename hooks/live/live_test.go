@@ -68,11 +68,9 @@ func TestHTTPErrors(t *testing.T) {
 // let in; any other site is refused before the upgrade.
 func TestOrigins(t *testing.T) {
 	f := setup(t)
-	s := f.app.Settings()
-	s.Meta.AppURL = "https://kopa.example.org"
-	if err := f.app.Save(s); err != nil {
-		t.Fatal(err)
-	}
+	kopatest.ChangeSettings(t, f.app, func(s *core.Settings) {
+		s.Meta.AppURL = "https://kopa.example.org"
+	})
 	host := strings.TrimPrefix(f.srv.URL, "http://")
 	for _, tc := range []struct {
 		origin string

@@ -238,7 +238,12 @@ func RetryNow(app core.App) error {
 // sender becomes "Kopā <kopa@example.com>". Tests call it with the address
 // of their mailpit; a real deployment sets SMTP in the admin UI instead.
 func UseSMTP(app core.App, host string, port int) error {
-	s := app.Settings()
+	// A copy is changed and saved: the worker reads the app's settings
+	// while it runs, and the save reloads them.
+	s, err := app.Settings().Clone()
+	if err != nil {
+		return err
+	}
 	s.SMTP.Enabled = true
 	s.SMTP.Host = host
 	s.SMTP.Port = port

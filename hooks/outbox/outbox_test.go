@@ -489,14 +489,12 @@ func TestSMTPLogin(t *testing.T) {
 			mp := mailpit.StartWith(t, mailpit.Options{Login: "kopa:secret"})
 			app := newApp(t, mp)
 			login := func(password string) {
-				s := app.Settings()
-				s.SMTP.Username = "kopa"
-				s.SMTP.Password = password
-				s.SMTP.AuthMethod = method
-				s.SMTP.LocalName = "kopa.example.org"
-				if err := app.Save(s); err != nil {
-					t.Fatal(err)
-				}
+				kopatest.ChangeSettings(t, app, func(s *core.Settings) {
+					s.SMTP.Username = "kopa"
+					s.SMTP.Password = password
+					s.SMTP.AuthMethod = method
+					s.SMTP.LocalName = "kopa.example.org"
+				})
 			}
 			rec := enqueue(t, app, simple("anna@example.com", "Biļete"))
 
@@ -540,13 +538,11 @@ func TestSMTPTLS(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			mp := mailpit.StartWith(t, c.opts)
 			app := newApp(t, mp)
-			s := app.Settings()
-			s.SMTP.TLS = c.implicit
-			s.SMTP.Username = "kopa"
-			s.SMTP.Password = "secret"
-			if err := app.Save(s); err != nil {
-				t.Fatal(err)
-			}
+			kopatest.ChangeSettings(t, app, func(s *core.Settings) {
+				s.SMTP.TLS = c.implicit
+				s.SMTP.Username = "kopa"
+				s.SMTP.Password = "secret"
+			})
 			rec := enqueue(t, app, simple("anna@example.com", "Biļete"))
 
 			// A certificate nobody vouches for is refused, and the mail waits.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
@@ -283,11 +284,9 @@ func TestTicketPagesAndForm(t *testing.T) {
 // address gets 429 after the registration rule's allowance.
 func TestRateLimit(t *testing.T) {
 	app := kopatest.NewApp(t, hooks.Default)
-	s := app.Settings()
-	s.RateLimits.Enabled = true
-	if err := app.Save(s); err != nil {
-		t.Fatal(err)
-	}
+	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
+		s.RateLimits.Enabled = true
+	})
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	srv := kopatest.Serve(t, app)
 	got429 := false
@@ -313,11 +312,9 @@ func TestRateLimit(t *testing.T) {
 		t.Fatal("no 429 after 40 registrations from one address")
 	}
 	// Switching the limiter off through the settings API keeps the rules.
-	s = app.Settings()
-	s.RateLimits.Enabled = false
-	if err := app.Save(s); err != nil {
-		t.Fatal(err)
-	}
+	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
+		s.RateLimits.Enabled = false
+	})
 	labels := map[string]bool{}
 	for _, r := range app.Settings().RateLimits.Rules {
 		labels[r.Label] = true

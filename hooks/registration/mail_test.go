@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks"
 	"kopa/hooks/outbox"
@@ -198,11 +199,9 @@ func TestTicketMailSaysWhatIsTrueWhenSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Not served, so no worker sends before the test flushes.
-	settings := app.Settings()
-	settings.Meta.AppURL = "https://kopa.example.org"
-	if err := app.Save(settings); err != nil {
-		t.Fatal(err)
-	}
+	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
+		s.Meta.AppURL = "https://kopa.example.org"
+	})
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Valodu klubs", Capacity: 1, Waitlist: true})
 	register := func(name string) registration.Result {
 		in := registration.Input{Name: name, Email: strings.ToLower(name) + "@example.com", Locale: "en"}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
@@ -264,11 +265,9 @@ func TestSignupForm(t *testing.T) {
 // eleventh sign-up in a minute from one address is refused with 429.
 func TestSignupRateLimited(t *testing.T) {
 	app := kopatest.NewApp(t, hooks.Default)
-	s := app.Settings()
-	s.RateLimits.Enabled = true
-	if err := app.Save(s); err != nil {
-		t.Fatal(err)
-	}
+	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
+		s.RateLimits.Enabled = true
+	})
 	srv := kopatest.Serve(t, app)
 	codes := map[int]int{}
 	for i := 0; i < 11; i++ {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
@@ -122,11 +123,9 @@ func TestAPIToken(t *testing.T) {
 func TestPeoplesVisitsAreNotLogged(t *testing.T) {
 	app := kopatest.NewApp(t, hooks.Default)
 	org := kopatest.Organiser(t, app, "org@example.com")
-	settings := app.Settings()
-	settings.Logs.MaxDays = 5 // PocketBase's default; the test app keeps no logs
-	if err := app.Save(settings); err != nil {
-		t.Fatal(err)
-	}
+	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
+		s.Logs.MaxDays = 5 // PocketBase's default; the test app keeps no logs
+	})
 	srv := kopatest.Serve(t, app)
 	get := func(path, token string) int {
 		t.Helper()

@@ -42,11 +42,7 @@ func NewApp(t testing.TB, register ...func(core.App)) *tests.TestApp {
 	t.Cleanup(app.Cleanup)
 	// The migrations switch PocketBase's rate limiter on; tests send many
 	// requests from one address, so it is off here unless a test turns it on.
-	s := app.Settings()
-	s.RateLimits.Enabled = false
-	if err := app.Save(s); err != nil {
-		t.Fatalf("settings: %v", err)
-	}
+	ChangeSettings(t, app, func(s *core.Settings) { s.RateLimits.Enabled = false })
 	for _, r := range register {
 		r(app)
 	}
@@ -193,12 +189,24 @@ func Serve(t testing.TB, app *tests.TestApp) *httptest.Server {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	s := app.Settings()
-	s.Meta.AppURL = srv.URL
-	if err := app.Save(s); err != nil {
-		t.Fatalf("app URL: %v", err)
-	}
+	ChangeSettings(t, app, func(s *core.Settings) { s.Meta.AppURL = srv.URL })
 	return srv
+}
+
+// ChangeSettings changes a copy of app's settings and saves it. The app's
+// own settings are read by its workers (the outbox) while a test runs, and
+// the save reloads them; changing them in place would race with those
+// reads.
+func ChangeSettings(t testing.TB, app core.App, change func(*core.Settings)) {
+	t.Helper()
+	s, err := app.Settings().Clone()
+	if err != nil {
+		t.Fatalf("settings: %v", err)
+	}
+	change(s)
+	if err := app.Save(s); err != nil {
+		t.Fatalf("save settings: %v", err)
+	}
 }
 
 // CloneFactory returns a TestAppFactory whose every app is a fresh copy of
