@@ -12,7 +12,6 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
-	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
@@ -269,20 +268,9 @@ func mailCancellation(tx core.App, ev *core.Record) error {
 		return fmt.Errorf("registrations of cancelled event %s: %w", ev.Id, err)
 	}
 	for _, r := range regs {
-		msg, err := registration.TicketMail(tx, ev, r, registration.MailCancelled)
-		if err != nil {
-			return err
-		}
-		// No QR code for an event that will not happen; the calendar file
-		// stays, marked cancelled, so calendars can drop the entry.
-		atts := msg.Attachments[:0]
-		for _, a := range msg.Attachments {
-			if a.QR == "" {
-				atts = append(atts, a)
-			}
-		}
-		msg.Attachments = atts
-		if _, err := outbox.Enqueue(tx, msg); err != nil {
+		// Written when it is sent (and not sent if the event is back on
+		// by then).
+		if err := registration.QueueTicketMail(tx, r, registration.MailCancelled); err != nil {
 			return err
 		}
 	}

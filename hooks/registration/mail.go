@@ -51,10 +51,10 @@ func CalendarFor(app core.App, ev, r *core.Record, lang string) ticketfile.Event
 	}
 }
 
-// queueTicketMail queues the ticket mail of r with tx, so it commits with
+// QueueTicketMail queues the ticket mail of r with tx, so it commits with
 // the change it announces. The mail is written when it is sent (see
 // renderTicket).
-func queueTicketMail(tx core.App, r *core.Record, kind string) error {
+func QueueTicketMail(tx core.App, r *core.Record, kind string) error {
 	return outbox.Defer(tx, ticketMail(r, kind))
 }
 
@@ -65,7 +65,7 @@ func ticketMail(r *core.Record, kind string) outbox.Deferred {
 
 // registerMail gives the outbox the writer of each kind of ticket mail.
 func registerMail() {
-	for _, kind := range []string{MailConfirmed, MailWaitlisted, MailPromoted, MailAgain} {
+	for _, kind := range []string{MailConfirmed, MailWaitlisted, MailPromoted, MailAgain, MailCancelled} {
 		outbox.Handle("ticket_"+kind, renderTicket(kind))
 	}
 }
@@ -86,7 +86,13 @@ func renderTicket(kind string) outbox.Renderer {
 		if err != nil {
 			return outbox.Message{}, err
 		}
-		if kind != MailCancelled {
+		if kind == MailCancelled {
+			// The event was cancelled: not worth saying once it is back
+			// on, or to someone who cancelled (or was forgotten) meanwhile.
+			if ev.GetString("status") != "cancelled" || r.GetString("status") == StatusCancelled || r.GetString("email") == "" {
+				return outbox.Message{}, outbox.ErrObsolete
+			}
+		} else {
 			switch status := r.GetString("status"); {
 			case status == StatusCancelled || r.GetString("email") == "":
 				return outbox.Message{}, outbox.ErrObsolete
@@ -123,7 +129,9 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 		return outbox.Message{}, err
 	}
 	atts := []outbox.Attachment{{Name: "event.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ticketfile.ICS(CalendarFor(app, ev, r, lang), time.Now())}}
-	if r.GetString("status") != StatusCancelled {
+	// No QR code for a ticket or an event that was cancelled; the calendar
+	// file stays, marked cancelled, so calendars can drop the entry.
+	if r.GetString("status") != StatusCancelled && kind != MailCancelled {
 		// Drawn by the outbox worker when it sends the mail.
 		atts = append([]outbox.Attachment{{Name: "ticket-qr.png", ContentType: "image/png", QR: url, Inline: true}}, atts...)
 	}

@@ -328,5 +328,5 @@ func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
 	if err := tx.Save(next); err != nil {
 		return nil, err
 	}
-	return next, queueTicketMail(tx, next, MailPromoted)
+	return next, QueueTicketMail(tx, next, MailPromoted)
 }
