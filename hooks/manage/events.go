@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
+	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
@@ -267,7 +268,23 @@ func mailCancellation(tx core.App, ev *core.Record) error {
 	if err != nil {
 		return fmt.Errorf("registrations of cancelled event %s: %w", ev.Id, err)
 	}
+	// A cancellation mail still waiting from an earlier cancellation (the
+	// event was cancelled, put back on and cancelled again) says it all.
+	var waiting []string
+	err = tx.DB().Select("ref").From(outbox.Collection).Where(dbx.HashExp{
+		"template": "ticket_" + registration.MailCancelled, "status": outbox.StatusPending,
+	}).Column(&waiting)
+	if err != nil {
+		return fmt.Errorf("waiting cancellation mails: %w", err)
+	}
+	queued := make(map[string]bool, len(waiting))
+	for _, ref := range waiting {
+		queued[ref] = true
+	}
 	for _, r := range regs {
+		if queued[r.Id] {
+			continue
+		}
 		// Written when it is sent (and not sent if the event is back on
 		// by then).
 		if err := registration.QueueTicketMail(tx, r, registration.MailCancelled); err != nil {

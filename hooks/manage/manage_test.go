@@ -252,6 +252,18 @@ func TestConsoleEvents(t *testing.T) {
 				if _, err := outbox.Content(app, r); !errors.Is(err, outbox.ErrObsolete) {
 					t.Errorf("the cancellation of an event that is back on: %v", err)
 				}
+				// Cancelled again while that mail still waits: it goes
+				// out, once.
+				e.Set("status", "cancelled")
+				if err := app.Save(e); err != nil {
+					t.Fatal(err)
+				}
+				if m := mails(app); len(m["maria@example.com"]) != 1 || len(m["amina@example.com"]) != 1 {
+					t.Errorf("after cancelling again: %v", m)
+				}
+				if _, err := outbox.Content(app, r); err != nil {
+					t.Errorf("the waiting mail after cancelling again: %v", err)
+				}
 			}},
 		{Name: "cancelling twice mails once", Method: http.MethodPost, URL: "/manage/events/" + f.ev.Id + "/cancel", Headers: f.orgH,
 			Body: form(url.Values{"confirm": {"1"}}), ExpectedStatus: 303,
