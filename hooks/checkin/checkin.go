@@ -27,7 +27,6 @@
 package checkin
 
 import (
-	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -45,6 +44,7 @@ import (
 	"kopa/hooks/attendance"
 	"kopa/hooks/registration"
 	"kopa/internal/ids"
+	"kopa/internal/records"
 )
 
 // Results of a check-in.
@@ -242,7 +242,7 @@ func insert(app core.App, eventID, regID, method string, at time.Time) (types.Da
 				return first, nil
 			}
 		} else if stored, err := insertPrepared(app, row); err == nil && stored {
-			announce(app, row)
+			records.AnnounceCreate(app, row)
 			return first, nil
 		}
 	}
@@ -337,16 +337,6 @@ func preparedInsert(app core.App) (*sql.Stmt, error) {
 		st.Close()
 	}
 	return kept, nil
-}
-
-// announce runs what follows a stored check-in (the counts, the live
-// dashboards) after the prepared INSERT, as a record save would have.
-func announce(app core.App, row *core.Record) {
-	e := &core.ModelEvent{App: app, Context: context.Background(), Type: core.ModelEventTypeCreate}
-	e.Model = row
-	if err := app.OnModelAfterCreateSuccess().Trigger(e); err != nil {
-		app.Logger().Warn("after-create hooks of a check-in failed", "id", row.Id, "error", err)
-	}
 }
 
 func withStats(app core.App, eventID string, res Result) (Result, error) {

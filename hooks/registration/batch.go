@@ -1,7 +1,6 @@
 package registration
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -333,15 +332,4 @@ func (w *batchWriter) prepare(params dbx.Params) error {
 		strings.Join(values, ", ") + ") ON CONFLICT DO NOTHING").Prepare()
 	w.cols = key
 	return nil
-}
-
-// announce runs the after-create hooks of a registration stored by a
-// batch, as PocketBase runs them for a record it saves itself: the counts,
-// the live dashboards and realtime subscribers learn of it.
-func announce(app core.App, r *core.Record) {
-	e := &core.ModelEvent{App: app, Context: context.Background(), Type: core.ModelEventTypeCreate}
-	e.Model = r
-	if err := app.OnModelAfterCreateSuccess().Trigger(e); err != nil {
-		app.Logger().Warn("after-create hooks of a registration failed", "id", r.Id, "error", err)
-	}
 }

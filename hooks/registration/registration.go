@@ -21,6 +21,7 @@ import (
 
 	"kopa/internal/i18n"
 	"kopa/internal/ids"
+	"kopa/internal/records"
 	migrations "kopa/pb_migrations"
 )
 
@@ -172,7 +173,7 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	}
 	if j.created {
 		j.rec.MarkAsNotNew()
-		announce(app, j.rec)
+		records.AnnounceCreate(app, j.rec)
 	}
 	return j.res, nil
 }
