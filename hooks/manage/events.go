@@ -271,9 +271,10 @@ func mailCancellation(tx core.App, ev *core.Record) error {
 	// A cancellation mail still waiting from an earlier cancellation (the
 	// event was cancelled, put back on and cancelled again) says it all.
 	var waiting []string
-	err = tx.DB().Select("ref").From(outbox.Collection).Where(dbx.HashExp{
-		"template": "ticket_" + registration.MailCancelled, "status": outbox.StatusPending,
-	}).Column(&waiting)
+	err = tx.DB().Select("o.ref").From(outbox.Collection+" o").
+		InnerJoin("registrations r", dbx.NewExp("r.id = o.ref")).
+		Where(dbx.HashExp{"r.event": ev.Id, "o.template": "ticket_" + registration.MailCancelled, "o.status": outbox.StatusPending}).
+		Column(&waiting)
 	if err != nil {
 		return fmt.Errorf("waiting cancellation mails: %w", err)
 	}

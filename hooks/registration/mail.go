@@ -86,21 +86,19 @@ func renderTicket(kind string) outbox.Renderer {
 		if err != nil {
 			return outbox.Message{}, err
 		}
-		if kind == MailCancelled {
-			// The event was cancelled: not worth saying once it is back
-			// on, or to someone who cancelled (or was forgotten) meanwhile.
-			if ev.GetString("status") != "cancelled" || r.GetString("status") == StatusCancelled || r.GetString("email") == "" {
+		// No mail to someone who cancelled (or was forgotten) meanwhile,
+		// nor about a cancellation once the event is back on.
+		switch status := r.GetString("status"); {
+		case status == StatusCancelled || r.GetString("email") == "":
+			return outbox.Message{}, outbox.ErrObsolete
+		case kind == MailCancelled:
+			if ev.GetString("status") != "cancelled" {
 				return outbox.Message{}, outbox.ErrObsolete
 			}
-		} else {
-			switch status := r.GetString("status"); {
-			case status == StatusCancelled || r.GetString("email") == "":
-				return outbox.Message{}, outbox.ErrObsolete
-			case status == StatusWaitlisted && kind != MailAgain:
-				kind = MailWaitlisted
-			case status == StatusConfirmed && kind == MailWaitlisted:
-				kind = MailConfirmed
-			}
+		case status == StatusWaitlisted && kind != MailAgain:
+			kind = MailWaitlisted
+		case status == StatusConfirmed && kind == MailWaitlisted:
+			kind = MailConfirmed
 		}
 		return TicketMail(app, ev, r, kind)
 	}
