@@ -9,7 +9,7 @@ MAILPIT   := $(GOBIN_DIR)/mailpit
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_FLAGS ?= -count=1 -timeout 30m
 
-.PHONY: all build run demo test vet fmt-check deps chromium mailpit bench clean
+.PHONY: all build run demo test vet fmt-check tidy-check deps chromium mailpit bench clean
 
 all: build
 
@@ -20,7 +20,7 @@ run: demo
 demo:
 	$(GO) run . serve --demo
 
-test: deps vet fmt-check
+test: deps vet fmt-check tidy-check
 	$(GO) test $(TEST_FLAGS) ./...
 
 vet:
@@ -29,6 +29,10 @@ vet:
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# go.mod and go.sum say exactly what the code imports.
+tidy-check:
+	@out="$$($(GO) mod tidy -diff 2>&1)" || { echo "go mod tidy would change go.mod or go.sum:"; echo "$$out"; exit 1; }
 
 deps: chromium mailpit
 
