@@ -20,8 +20,10 @@ run: demo
 demo:
 	$(GO) run . serve --demo
 
-test: deps vet fmt-check tidy-check
-	$(GO) test $(TEST_FLAGS) ./...
+# Tests that crash and restart the real binary (internal/binarytest) run
+# bin/kopa, built once here.
+test: deps vet fmt-check tidy-check build
+	KOPA_BIN=$(CURDIR)/bin/kopa $(GO) test $(TEST_FLAGS) ./...
 
 vet:
 	$(GO) vet ./...
