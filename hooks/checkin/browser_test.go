@@ -37,7 +37,7 @@ func cameraAtTheDoor(t *testing.T, o kopatest.EventOpts) (*tests.TestApp, *core.
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
+	ctx := browser.Camera(t, png)
 	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,9 @@ func TestScanThroughTheCamera(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	title, _ := chromedp.Run(ctx, chromedp.Text("#answer-title"))
+	// The answer hides itself after a few seconds: read what it says,
+	// seen or not by then.
+	title, _ := chromedp.Run(ctx, chromedp.TextContent("#answer-title"))
 	if title != "Welcome, Amina Haddad!" {
 		t.Errorf("answer %q", title)
 	}
@@ -109,7 +111,9 @@ func TestScanAtACancelledEvent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the answer: %v", err)
 	}
-	title, _ := chromedp.Run(ctx, chromedp.Text("#answer-title"))
+	// The answer hides itself after a few seconds: read what it says,
+	// seen or not by then.
+	title, _ := chromedp.Run(ctx, chromedp.TextContent("#answer-title"))
 	if title != "The event was cancelled — Amina Haddad: no check-in" {
 		t.Errorf("answer %q", title)
 	}
@@ -171,7 +175,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		s.Meta.AppURL = network.URL
 	})
 	png, _ := registration.QRCode(registration.TicketURL(app, olek.GetString("ticket")))
-	browserCtx := browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
+	browserCtx := browser.Camera(t, png)
 	if err := browser.Login(browserCtx, network.URL, "org@example.com", kopatest.Password); err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +188,12 @@ func TestScanOfflineThenSync(t *testing.T) {
 	}
 	text := func(ctx context.Context, sel string) string {
 		v, _ := chromedp.Run(ctx, chromedp.Text(sel))
+		return v
+	}
+	// The answer hides itself after a few seconds: read what it says, seen
+	// or not by then.
+	answer := func(ctx context.Context, sel string) string {
+		v, _ := chromedp.Run(ctx, chromedp.TextContent(sel))
 		return v
 	}
 	offline := func(ctx context.Context, off bool) {
@@ -202,7 +212,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 
 	offline(browserCtx, true)
 	run(browserCtx, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer"))
-	if title, detail := text(browserCtx, "#answer-title"), text(browserCtx, "#answer-detail"); title != "Welcome, Olek P.!" || !strings.Contains(detail, "Offline") {
+	if title, detail := answer(browserCtx, "#answer-title"), answer(browserCtx, "#answer-detail"); title != "Welcome, Olek P.!" || !strings.Contains(detail, "Offline") {
 		t.Errorf("offline answer %q / %q", title, detail)
 	}
 	run(browserCtx, "no photos", chromedp.WaitVisible("#answer-photo"))
@@ -212,7 +222,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		chromedp.WaitVisible(`//ul[@id="results"]//button`),
 		chromedp.Click(`//ul[@id="results"]//button`),
 		chromedp.WaitVisible(`//strong[@id="pending"][text()="2"]`))
-	if title := text(browserCtx, "#answer-title"); title != "Welcome, Leyla K.!" {
+	if title := answer(browserCtx, "#answer-title"); title != "Welcome, Leyla K.!" {
 		t.Errorf("offline manual answer %q", title)
 	}
 	if n, _ := app.CountRecords("checkins"); n != 1 {

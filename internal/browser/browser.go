@@ -1,5 +1,6 @@
-// Package browser starts a real headless Chromium for Kopā's page tests
-// (through chromedp) and checks pages with axe-core.
+// Package browser runs Kopā's page tests in a real headless Chromium
+// (through chromedp), one shared by the tests of a package, and checks pages
+// with axe-core.
 package browser
 
 import (
@@ -19,6 +20,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"kopa/internal/testrun"
 )
 
 //go:embed testdata/axe-core/axe.min.js
@@ -37,14 +40,88 @@ func Path() (string, error) {
 	return "", fmt.Errorf("no Chromium found: run `make test` (it installs the Debian packages chromium and chromium-driver) or set KOPA_CHROMIUM")
 }
 
-// New starts a fresh headless Chromium (its own empty profile, no network
-// but loopback) and returns a tab's context that ends with the test. extra
-// adds flags, e.g. the fake camera of the scanner test.
+// New opens a tab that ends with the test, in a fresh browser context of
+// its own (no cookies, storage or service workers of other tests). The tab
+// is in the Chromium that the tests of this process share (see testrun),
+// headless, with an empty profile and no network but loopback. extra flags
+// (a window size, say) start a Chromium for this test alone instead.
 func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	bin, err := Path()
+	if len(extra) > 0 {
+		ctx, end, err := start(t.Logf, extra...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(end)
+		return tab(t, ctx)
+	}
+	ctx, err := testrun.Share(t, "browser", func() (context.Context, func(), error) {
+		return start(nil)
+	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	return tab(t, ctx)
+}
+
+// Camera opens a tab as New does, in the Chromium with a fake camera that
+// the tests of this process share, and shows the image (a ticket's QR code,
+// say) to the camera, centred on white, until the test ends. Tests that
+// use the camera take turns: Camera waits while another test holds it.
+func Camera(t testing.TB, pngData []byte) context.Context {
+	t.Helper()
+	video := fakeVideo(t, pngData)
+	cam, err := testrun.Share(t, "browser.camera", startCamera)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam.turn <- struct{}{}
+	t.Cleanup(func() { <-cam.turn }) // after the tab below has closed
+	// Chromium reads the file each time a page starts the camera; a
+	// rename replaces it whole.
+	tmp := cam.file + ".new"
+	if err := os.WriteFile(tmp, video, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, cam.file); err != nil {
+		t.Fatal(err)
+	}
+	return tab(t, cam.browser)
+}
+
+// camera is a Chromium whose fake camera plays file.
+type camera struct {
+	browser context.Context
+	file    string
+	turn    chan struct{} // held by the test whose picture is in file
+}
+
+func startCamera() (*camera, func(), error) {
+	dir, err := os.MkdirTemp("", "kopa-camera-")
+	if err != nil {
+		return nil, nil, err
+	}
+	file := filepath.Join(dir, "camera.y4m")
+	ctx, end, err := start(nil,
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true), // camera permission granted
+		chromedp.Flag("use-file-for-fake-video-capture", file),
+	)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return &camera{browser: ctx, file: file, turn: make(chan struct{}, 1)},
+		func() { end(); _ = os.RemoveAll(dir) }, nil
+}
+
+// start starts a headless Chromium and returns its first tab's context
+// (the browser lives as long as it) and the function that ends it. logf,
+// when not nil, gets the browser's log.
+func start(logf func(string, ...any), extra ...chromedp.ExecAllocatorOption) (context.Context, func(), error) {
+	bin, err := Path()
+	if err != nil {
+		return nil, nil, err
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
@@ -53,7 +130,6 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -61,17 +137,40 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(390, 844),
 	}
+	// Without a user data folder of ours, chromedp makes an empty one and
+	// removes it when the browser ends.
 	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	var ctxOpts []chromedp.ContextOption
+	if logf != nil {
+		ctxOpts = append(ctxOpts, chromedp.WithLogf(logf))
+	}
+	ctx, cancelCtx := chromedp.NewContext(allocCtx, ctxOpts...)
+	end := func() {
+		cancelCtx()
+		cancelAlloc()
+	}
+	// The first action starts the browser and ties it to ctx, so it runs
+	// without a time limit.
+	if err := chromedp.Do(ctx); err != nil {
+		end()
+		return nil, nil, fmt.Errorf("start Chromium: %w", err)
+	}
+	return ctx, end, nil
+}
+
+// tab opens a tab in a new browser context of the browser, closed when the
+// test ends; its actions must be done within three minutes.
+func tab(t testing.TB, browser context.Context) context.Context {
+	t.Helper()
+	ctx, closeTab := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
+		closeTab()
 	})
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+		t.Fatalf("open a tab: %v", err)
 	}
 	return ctx
 }
@@ -136,11 +235,9 @@ func Scripts(enabled bool) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// FakeCamera writes a short YUV4MPEG2 video of the image (a QR code, say)
-// centred on white, for Chromium's fake camera:
-//
-//	browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
-func FakeCamera(t testing.TB, pngData []byte) string {
+// fakeVideo is a short YUV4MPEG2 video of the image centred on white, for
+// Chromium's fake camera.
+func fakeVideo(t testing.TB, pngData []byte) []byte {
 	t.Helper()
 	img, err := png.Decode(bytes.NewReader(pngData))
 	if err != nil {
@@ -169,21 +266,7 @@ func FakeCamera(t testing.TB, pngData []byte) string {
 		out.Write(chroma)
 		out.Write(chroma)
 	}
-	path := filepath.Join(t.TempDir(), "camera.y4m")
-	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// CameraFlags start Chromium with a fake camera playing the video file and
-// camera permission granted.
-func CameraFlags(video string) []chromedp.ExecAllocatorOption {
-	return []chromedp.ExecAllocatorOption{
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-video-capture", video),
-	}
+	return out.Bytes()
 }
 
 // Login signs in through the /manage/login form.
