@@ -22,6 +22,7 @@ import (
 // watches the numbers, the bar and the last arrivals change (first name
 // only). Then projector mode, and axe-core on both.
 func TestDashboardInBrowser(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ev := kopatest.Event(t, f.app, kopatest.EventOpts{Title: "Kultūršoks", Capacity: 4})
 	amina := kopatest.Registration(t, f.app, ev, "Amina Haddad", "amina@example.org", "confirmed")

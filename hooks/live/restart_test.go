@@ -18,6 +18,7 @@ import (
 // server is going away (1001), reconnects, and the new snapshot counts
 // every registration acknowledged before the restart.
 func TestRestartWithACrowdConnected(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and restarts the real binary")
 	}
