@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"os/exec"
@@ -42,9 +43,10 @@ func Path() (string, error) {
 
 // New opens a tab that ends with the test, in a fresh browser context of
 // its own (no cookies, storage or service workers of other tests). The tab
-// is in the Chromium that the tests of this process share (see testrun),
-// headless, with an empty profile and no network but loopback. extra flags
-// (a window size, say) start a Chromium for this test alone instead.
+// is in the Chromium that the tests of this process share (see testrun):
+// headless, with an empty profile, no network but loopback, and a fake
+// camera (see Camera). extra flags (a window size, say) start a Chromium
+// for this test alone instead.
 func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if len(extra) > 0 {
@@ -55,64 +57,75 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		t.Cleanup(end)
 		return tab(t, ctx)
 	}
-	ctx, err := testrun.Share(t, "browser", func() (context.Context, func(), error) {
-		return start(nil)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tab(t, ctx)
+	return tab(t, shared(t).browser)
 }
 
-// Camera opens a tab as New does, in the Chromium with a fake camera that
-// the tests of this process share, and shows the image (a ticket's QR code,
-// say) to the camera, centred on white, until the test ends. Tests that
-// use the camera take turns: Camera waits while another test holds it.
+// Camera opens a tab as New does and shows the image (a ticket's QR code,
+// say) to the browser's fake camera, centred on white, until the test
+// ends. Tests that use the camera take turns: Camera waits while another
+// test holds it.
 func Camera(t testing.TB, pngData []byte) context.Context {
 	t.Helper()
-	video := fakeVideo(t, pngData)
-	cam, err := testrun.Share(t, "browser.camera", startCamera)
+	img, err := png.Decode(bytes.NewReader(pngData))
+	if err != nil {
+		t.Fatalf("fake camera image: %v", err)
+	}
+	b := shared(t)
+	b.turn <- struct{}{}
+	t.Cleanup(func() { <-b.turn }) // after the tab below has closed
+	if err := b.show(img); err != nil {
+		t.Fatal(err)
+	}
+	return tab(t, b.browser)
+}
+
+// chromium is a running Chromium whose fake camera plays the file camera.
+type chromium struct {
+	browser context.Context // its first tab
+	end     func()
+	camera  string
+	turn    chan struct{} // held by the test whose picture the camera shows
+}
+
+// shared returns the Chromium of this test process.
+func shared(t testing.TB) *chromium {
+	t.Helper()
+	b, err := testrun.Share(t, "browser", startShared)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cam.turn <- struct{}{}
-	t.Cleanup(func() { <-cam.turn }) // after the tab below has closed
-	// Chromium reads the file each time a page starts the camera; a
-	// rename replaces it whole.
-	tmp := cam.file + ".new"
-	if err := os.WriteFile(tmp, video, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, cam.file); err != nil {
-		t.Fatal(err)
-	}
-	return tab(t, cam.browser)
+	return b
 }
 
-// camera is a Chromium whose fake camera plays file.
-type camera struct {
-	browser context.Context
-	file    string
-	turn    chan struct{} // held by the test whose picture is in file
-}
-
-func startCamera() (*camera, func(), error) {
+func startShared() (*chromium, func(), error) {
 	dir, err := os.MkdirTemp("", "kopa-camera-")
 	if err != nil {
 		return nil, nil, err
 	}
-	file := filepath.Join(dir, "camera.y4m")
-	ctx, end, err := start(nil,
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true), // camera permission granted
-		chromedp.Flag("use-file-for-fake-video-capture", file),
-	)
+	b := &chromium{camera: filepath.Join(dir, "camera.y4m"), turn: make(chan struct{}, 1)}
+	if err = b.show(nil); err == nil {
+		b.browser, b.end, err = start(nil,
+			chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("use-fake-ui-for-media-stream", true), // camera permission granted
+			chromedp.Flag("use-file-for-fake-video-capture", b.camera),
+		)
+	}
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	return &camera{browser: ctx, file: file, turn: make(chan struct{}, 1)},
-		func() { end(); _ = os.RemoveAll(dir) }, nil
+	return b, func() { b.end(); _ = os.RemoveAll(dir) }, nil
+}
+
+// show puts img (nil: nothing) in front of the camera. Chromium reads the
+// video file each time a page starts the camera; a rename replaces it
+// whole.
+func (b *chromium) show(img image.Image) error {
+	tmp := b.camera + ".new"
+	if err := os.WriteFile(tmp, fakeVideo(img), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, b.camera)
 }
 
 // start starts a headless Chromium and returns its first tab's context
@@ -235,26 +248,23 @@ func Scripts(enabled bool) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// fakeVideo is a short YUV4MPEG2 video of the image centred on white, for
-// Chromium's fake camera.
-func fakeVideo(t testing.TB, pngData []byte) []byte {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(pngData))
-	if err != nil {
-		t.Fatalf("fake camera image: %v", err)
-	}
+// fakeVideo is a short YUV4MPEG2 video of img (nil: nothing) centred on
+// white, for Chromium's fake camera.
+func fakeVideo(img image.Image) []byte {
 	const w, h = 640, 480
 	y := make([]byte, w*h)
 	for i := range y {
 		y[i] = 235 // white
 	}
-	b := img.Bounds()
-	ox, oy := (w-b.Dx())/2, (h-b.Dy())/2
-	for py := 0; py < b.Dy() && oy+py < h; py++ {
-		for px := 0; px < b.Dx() && ox+px < w; px++ {
-			r, g, bl, _ := img.At(b.Min.X+px, b.Min.Y+py).RGBA()
-			lum := (299*r + 587*g + 114*bl) / 1000 >> 8
-			y[(oy+py)*w+ox+px] = byte(16 + lum*219/255)
+	if img != nil {
+		b := img.Bounds()
+		ox, oy := (w-b.Dx())/2, (h-b.Dy())/2
+		for py := 0; py < b.Dy() && oy+py < h; py++ {
+			for px := 0; px < b.Dx() && ox+px < w; px++ {
+				r, g, bl, _ := img.At(b.Min.X+px, b.Min.Y+py).RGBA()
+				lum := (299*r + 587*g + 114*bl) / 1000 >> 8
+				y[(oy+py)*w+ox+px] = byte(16 + lum*219/255)
+			}
 		}
 	}
 	chroma := bytes.Repeat([]byte{128}, (w/2)*(h/2))
