@@ -10,6 +10,7 @@ import (
 )
 
 func TestSchemaApplies(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	for _, name := range []string{"organisers", "volunteers", "events", "registrations", "checkins", "shifts", "assignments"} {
 		if _, err := app.FindCollectionByNameOrId(name); err != nil {
@@ -29,6 +30,7 @@ func TestSchemaApplies(t *testing.T) {
 // TestMailTemplatesMigrationReverts: the newest migration (mails written
 // when sent) can be reverted and applied again.
 func TestMailTemplatesMigrationReverts(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	runner := core.NewMigrationsRunner(app, core.AppMigrations)
 	fields := func() (hasTemplate, subjectRequired bool, statuses []string) {

@@ -83,6 +83,7 @@ func TestMaskEmail(t *testing.T) {
 }
 
 func TestCheckInAPI(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	start := time.Now().Add(30 * time.Minute)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 3, Waitlist: true, Starts: start})
@@ -287,6 +288,7 @@ func TestCheckInAPI(t *testing.T) {
 }
 
 func TestWalkInCapacity(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 1})
 	kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -302,6 +304,7 @@ func TestWalkInCapacity(t *testing.T) {
 // TestTwentyDevicesOneTicket: twenty door phones scan the same ticket at the
 // same moment; exactly one is told ok, nineteen already.
 func TestTwentyDevicesOneTicket(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -354,6 +357,7 @@ func TestTwentyDevicesOneTicket(t *testing.T) {
 // TestEarliestOfflineScanWins: a scan made offline earlier and synced later
 // keeps the earlier time; the later scan is "already".
 func TestEarliestOfflineScanWins(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -370,6 +374,7 @@ func TestEarliestOfflineScanWins(t *testing.T) {
 }
 
 func TestScannerPageAccess(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	start := time.Now().Add(30 * time.Minute)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Starts: start})
@@ -418,6 +423,7 @@ func TestSearchIgnoresCaseInEveryAlphabet(t *testing.T) {
 // TestScanAndSearchRace: the same person scanned at one door and checked in
 // by name at another, fifty times at once, in process: one ok.
 func TestScanAndSearchRace(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -464,6 +470,7 @@ func TestScanAndSearchRace(t *testing.T) {
 // longer works (the database was reopened under it), check-ins still go
 // through, and the statement is prepared again.
 func TestCheckInAfterTheStatementClosed(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	a := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")

@@ -17,6 +17,7 @@ import (
 // in, creates a published event in three languages, it appears on the
 // public page, someone registers, and the CSV has them.
 func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.Organiser(t, app, "org@example.com")
 	srv := kopatest.Serve(t, app)

@@ -91,6 +91,7 @@ func run(t *testing.T, src *tests.TestApp, scenarios []tests.ApiScenario) {
 }
 
 func TestConsoleAccess(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	var scenarios []tests.ApiScenario
 	for _, path := range []string{"/manage", "/manage/events/new", "/manage/events/" + f.ev.Id, "/manage/events/" + f.ev.Id + "/registrations",
@@ -124,6 +125,7 @@ func TestConsoleAccess(t *testing.T) {
 }
 
 func TestConsoleEvents(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	draft := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Melnraksts", Status: "draft"})
 	kopatest.Registration(t, f.src, f.ev, "Olek", "olek@example.com", "cancelled")
@@ -347,6 +349,7 @@ func TestConsoleEvents(t *testing.T) {
 }
 
 func TestConsoleRegistrations(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	full := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Pilns", Capacity: 1})
 	kopatest.Registration(t, f.src, full, "Ivan", "ivan@example.com", "confirmed")
@@ -445,6 +448,7 @@ func TestConsoleRegistrations(t *testing.T) {
 }
 
 func TestConsoleReportsSettingsAndMail(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	day := time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)
 	disc := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Bēgļu nodarbinātība", Kind: "discussion", Capacity: 40, Starts: day})
@@ -511,6 +515,7 @@ func TestConsoleReportsSettingsAndMail(t *testing.T) {
 
 // TestConsoleCSVReadsBack: the console's CSV reads back with encoding/csv.
 func TestConsoleCSVReadsBack(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	app := kopatest.CloneFactory(f.src, hooks.Default)(t)
 	defer app.Cleanup()

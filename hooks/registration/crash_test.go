@@ -18,6 +18,7 @@ import (
 // restarts it: every registration that was answered 201 is there, and its
 // ticket mail is still sent.
 func TestCrashLosesNoAcknowledgedRegistration(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and crashes the real binary")
 	}

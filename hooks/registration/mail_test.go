@@ -22,6 +22,7 @@ import (
 // mails mailpit received: subject and text in that language, the QR code
 // inline (a PNG that the HTML shows), the calendar file attached.
 func TestTicketMailPerLocale(t *testing.T) {
+	t.Parallel()
 	mp := mailpit.Start(t)
 	app := kopatest.NewApp(t, hooks.Default)
 	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
@@ -89,6 +90,7 @@ func TestTicketMailPerLocale(t *testing.T) {
 // TestSMTPOutageLosesNoTicket: registrations made while SMTP is down are
 // answered at once, and every ticket arrives, once, when SMTP is back.
 func TestSMTPOutageLosesNoTicket(t *testing.T) {
+	t.Parallel()
 	mp := mailpit.Start(t)
 	app := kopatest.NewApp(t, hooks.Default)
 	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
@@ -135,6 +137,7 @@ func TestSMTPOutageLosesNoTicket(t *testing.T) {
 // it; a mail the server took just before dying may come twice, which the
 // outbox documents, so the test allows that and nothing else).
 func TestSMTPDiesMidBurst(t *testing.T) {
+	t.Parallel()
 	mp := mailpit.Start(t)
 	app := kopatest.NewApp(t, hooks.Default)
 	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
@@ -198,6 +201,7 @@ func TestSMTPDiesMidBurst(t *testing.T) {
 // cancelled before their ticket went out gets no ticket; each sent mail's
 // subject is kept on its row.
 func TestTicketMailSaysWhatIsTrueWhenSent(t *testing.T) {
+	t.Parallel()
 	mp := mailpit.Start(t)
 	app := kopatest.NewApp(t, hooks.Default)
 	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {

@@ -18,6 +18,7 @@ import (
 )
 
 func TestCSVAndReport(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	day := time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC) // 18:00 in Riga
 	disc := kopatest.Event(t, src, kopatest.EventOpts{Title: "Bēgļu nodarbinātība", Kind: "discussion", Capacity: 40, Starts: day})

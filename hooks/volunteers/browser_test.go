@@ -43,6 +43,7 @@ func lastMail(t *testing.T, mp *mailpit.Server, addr, prefix string) string {
 // the door: the scanner page opens for them and checks a ticket in through
 // the fake camera.
 func TestVolunteerJourney(t *testing.T) {
+	t.Parallel()
 	mp := mailpit.Start(t)
 	app := kopatest.NewApp(t, hooks.Default)
 	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSignupAPI(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	kopatest.Volunteer(t, src, "known@example.com", []string{"ar"}, []string{"interpreting"})
 	factory := kopatest.CloneFactory(src, hooks.Default)
@@ -175,6 +176,7 @@ func TestSignupAPI(t *testing.T) {
 }
 
 func TestSignupForm(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	kopatest.Volunteer(t, src, "known@example.com", []string{"ar"}, nil)
 	factory := kopatest.CloneFactory(src, hooks.Default)
@@ -264,6 +266,7 @@ func TestSignupForm(t *testing.T) {
 // TestSignupRateLimited: with the limiter on (as in production) the
 // eleventh sign-up in a minute from one address is refused with 429.
 func TestSignupRateLimited(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
 		s.RateLimits.Enabled = true

@@ -36,6 +36,7 @@ func TestSafeNext(t *testing.T) {
 func form(v url.Values) *strings.Reader { return strings.NewReader(v.Encode()) }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	kopatest.Organiser(t, src, "org@example.com")
 	unverified := kopatest.Volunteer(t, src, "new@example.com", nil, nil)
@@ -95,6 +96,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestAPIToken(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")
 	session := kopatest.Token(t, org)
@@ -121,6 +123,7 @@ func TestAPIToken(t *testing.T) {
 // organiser's successful request, and failed requests from anyone, but no
 // successful request of a visitor (a ticket page's URL holds its code).
 func TestPeoplesVisitsAreNotLogged(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	org := kopatest.Organiser(t, app, "org@example.com")
 	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
