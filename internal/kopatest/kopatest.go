@@ -215,6 +215,9 @@ func Serve(t testing.TB, app *tests.TestApp) *httptest.Server {
 		t.Fatalf("router: %v", err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
+	// The address is known before the server starts: set it before the
+	// OnServe hooks start workers that read the settings.
+	ChangeSettings(t, app, func(s *core.Settings) { s.Meta.AppURL = "http://" + srv.Listener.Addr().String() })
 	se := &core.ServeEvent{App: app, Router: router, Server: &http.Server{Addr: srv.Listener.Addr().String()}}
 	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
 		mux, err := e.Router.BuildMux()
@@ -229,7 +232,6 @@ func Serve(t testing.TB, app *tests.TestApp) *httptest.Server {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	ChangeSettings(t, app, func(s *core.Settings) { s.Meta.AppURL = srv.URL })
 	return srv
 }
 
