@@ -4,8 +4,8 @@
 // shifts and invitations matched by language and skill, the answers to an
 // invitation at /i/{token}, and the reminder the day before a shift.
 //
-// Every mail goes through the outbox, in the same transaction as the change
-// it announces.
+// Every mail goes through the outbox, queued in the same transaction as the
+// change it announces and written when it is sent (see mail.go).
 package volunteers
 
 import (
@@ -38,10 +38,11 @@ const MaxBody = web.MaxBody
 // reminderJob is the cron job that mails tomorrow's shifts.
 const reminderJob = "kopaVolunteerReminders"
 
-// Register binds the volunteer pages and API, localizes PocketBase's
-// verification and one-time code mails for volunteers, and schedules the
-// reminders.
+// Register binds the volunteer pages and API, gives the outbox the writers
+// of the volunteer mails, localizes PocketBase's verification and one-time
+// code mails for volunteers, and schedules the reminders.
 func Register(app core.App) {
+	registerMail()
 	localizeAuthMails(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
