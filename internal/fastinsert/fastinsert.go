@@ -8,6 +8,10 @@
 //   - check-in's first try (hooks/checkin/checkin.go) is one INSERT … ON
 //     CONFLICT DO NOTHING on the database's writer.
 //
+// (The ticket mails of a registration batch are queued the same way, by
+// outbox.Writer; no record hook of mail_outbox runs for them, and the
+// outbox's own bookkeeping needs none.)
+//
 // # What a fast insert skips
 //
 // A save of a new record runs, in order: the field validators and the
