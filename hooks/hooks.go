@@ -16,6 +16,7 @@ import (
 	"kopa/hooks/registration"
 	"kopa/hooks/reports"
 	"kopa/hooks/retention"
+	"kopa/hooks/settings"
 	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
 )
@@ -40,6 +41,7 @@ func Register(app core.App, opts *Options) {
 		opts = &Options{}
 	}
 	attendance.Register(app)
+	settings.Register(app)
 	web.Register(app)
 	events.Register(app)
 	registration.Register(app)
