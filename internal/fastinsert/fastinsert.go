@@ -162,9 +162,10 @@ func (h Hook) Bound(app core.App) int { return h.length(app) }
 var Skipped = []Hook{
 	{Name: "OnModelValidate", PocketBase: 3, length: func(a core.App) int { return a.OnModelValidate().Length() }},
 	{Name: "OnRecordValidate", PocketBase: 7, length: func(a core.App) int { return a.OnRecordValidate().Length() }, Kopa: []string{
-		"events: ends_at after starts_at, on events and shifts only",
-		"events: a registration that is not erased has a name that is not blank, trimmed; " +
-			"registration.Input.Normalize trims the name and refuses a blank one before the fast insert",
+		"events: an event ends after it starts (events only)",
+		"volunteers: a shift ends after it starts (shifts only)",
+		"registration: a registration that is not erased has a name that is not blank, trimmed " +
+			"(registrations; Input.Normalize trims the name and refuses a blank one before the fast insert)",
 	}},
 	{Name: "OnModelCreate", PocketBase: 3, length: func(a core.App) int { return a.OnModelCreate().Length() }},
 	{Name: "OnRecordCreate", PocketBase: 2, length: func(a core.App) int { return a.OnRecordCreate().Length() }},
