@@ -3,6 +3,7 @@
 package access
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -27,19 +28,27 @@ func IsVolunteer(auth *core.Record) bool {
 // its counts at time now: organisers always; a volunteer from DoorLead before
 // an accepted door shift of that event starts until it ends.
 func CanWorkDoor(app core.App, auth *core.Record, eventID string, now time.Time) bool {
+	ok, err := DoorAccess(app, auth, eventID, now)
+	return err == nil && ok
+}
+
+// DoorAccess is CanWorkDoor for callers that must tell "no" from "could
+// not tell" (a database error): a live socket is closed for the one and
+// kept for the other.
+func DoorAccess(app core.App, auth *core.Record, eventID string, now time.Time) (bool, error) {
 	if IsOrganiser(auth) {
-		return true
+		return true, nil
 	}
 	if !IsVolunteer(auth) || eventID == "" {
-		return false
+		return false, nil
 	}
 	nowDT, err := types.ParseDateTime(now.UTC())
 	if err != nil {
-		return false
+		return false, nil
 	}
 	leadDT, err := types.ParseDateTime(now.UTC().Add(DoorLead))
 	if err != nil {
-		return false
+		return false, nil
 	}
 	var n int
 	err = app.DB().Select("count(*)").
@@ -48,5 +57,8 @@ func CanWorkDoor(app core.App, auth *core.Record, eventID string, now time.Time)
 		Where(dbx.HashExp{"a.volunteer": auth.Id, "a.status": "accepted", "s.event": eventID, "s.role": "door"}).
 		AndWhere(dbx.NewExp("s.starts_at <= {:lead} AND s.ends_at >= {:now}", dbx.Params{"lead": leadDT.String(), "now": nowDT.String()})).
 		Row(&n)
-	return err == nil && n > 0
+	if err != nil {
+		return false, fmt.Errorf("door access: %w", err)
+	}
+	return n > 0, nil
 }

@@ -329,7 +329,7 @@ func apiSearch(e *core.RequestEvent) error {
 
 // OfflineTicket is what a door device keeps to judge scans without a
 // connection. It holds as little as the door needs: no e-mail, the name
-// only as far as a greeting needs it (ShortName), and not the ticket code
+// only as far as a greeting needs it (access.ShortName), and not the ticket code
 // (a secret that can cancel the registration) but its SHA-256 (CodeHash),
 // which the device compares with the hash of what it scans. A lost phone
 // then holds no working ticket.
@@ -367,7 +367,7 @@ func apiTickets(e *core.RequestEvent) error {
 	}
 	out := make([]OfflineTicket, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Code), Name: ShortName(r.Name),
+		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Code), Name: access.ShortName(r.Name),
 			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.At})
 	}
 	e.Response.Header().Set("Cache-Control", "no-store")

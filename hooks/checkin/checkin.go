@@ -38,7 +38,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -121,20 +120,6 @@ func ParseCode(s string) (string, bool) {
 func CodeHash(code string) string {
 	sum := sha256.Sum256([]byte(code))
 	return hex.EncodeToString(sum[:])
-}
-
-// ShortName is as much of a name as a greeting at the door needs: the first
-// word and the initial of the last ("Amina Haddad" → "Amina H.").
-func ShortName(name string) string {
-	words := strings.Fields(name)
-	switch len(words) {
-	case 0:
-		return ""
-	case 1:
-		return words[0]
-	}
-	r, _ := utf8.DecodeRuneInString(words[len(words)-1])
-	return words[0] + " " + string(r) + "."
 }
 
 // CheckIn checks the holder of a ticket code in at an event. The decision is
