@@ -164,6 +164,7 @@ func apiCheckIn(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
+	res.Name = access.DoorName(e.Auth, res.Name)
 	return e.JSON(http.StatusOK, res)
 }
 
@@ -250,10 +251,16 @@ func apiWalkIn(e *core.RequestEvent) error {
 	case err != nil:
 		return err
 	}
+	// A volunteer is told the short name, as everywhere at the door: a
+	// walk-in with the address of an existing registration checks that
+	// registration in, and the answer must not tell a volunteer who
+	// probes addresses the full name behind one.
+	res.Name = access.DoorName(e.Auth, res.Name)
 	return e.JSON(http.StatusOK, res)
 }
 
-// Match is one registration found by name or e-mail at the door.
+// Match is one registration found at the door: by name or e-mail for
+// organisers, by name only for door volunteers (see apiSearch).
 type Match struct {
 	Registration string `json:"registration"`
 	Name         string `json:"name"`
@@ -309,10 +316,19 @@ func apiSearch(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
+	// A door volunteer's search matches only what they are shown, the
+	// short name: matching the hidden address let one recover it a
+	// character at a time, and matching the full name would give away the
+	// surname the same way. It is also what the list on a door device
+	// matches offline, so a search finds the same people either way.
 	organiser := access.IsOrganiser(e.Auth)
 	out := make([]Match, 0, 20)
 	for _, r := range rows {
-		if !Matches(q, r.Name, r.Email) {
+		found := Matches(q, r.Name, r.Email)
+		if !organiser {
+			found = Matches(q, access.ShortName(r.Name), "")
+		}
+		if !found {
 			continue
 		}
 		if len(out) == 20 {
@@ -322,7 +338,7 @@ func apiSearch(e *core.RequestEvent) error {
 		if !organiser {
 			email = MaskEmail(email)
 		}
-		out = append(out, Match{Registration: r.ID, Name: r.Name, Email: email, Status: r.Status, CheckedInAt: r.At, PhotoConsent: r.PhotoConsent})
+		out = append(out, Match{Registration: r.ID, Name: access.DoorName(e.Auth, r.Name), Email: email, Status: r.Status, CheckedInAt: r.At, PhotoConsent: r.PhotoConsent})
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": out})
 }

@@ -277,6 +277,83 @@ func TestCheckInAPI(t *testing.T) {
 	}
 }
 
+// TestTheDoorsNames: organisers are told full names and may search by
+// e-mail; a door volunteer is told the short name everywhere, and searches
+// only that: an e-mail fragment or a surname finds nobody, so no answer
+// gives away what the volunteer is not shown. A volunteer's walk-in with
+// the address of an existing registration checks that registration in and
+// answers with the short name.
+func TestTheDoorsNames(t *testing.T) {
+	src := kopatest.NewApp(t)
+	start := time.Now().Add(30 * time.Minute)
+	ev := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 10, Starts: start})
+	amina := kopatest.Registration(t, src, ev, "Amina Haddad", "amina.haddad@example.com", "confirmed")
+	kopatest.Registration(t, src, ev, "Olek Petrenko", "olek@example.net", "confirmed")
+	org := kopatest.Organiser(t, src, "org@example.org")
+	door := kopatest.Volunteer(t, src, "door@example.org", []string{"lv"}, []string{"door"})
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(2*time.Hour)), door, "accepted")
+	orgH := map[string]string{"Authorization": kopatest.Token(t, org)}
+	doorH := map[string]string{"Authorization": kopatest.Token(t, door)}
+	search := func(q string) string { return "/api/events/" + ev.Id + "/search?q=" + q }
+	walkIn := func(name, email string) *strings.Reader {
+		return strings.NewReader(fmt.Sprintf(`{"name":%q,"email":%q}`, name, email))
+	}
+	// No new registration: the walk-in found Amina's, and checked it in.
+	foundAmina := func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": ev.Id}); n != 2 {
+			t.Errorf("%d registrations, want the two there were", n)
+		}
+		if _, err := app.FindFirstRecordByData("checkins", "registration", amina.Id); err != nil {
+			t.Errorf("Amina is not checked in: %v", err)
+		}
+	}
+	hidden := []string{"Haddad", "amina.haddad@", "Petrenko", "olek@"}
+
+	scenarios := []tests.ApiScenario{
+		{Name: "a volunteer finds by the first name and sees the short name", Method: http.MethodGet, URL: search("ami"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina H."`, `"email":"a***@example.com"`, `"registration":"` + amina.Id + `"`},
+			NotExpectedContent: hidden},
+		{Name: "a volunteer finds by the short name", Method: http.MethodGet, URL: search("amina%20h"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina H."`}, NotExpectedContent: hidden},
+		{Name: "a volunteer's search by the local part of an address finds nothing", Method: http.MethodGet, URL: search("amina.h"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "a volunteer's search by an address finds nothing", Method: http.MethodGet, URL: search("olek@"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "a volunteer's search by a domain finds nothing", Method: http.MethodGet, URL: search("example.net"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "a volunteer's search by the surname finds nothing", Method: http.MethodGet, URL: search("haddad"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "an organiser finds by the surname, with the full name and address", Method: http.MethodGet, URL: search("haddad"), Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina Haddad"`, `"email":"amina.haddad@example.com"`}},
+		{Name: "an organiser finds by a domain", Method: http.MethodGet, URL: search("example.net"), Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Olek Petrenko"`, `"email":"olek@example.net"`}, NotExpectedContent: []string{"Amina"}},
+		{Name: "a volunteer's walk-in with an existing address answers with the short name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body: walkIn("A", "amina.haddad@example.com"), ExpectedStatus: 200,
+			ExpectedContent: []string{`"result":"ok"`, `"name":"Amina H."`, `"registration":"` + amina.Id + `"`, `"confirmed":2`}, NotExpectedContent: hidden,
+			AfterTestFunc: foundAmina},
+		{Name: "an organiser's walk-in with an existing address answers with the full name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: orgH,
+			Body: walkIn("A", "amina.haddad@example.com"), ExpectedStatus: 200,
+			ExpectedContent: []string{`"result":"ok"`, `"name":"Amina Haddad"`}, AfterTestFunc: foundAmina},
+		{Name: "a volunteer's new walk-in is told the short name too", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body: walkIn("Nadia Qasim", ""), ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Nadia Q."`, `"confirmed":3`}},
+		{Name: "a volunteer's scan answers with the short name", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, amina.GetString("ticket"))),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina H."`}, NotExpectedContent: hidden},
+		{Name: "a volunteer's check-in by registration answers with the short name", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"registration":%q}`, ev.Id, amina.Id)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina H."`}, NotExpectedContent: hidden},
+		{Name: "an organiser's scan answers with the full name", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, amina.GetString("ticket"))),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina Haddad"`}},
+		{Name: "a volunteer's offline list holds short names and no addresses", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina H."`, `"name":"Olek P."`}, NotExpectedContent: append(hidden, "@")},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
+		s.Test(t)
+	}
+}
+
 // TestTheDoorsDay: the door checks people in from a day before an event
 // until a day after it, by one rule for a scan answered at once and a scan
 // made offline and sent later: the check-in's time decides, not when it is
