@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -18,6 +18,7 @@ import (
 	"kopa/hooks/attendance"
 	"kopa/hooks/registration"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // ClockSkew is how far in the future a device's scan time may be.
@@ -60,11 +61,11 @@ func door(e *core.RequestEvent, eventID string) error {
 }
 
 type checkInBody struct {
-	Event        string `json:"event"`
-	Code         string `json:"code"`
-	Registration string `json:"registration"`
-	At           string `json:"at"`
-	Method       string `json:"method"`
+	Event        string               `json:"event"`
+	Code         string               `json:"code"`
+	Registration string               `json:"registration"`
+	At           string               `json:"at"`
+	Method       domain.CheckinMethod `json:"method"`
 }
 
 func apiCheckIn(e *core.RequestEvent) error {
@@ -90,12 +91,12 @@ func apiCheckIn(e *core.RequestEvent) error {
 		errs["code"] = validation.NewError("validation_required", "Send the ticket code (or the registration id).")
 	}
 	if b.Method == "" {
-		b.Method = MethodQR
+		b.Method = domain.CheckinQR
 		if b.Registration != "" {
-			b.Method = MethodManual
+			b.Method = domain.CheckinManual
 		}
 	}
-	if b.Method != MethodQR && b.Method != MethodManual {
+	if b.Method != domain.CheckinQR && b.Method != domain.CheckinManual {
 		errs["method"] = validation.NewError("validation_invalid_value", "Must be qr or manual.")
 	}
 	now := time.Now()
@@ -124,7 +125,7 @@ func apiCheckIn(e *core.RequestEvent) error {
 	if b.At != "" {
 		// Only scans sent later carry their own time; they must fall
 		// around the event (see ScanWindow).
-		ev, err := e.App.FindRecordById("events", b.Event)
+		ev, err := e.App.FindRecordById(domain.Events, b.Event)
 		if err != nil {
 			return e.NotFoundError("No such event.", nil)
 		}
@@ -197,7 +198,7 @@ func apiWalkIn(e *core.RequestEvent) error {
 			errs["email"] = err
 		}
 	}
-	if b.Override && !access.IsOrganiser(e.Auth) {
+	if b.Override && !domain.IsStaff(e.Auth) {
 		errs["override"] = validation.NewError("validation_organisers_only", "Only organisers may let people in over capacity.")
 	}
 	if len(errs) > 0 {
@@ -219,12 +220,12 @@ func apiWalkIn(e *core.RequestEvent) error {
 
 // Match is one registration found by name or e-mail at the door.
 type Match struct {
-	Registration string `json:"registration"`
-	Name         string `json:"name"`
-	Email        string `json:"email"`
-	Status       string `json:"status"`
-	CheckedInAt  string `json:"checked_in_at"`
-	PhotoConsent bool   `json:"photo_consent"`
+	Registration string                    `json:"registration"`
+	Name         string                    `json:"name"`
+	Email        string                    `json:"email"`
+	Status       domain.RegistrationStatus `json:"status"`
+	CheckedInAt  string                    `json:"checked_in_at"`
+	PhotoConsent bool                      `json:"photo_consent"`
 }
 
 // Matches reports whether q is part of the name or the e-mail, ignoring
@@ -257,36 +258,29 @@ func apiSearch(e *core.RequestEvent) error {
 	if utf8.RuneCountInString(q) < 2 || len(q) > 200 {
 		return e.BadRequestError("Type at least two letters.", validation.Errors{"q": validation.NewError("validation_length_too_short", "At least two characters.")})
 	}
-	var rows []struct {
-		ID           string `db:"id"`
-		Name         string `db:"name"`
-		Email        string `db:"email"`
-		Status       string `db:"status"`
-		PhotoConsent bool   `db:"photo_consent"`
-		At           string `db:"at"`
-	}
-	// SQLite folds only ASCII letters, and names here are Latvian, Russian,
-	// Arabic…: the event's registrations are matched in Go instead.
-	err := e.App.DB().NewQuery(`SELECT r.id, r.name, r.email, r.status, r.photo_consent, COALESCE(c.at, '') AS at
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
-		WHERE r.event = {:e} AND r.erased_at = '' ORDER BY r.name`).Bind(dbx.Params{"e": id}).All(&rows)
+	rows, err := attendance.Registrations(e.App, id, 0)
 	if err != nil {
 		return err
 	}
-	organiser := access.IsOrganiser(e.Auth)
-	out := make([]Match, 0, 20)
+	// SQLite folds only ASCII letters, and names here are Latvian, Russian,
+	// Arabic…: the event's registrations are matched in Go, and the first
+	// matches by name are shown.
+	found := make([]attendance.Registration, 0, 20)
 	for _, r := range rows {
-		if !Matches(q, r.Name, r.Email) {
-			continue
+		if r.ErasedAt == "" && Matches(q, r.Name, r.Email) {
+			found = append(found, r)
 		}
-		if len(out) == 20 {
-			break
-		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].Name < found[j].Name })
+	found = found[:min(len(found), 20)]
+	organiser := domain.IsStaff(e.Auth)
+	out := make([]Match, 0, len(found))
+	for _, r := range found {
 		email := r.Email
 		if !organiser {
 			email = MaskEmail(email)
 		}
-		out = append(out, Match{Registration: r.ID, Name: r.Name, Email: email, Status: r.Status, CheckedInAt: r.At, PhotoConsent: r.PhotoConsent})
+		out = append(out, Match{Registration: r.ID, Name: r.Name, Email: email, Status: r.Status, CheckedInAt: r.CheckedInAt, PhotoConsent: r.PhotoConsent})
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": out})
 }
@@ -298,12 +292,12 @@ func apiSearch(e *core.RequestEvent) error {
 // which the device compares with the hash of what it scans. A lost phone
 // then holds no working ticket.
 type OfflineTicket struct {
-	Registration string `json:"registration"`
-	Hash         string `json:"hash"`
-	Name         string `json:"name"`
-	Status       string `json:"status"`
-	PhotoConsent bool   `json:"photo_consent"`
-	CheckedInAt  string `json:"checked_in_at"`
+	Registration string                    `json:"registration"`
+	Hash         string                    `json:"hash"`
+	Name         string                    `json:"name"`
+	Status       domain.RegistrationStatus `json:"status"`
+	PhotoConsent bool                      `json:"photo_consent"`
+	CheckedInAt  string                    `json:"checked_in_at"`
 }
 
 func apiTickets(e *core.RequestEvent) error {
@@ -311,29 +305,19 @@ func apiTickets(e *core.RequestEvent) error {
 	if err := door(e, id); err != nil {
 		return err
 	}
-	ev, err := e.App.FindRecordById("events", id)
+	ev, err := e.App.FindRecordById(domain.Events, id)
 	if err != nil {
 		return e.NotFoundError("No such event.", nil)
 	}
-	var rows []struct {
-		ID           string `db:"id"`
-		Code         string `db:"ticket"`
-		Name         string `db:"name"`
-		Status       string `db:"status"`
-		PhotoConsent bool   `db:"photo_consent"`
-		At           string `db:"at"`
-	}
-	err = e.App.DB().NewQuery(`SELECT r.id, r.ticket, r.name, r.status, r.photo_consent, COALESCE(c.at, '') AS at
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id WHERE r.event = {:e}`).
-		Bind(dbx.Params{"e": id}).All(&rows)
+	rows, err := attendance.Registrations(e.App, id, 0)
 	if err != nil {
 		return err
 	}
 	out := make([]OfflineTicket, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Code), Name: ShortName(r.Name),
-			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.At})
+		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Ticket), Name: ShortName(r.Name),
+			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.CheckedInAt})
 	}
 	e.Response.Header().Set("Cache-Control", "no-store")
-	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "cancelled": ev.GetString("status") == "cancelled", "tickets": out})
+	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "cancelled": domain.EventStatusOf(ev) == domain.EventCancelled, "tickets": out})
 }

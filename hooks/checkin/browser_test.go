@@ -20,6 +20,7 @@ import (
 	"kopa/hooks/checkin"
 	"kopa/hooks/registration"
 	"kopa/internal/browser"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -196,7 +197,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		t.Errorf("prepared: %q", got)
 	}
 	// Another door device checks Leyla in after this one took the list.
-	if _, err := checkin.CheckIn(app, ev.Id, leyla.GetString("ticket"), checkin.MethodQR, time.Now()); err != nil {
+	if _, err := checkin.CheckIn(app, ev.Id, leyla.GetString("ticket"), domain.CheckinQR, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -245,7 +246,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 	}
 	run(tab, "waiting counter at 0", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`))
 	c, err := app.FindFirstRecordByData("checkins", "registration", olek.Id)
-	if err != nil || c.GetString("method") != checkin.MethodQR {
+	if err != nil || c.GetString("method") != string(domain.CheckinQR) {
 		t.Fatalf("Olek's check-in: %v %v", c, err)
 	}
 	run(tab, "the server's answer replaces the local one", chromedp.WaitVisible("#synced-wrap"))

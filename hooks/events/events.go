@@ -10,15 +10,11 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
-	migrations "kopa/pb_migrations"
+	"kopa/internal/domain"
 )
-
-// Kinds are the event kinds in the order the home page shows them.
-var Kinds = []string{"discussion", "club", "culture"}
 
 // Register binds the public pages and the record checks.
 func Register(app core.App) {
@@ -27,8 +23,8 @@ func Register(app core.App) {
 		se.Router.GET("/events/{id}", eventPage)
 		return se.Next()
 	})
-	app.OnRecordValidate("events", "shifts").BindFunc(validateWindow)
-	app.OnRecordValidate("registrations").BindFunc(validateRegistration)
+	app.OnRecordValidate(domain.Events, domain.Shifts).BindFunc(validateWindow)
+	app.OnRecordValidate(domain.Registrations).BindFunc(validateRegistration)
 }
 
 // validateWindow keeps ends_at after starts_at, for every write (the record
@@ -57,26 +53,26 @@ func validateRegistration(e *core.RecordEvent) error {
 // Group is one kind of event on the home page.
 type Group struct {
 	Kind   string
-	Events []web.EventView
+	Events []domain.EventView
 }
 
 func homePage(e *core.RequestEvent) error {
 	lang := web.Lang(e)
-	now, _ := types.ParseDateTime(time.Now().UTC())
-	recs, err := e.App.FindRecordsByFilter("events", "status = 'published' && ends_at >= {:now}", "starts_at", 300, 0, dbx.Params{"now": now.String()})
+	recs, err := e.App.FindRecordsByFilter(domain.Events, "status = {:published} && ends_at >= {:now}", "starts_at", 300, 0,
+		dbx.Params{"now": domain.DateTime(time.Now()).String(), "published": domain.EventPublished})
 	if err != nil {
 		return err
 	}
-	byKind := map[string][]web.EventView{}
+	byKind := map[string][]domain.EventView{}
 	for _, r := range recs {
 		st, err := attendance.ForEvent(e.App, r.Id)
 		if err != nil {
 			return err
 		}
-		byKind[r.GetString("kind")] = append(byKind[r.GetString("kind")], web.NewEventView(r, lang, st))
+		byKind[r.GetString("kind")] = append(byKind[r.GetString("kind")], domain.NewEventView(r, lang, st))
 	}
 	var groups []Group
-	for _, k := range Kinds {
+	for _, k := range domain.Kinds {
 		if len(byKind[k]) > 0 {
 			groups = append(groups, Group{Kind: k, Events: byKind[k]})
 		}
@@ -106,7 +102,7 @@ func (f Form) Wants(lang string) bool {
 
 // EventPageData is what templates/pages/event.html receives.
 type EventPageData struct {
-	Event web.EventView
+	Event domain.EventView
 	Form  Form
 	// Languages are those the form offers interpretation into.
 	Languages []string
@@ -115,8 +111,8 @@ type EventPageData struct {
 // FindPublished returns the published (or cancelled, so its page can say
 // so) event with that id; drafts and unknown ids give nil.
 func FindPublished(app core.App, id string) *core.Record {
-	rec, err := app.FindRecordById("events", id)
-	if err != nil || rec.GetString("status") == "draft" {
+	rec, err := app.FindRecordById(domain.Events, id)
+	if err != nil || domain.EventStatusOf(rec) == domain.EventDraft {
 		return nil
 	}
 	return rec
@@ -137,8 +133,8 @@ func ShowEvent(e *core.RequestEvent, status int, rec *core.Record, form Form) er
 	if err != nil {
 		return err
 	}
-	view := web.NewEventView(rec, web.Lang(e), st)
-	p := web.NewPage(e, "", EventPageData{Event: view, Form: form, Languages: migrations.Languages})
+	view := domain.NewEventView(rec, web.Lang(e), st)
+	p := web.NewPage(e, "", EventPageData{Event: view, Form: form, Languages: domain.Languages})
 	p.Title = view.Title
 	p.Path = "/events/" + rec.Id // the language switch shows the event, also after a POST
 	return web.Render(e, status, "event", p)

@@ -12,6 +12,7 @@ import (
 	"kopa/hooks/attendance"
 	"kopa/hooks/events"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // MaxBody is the largest request body a public endpoint reads.
@@ -105,7 +106,7 @@ func apiRegister(e *core.RequestEvent) error {
 		// Same work as a new registration (the ticket is mailed again), and
 		// nothing in the answer that only the address's owner should see.
 		return e.JSON(http.StatusOK, map[string]any{"status": StatusExists})
-	case StatusWaitlisted:
+	case string(domain.RegistrationWaitlisted):
 		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "position": res.Position, "ticket": code, "ticket_url": "/t/" + code})
 	default:
 		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "ticket": code, "ticket_url": "/t/" + code})
@@ -190,8 +191,8 @@ func fieldMessages(err error) map[string]string {
 }
 
 func apiAvailability(e *core.RequestEvent) error {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
-	if err != nil || ev.GetString("status") != "published" {
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
+	if err != nil || domain.EventStatusOf(ev) != domain.EventPublished {
 		return e.NotFoundError("No such event.", nil)
 	}
 	st, err := attendance.ForEvent(e.App, ev.Id)

@@ -9,6 +9,7 @@ import (
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -74,7 +75,7 @@ func pageURL(app core.App, path string, query url.Values, lang string) string {
 // language and pointing at Kopā's own pages. They are then queued in the
 // outbox like every other mail (see outbox's OnMailerSend hook).
 func localizeAuthMails(app core.App) {
-	app.OnMailerRecordVerificationSend(colVolunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
+	app.OnMailerRecordVerificationSend(domain.Volunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
 		Id: "kopaVolunteerVerificationMail",
 		Func: func(e *core.MailerRecordEvent) error {
 			token, _ := e.Meta["token"].(string)
@@ -84,7 +85,7 @@ func localizeAuthMails(app core.App) {
 			return e.Next()
 		},
 	})
-	app.OnMailerRecordOTPSend(colVolunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
+	app.OnMailerRecordOTPSend(domain.Volunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
 		Id: "kopaVolunteerOTPMail",
 		Func: func(e *core.MailerRecordEvent) error {
 			otpID, _ := e.Meta["otpId"].(string)
@@ -156,7 +157,7 @@ func message(v *core.Record, kind, ref string, d MailData) (outbox.Message, erro
 
 // otpMinutes is how long a one-time code stays valid.
 func otpMinutes(app core.App) int {
-	col, err := app.FindCachedCollectionByNameOrId(colVolunteers)
+	col, err := app.FindCachedCollectionByNameOrId(domain.Volunteers)
 	if err != nil || col.OTP.Duration <= 0 {
 		return 3
 	}

@@ -17,8 +17,8 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
-	migrations "kopa/pb_migrations"
 )
 
 // Field limits of a sign-up.
@@ -62,12 +62,12 @@ func (in *Input) Normalize() error {
 		errs["phone"] = validation.NewError("validation_invalid_phone", fmt.Sprintf("Must be a phone number of at most %d digits, spaces and + ( ) -.", MaxPhone))
 	}
 	var err error
-	if in.Languages, err = pick(in.Languages, migrations.Languages); err != nil {
+	if in.Languages, err = pick(in.Languages, domain.Languages); err != nil {
 		errs["languages"] = err
 	} else if len(in.Languages) == 0 {
 		errs["languages"] = validation.NewError("validation_required", "Choose at least one language.")
 	}
-	if in.Skills, err = pick(in.Skills, migrations.Skills); err != nil {
+	if in.Skills, err = pick(in.Skills, domain.Skills); err != nil {
 		errs["skills"] = err
 	}
 	if !i18n.IsSupported(in.Locale) {
@@ -160,7 +160,7 @@ func DecodeInput(data []byte, defaultLocale string) (Input, error) {
 // the caller's logs and tests only.
 func Signup(app core.App, in Input) (created bool, err error) {
 	err = app.RunInTransaction(func(tx core.App) error {
-		col, err := tx.FindCachedCollectionByNameOrId(colVolunteers)
+		col, err := tx.FindCachedCollectionByNameOrId(domain.Volunteers)
 		if err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func showSignup(e *core.RequestEvent, status int, f SignupForm) error {
 		f.Locale = web.Lang(e)
 	}
 	p := web.NewPage(e, "volunteer.signup.title", SignupData{
-		Form: f, AllLanguages: migrations.Languages, AllSkills: migrations.Skills, AllLocales: i18n.Supported,
+		Form: f, AllLanguages: domain.Languages, AllSkills: domain.Skills, AllLocales: domain.Locales,
 	})
 	p.Styles = []string{"css/volunteers.css"}
 	return web.Render(e, status, "volunteer/signup", p)

@@ -15,21 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/web"
-)
-
-// Collection names this package works with.
-const (
-	colVolunteers  = "volunteers"
-	colShifts      = "shifts"
-	colAssignments = "assignments"
-)
-
-// Assignment statuses.
-const (
-	StatusInvited   = "invited"
-	StatusAccepted  = "accepted"
-	StatusDeclined  = "declined"
-	StatusCancelled = "cancelled"
+	"kopa/internal/domain"
 )
 
 // MaxBody is the largest request body a public endpoint reads.
@@ -57,7 +43,7 @@ func Register(app core.App) {
 		r.POST("/volunteer/login-code/verify", codeVerify)
 
 		me := r.Group("/volunteer/me")
-		me.BindFunc(web.RequireSession(colVolunteers))
+		me.BindFunc(web.RequireSession(domain.Volunteers))
 		me.BindFunc(csrf)
 		me.GET("", portalPage)
 		me.POST("/profile", portalProfile)
@@ -69,7 +55,7 @@ func Register(app core.App) {
 		r.POST("/i/{token}/{answer}", inviteAnswer)
 
 		m := r.Group("/manage/events/{id}")
-		m.BindFunc(web.RequireSession("organisers"))
+		m.BindFunc(web.RequireSession(domain.Organisers))
 		m.BindFunc(csrf)
 		m.GET("/shifts", shiftsPage)
 		m.POST("/shifts", shiftCreate)

@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -65,7 +66,7 @@ func Middleware(e *core.RequestEvent) error {
 	if e.Auth == nil && !strings.HasPrefix(p, "/api/") {
 		loadSession(e)
 	}
-	if !isStaff(e.Auth) {
+	if !domain.IsStaff(e.Auth) {
 		// People's visits are not logged. PocketBase's request log (URL,
 		// address, browser) keeps a successful request only when an
 		// organiser or a superuser made it, so what staff do stays
@@ -79,10 +80,6 @@ func Middleware(e *core.RequestEvent) error {
 }
 
 var skipSuccessLog = apis.SkipSuccessActivityLog()
-
-func isStaff(auth *core.Record) bool {
-	return auth != nil && (auth.IsSuperuser() || auth.Collection().Name == "organisers")
-}
 
 // Lang is the language decided for this request.
 func Lang(e *core.RequestEvent) string {
