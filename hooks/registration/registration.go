@@ -19,9 +19,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/internal/domain"
+	"kopa/internal/fastinsert"
 	"kopa/internal/i18n"
 	"kopa/internal/ids"
-	"kopa/internal/records"
 )
 
 // StatusExists is the outcome of a second registration of the same e-mail
@@ -181,7 +181,7 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	}
 	if j.created {
 		j.rec.MarkAsNotNew()
-		records.AnnounceCreate(app, j.rec)
+		fastinsert.AnnounceCreate(app, j.rec)
 	}
 	return j.res, nil
 }

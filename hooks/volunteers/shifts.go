@@ -15,7 +15,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/attendance"
-	"kopa/hooks/outbox"
 	"kopa/hooks/web"
 	"kopa/internal/domain"
 	"kopa/internal/i18n"
@@ -218,12 +217,7 @@ func assignmentWithdraw(e *core.RequestEvent) error {
 		if err != nil {
 			return nil // the volunteer deleted their account meanwhile
 		}
-		msg, err := withdrawnMail(tx, ev, shift, v, a)
-		if err != nil {
-			return err
-		}
-		_, err = outbox.Enqueue(tx, msg)
-		return err
+		return queueMail(tx, v, mailWithdrawn, a.Id)
 	})
 	switch {
 	case errors.Is(err, errNotHere):
