@@ -9,7 +9,6 @@
 package volunteers
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -17,9 +16,6 @@ import (
 	"kopa/hooks/web"
 	"kopa/internal/domain"
 )
-
-// MaxBody is the largest request body a public endpoint reads.
-const MaxBody = web.MaxBody
 
 // reminderJob is the cron job that mails tomorrow's shifts.
 const reminderJob = "kopaVolunteerReminders"
@@ -47,7 +43,7 @@ func Register(app core.App) {
 
 		me := r.Group("/volunteer/me")
 		me.BindFunc(web.RequireSession(domain.Volunteers))
-		me.BindFunc(csrf)
+		me.BindFunc(web.RequireCSRF)
 		me.GET("", portalPage)
 		me.POST("/profile", portalProfile)
 		me.POST("/assignments/{id}/{answer}", portalAnswer)
@@ -59,7 +55,7 @@ func Register(app core.App) {
 
 		m := r.Group("/manage/events/{id}")
 		m.BindFunc(web.RequireSession(domain.Organisers))
-		m.BindFunc(csrf)
+		m.BindFunc(web.RequireCSRF)
 		m.GET("/shifts", shiftsPage)
 		m.POST("/shifts", shiftCreate)
 		m.POST("/shifts/{shift}/invite", shiftInvite)
@@ -78,12 +74,4 @@ func Register(app core.App) {
 			app.Logger().Info("volunteer reminders queued", "count", n)
 		}
 	})
-}
-
-// csrf refuses a signed-in form posted without this browser's token.
-func csrf(e *core.RequestEvent) error {
-	if e.Request.Method == http.MethodPost && !web.CheckCSRF(e) {
-		return web.ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "error.csrf")
-	}
-	return e.Next()
 }
