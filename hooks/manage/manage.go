@@ -12,6 +12,7 @@ package manage
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -78,6 +79,8 @@ type Dashboard struct {
 	Events []web.EventView
 	// Past is set when the list shows past events too.
 	Past bool
+	// Proxy names the forwarding headers of an untrusted reverse proxy.
+	Proxy string
 }
 
 // recentDays is how long an event stays on the console's front page after
@@ -108,7 +111,14 @@ func dashboard(e *core.RequestEvent) error {
 		}
 		rows = append(rows, web.NewEventView(r, lang, st))
 	}
-	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past}))
+	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past, Proxy: proxyWarning(e)}))
+}
+
+// proxyWarning names the forwarding headers of requests that came through
+// a reverse proxy PocketBase does not trust, for the console's warning; ""
+// when there is nothing to warn about.
+func proxyWarning(e *core.RequestEvent) string {
+	return strings.Join(web.UntrustedProxy(e.App), ", ")
 }
 
 func dt(t time.Time) types.DateTime {

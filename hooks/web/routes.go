@@ -21,6 +21,7 @@ func Register(app core.App) {
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(se *core.ServeEvent) error {
 			se.Router.BindFunc(Middleware)
+			se.Router.BindFunc(watchProxy(se.App))
 
 			static, _ := fs.Sub(pb_public.FS, ".")
 			se.Router.GET("/static/{path...}", func(e *core.RequestEvent) error {
