@@ -1,6 +1,7 @@
 package checkin
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -23,10 +24,24 @@ import (
 // ClockSkew is how far in the future a device's scan time may be.
 const ClockSkew = 5 * time.Minute
 
-// ScanWindow is how far before an event starts and after it ends a scan
-// time sent by a device may lie. A time outside it is a wrong clock, not a
-// scan at the door.
+// ScanWindow is the door's one rule for when a check-in may happen: from
+// this long before an event starts until this long after it ends. It holds
+// for a scan answered at once (its time is the server's clock) and for a
+// scan made offline and sent later (its time is the device's, so a wrong
+// clock cannot put a check-in on another day) alike: outside it the answer
+// is 400 with "at" validation_outside_event, and the scanner page judges a
+// scan outside it the same way without a connection, so the door never
+// lets someone in whom the server would refuse at sync. An organiser who
+// records attendance days later does so in the console, not at the door.
 const ScanWindow = 24 * time.Hour
+
+// ListKeep is how long after an event ends a door device keeps the event's
+// offline ticket list: long enough for an evening that runs late, short
+// enough that a phone left in a coat holds no list the next morning. The
+// list is deleted by the scanner page (open, or opened again) and by its
+// service worker at the next visit to any console page; a list past its
+// time is never used to judge a scan.
+const ListKeep = 6 * time.Hour
 
 // SyncGrace is how long after a scan a door volunteer may still send it.
 // Door staff in a basement often get their connection back only when they
@@ -121,20 +136,19 @@ func apiCheckIn(e *core.RequestEvent) error {
 			return err
 		}
 	}
-	if b.At != "" {
-		// Only scans sent later carry their own time; they must fall
-		// around the event (see ScanWindow).
-		ev, err := e.App.FindRecordById("events", b.Event)
-		if err != nil {
-			return e.NotFoundError("No such event.", nil)
-		}
-		from := ev.GetDateTime("starts_at").Time().Add(-ScanWindow)
-		to := ev.GetDateTime("ends_at").Time().Add(ScanWindow)
-		if at.Before(from) || at.After(to) {
-			return e.BadRequestError("Please check the highlighted fields.", validation.Errors{
-				"at": validation.NewError("validation_outside_event", "Must be within a day of the event."),
-			})
-		}
+	// Every check-in, sent at once or later, falls around the event (see
+	// ScanWindow).
+	open, err := doorOpen(e.App, b.Event, at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e.NotFoundError("No such event.", nil)
+	}
+	if err != nil {
+		return err
+	}
+	if !open {
+		return e.BadRequestError("Please check the highlighted fields.", validation.Errors{
+			"at": validation.NewError("validation_outside_event", "The door checks people in from a day before the event until a day after it."),
+		})
 	}
 	var res Result
 	if b.Registration != "" {
@@ -151,6 +165,28 @@ func apiCheckIn(e *core.RequestEvent) error {
 		return err
 	}
 	return e.JSON(http.StatusOK, res)
+}
+
+// doorOpen reports whether at lies within the event's ScanWindow. It reads
+// the event's two times only: it runs on every check-in.
+func doorOpen(app core.App, eventID string, at time.Time) (bool, error) {
+	var ev struct {
+		Starts types.DateTime `db:"starts_at"`
+		Ends   types.DateTime `db:"ends_at"`
+	}
+	err := app.DB().NewQuery("SELECT starts_at, ends_at FROM events WHERE id = {:id} LIMIT 1").
+		Bind(dbx.Params{"id": eventID}).One(&ev)
+	if err != nil {
+		return false, err
+	}
+	from, to := Window(ev.Starts.Time(), ev.Ends.Time())
+	return !at.Before(from) && !at.After(to), nil
+}
+
+// Window is when the door of an event that starts and ends at these times
+// checks people in (see ScanWindow).
+func Window(starts, ends time.Time) (from, to time.Time) {
+	return starts.Add(-ScanWindow), ends.Add(ScanWindow)
 }
 
 func apiStats(e *core.RequestEvent) error {
@@ -335,5 +371,6 @@ func apiTickets(e *core.RequestEvent) error {
 			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.At})
 	}
 	e.Response.Header().Set("Cache-Control", "no-store")
-	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "cancelled": ev.GetString("status") == "cancelled", "tickets": out})
+	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "keep_hours": int(ListKeep / time.Hour),
+		"cancelled": ev.GetString("status") == "cancelled", "tickets": out})
 }

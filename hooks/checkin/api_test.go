@@ -220,7 +220,7 @@ func TestCheckInAPI(t *testing.T) {
 		{Name: "search needs two letters", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=a", Headers: orgH, ExpectedStatus: 400, ExpectedContent: []string{`"q":`}},
 		{Name: "search wildcards are literal", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=%25%25", Headers: orgH, ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
 		{Name: "offline ticket list: hashed codes, no e-mails", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: doorH,
-			ExpectedStatus: 200, ExpectedContent: []string{`"hash":"` + checkin.CodeHash(amina.GetString("ticket")) + `"`, `"registration":"` + amina.Id + `"`, `"name":"Amina"`, `"status":"waitlisted"`, `"ends_at":"`, `"cancelled":false`},
+			ExpectedStatus: 200, ExpectedContent: []string{`"hash":"` + checkin.CodeHash(amina.GetString("ticket")) + `"`, `"registration":"` + amina.Id + `"`, `"name":"Amina"`, `"status":"waitlisted"`, `"ends_at":"`, `"keep_hours":6`, `"cancelled":false`},
 			NotExpectedContent: []string{"@example.com", amina.GetString("ticket"), `"code"`, elsewhere.GetString("ticket"), checkin.CodeHash(elsewhere.GetString("ticket"))}},
 		{Name: "the offline list of a cancelled event says so", Method: http.MethodGet, URL: "/api/events/" + called.Id + "/tickets", Headers: orgH,
 			ExpectedStatus: 200, ExpectedContent: []string{`"cancelled":true`, `"name":"Zara"`}},
@@ -279,6 +279,52 @@ func TestCheckInAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Late"`, `"capacity":1,"confirmed":2`}},
 		{Name: "only organisers override capacity", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":"X","override":true}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"override":{"code":"validation_organisers_only"`}},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
+		s.Test(t)
+	}
+}
+
+// TestTheDoorsDay: the door checks people in from a day before an event
+// until a day after it, by one rule for a scan answered at once and a scan
+// made offline and sent later: the check-in's time decides, not when it is
+// sent nor which way it came.
+func TestTheDoorsDay(t *testing.T) {
+	src := kopatest.NewApp(t)
+	soon := kopatest.Event(t, src, kopatest.EventOpts{Starts: time.Now().Add(72 * time.Hour)})
+	early := kopatest.Registration(t, src, soon, "Amina", "amina@example.com", "confirmed")
+	past := kopatest.Event(t, src, kopatest.EventOpts{Starts: time.Now().Add(-72 * time.Hour)})
+	late := kopatest.Registration(t, src, past, "Olek", "olek@example.com", "confirmed")
+	orgH := map[string]string{"Authorization": kopatest.Token(t, kopatest.Organiser(t, src, "org@example.com"))}
+	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
+	body := func(ev, code, at string) *strings.Reader {
+		if at == "" {
+			return strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev, code))
+		}
+		return strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q,"at":%q}`, ev, code, at))
+	}
+	nothingStored := func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		if n, _ := app.CountRecords("checkins"); n != 0 {
+			t.Errorf("%d check-ins stored", n)
+		}
+	}
+	// The past event ended 70 hours ago; a scan made an hour after its end
+	// is still its door's.
+	inPast := stamp(time.Now().Add(-69 * time.Hour))
+	scenarios := []tests.ApiScenario{
+		{Name: "400 for a scan answered at once three days before the event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           body(soon.Id, early.GetString("ticket"), ""),
+			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_outside_event"`}, AfterTestFunc: nothingStored},
+		{Name: "400 for the same scan made now and sent later", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           body(soon.Id, early.GetString("ticket"), stamp(time.Now().Add(-time.Minute))),
+			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_outside_event"`}, AfterTestFunc: nothingStored},
+		{Name: "400 for a scan answered at once three days after the event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           body(past.Id, late.GetString("ticket"), ""),
+			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_outside_event"`}, AfterTestFunc: nothingStored},
+		{Name: "ok for a scan made within a day of the event, sent days later", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           body(past.Id, late.GetString("ticket"), inPast),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"checked_in_at":"` + inPast + `"`}},
 	}
 	for _, s := range scenarios {
 		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)

@@ -9,8 +9,10 @@
 //	    ticket URL, with or without a trailing slash, /qr.png or a query) or
 //	    the bare code. Instead of "code", "registration" (an id found by
 //	    search) checks a person in by hand (method manual). Optional "at"
-//	    (the scan's UTC time, for scans sent after being made offline; within
-//	    a day of the event, not in the future) and "method" (qr|manual).
+//	    (the scan's UTC time, for scans sent after being made offline; not
+//	    in the future) and "method" (qr|manual). The check-in's time, "at"
+//	    or now, must lie within a day of the event (ScanWindow): the same
+//	    rule for a scan sent at once and one sent later, else 400.
 //	    200 {"result", "name", "checked_in_at", "stats", "photo_consent",
 //	    "registration"}; 400, 401, 403, 404 (unknown event). At a cancelled
 //	    event nobody is checked in: result cancelled, with
@@ -23,7 +25,8 @@
 //	    and checks in at once; 409 "full" unless an organiser overrides,
 //	    409 "event_cancelled" at a cancelled event.
 //	GET  /api/events/{id}/tickets — the list a door device keeps for offline
-//	    use (see OfflineTicket).
+//	    use (see OfflineTicket), and for how many hours after the event's
+//	    end it may keep it ("keep_hours", ListKeep).
 package checkin
 
 import (

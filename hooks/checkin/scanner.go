@@ -15,6 +15,9 @@ import (
 // ScanData is what the scanner page receives.
 type ScanData struct {
 	Event web.EventView
+	// Opens and Closes bound the door's check-ins (see ScanWindow), in
+	// UTC, for the page to judge scans the same way without a connection.
+	Opens, Closes string
 }
 
 // bindScanner binds the scanner page and its service worker.
@@ -35,7 +38,9 @@ func scannerPage(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	p := web.NewPage(e, "scan.title", ScanData{Event: web.NewEventView(ev, web.Lang(e), st)})
+	opens, closes := Window(ev.GetDateTime("starts_at").Time(), ev.GetDateTime("ends_at").Time())
+	p := web.NewPage(e, "scan.title", ScanData{Event: web.NewEventView(ev, web.Lang(e), st),
+		Opens: opens.UTC().Format(time.RFC3339), Closes: closes.UTC().Format(time.RFC3339)})
 	p.Scripts = []string{"js/session.js", "js/scanner.js"}
 	p.Styles = []string{"css/scanner.css"}
 	return web.Render(e, http.StatusOK, "manage/scan", p)

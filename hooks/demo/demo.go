@@ -12,7 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"kopa/hooks/retention"
+	"kopa/hooks/settings"
 	"kopa/internal/i18n"
 )
 
@@ -140,9 +140,9 @@ func Seed(app core.App, now time.Time) (Result, error) {
 				return err
 			}
 			res.Seeded, res.Events = true, count
-			if s := retention.Load(tx); s.ContactEmail == "" && s.ContactPhone == "" {
+			if s := settings.Load(tx); s.ContactEmail == "" && s.ContactPhone == "" {
 				s.ContactEmail = ContactEmail
-				if err := retention.Save(tx, s); err != nil {
+				if err := settings.Save(tx, s); err != nil {
 					return err
 				}
 			}

@@ -1,10 +1,9 @@
-// Package events serves the public pages (the list of upcoming events and one
-// event with its registration form) and keeps event records consistent.
+// Package events serves the home page (the upcoming events by kind) and
+// keeps event records consistent. One event's page, with its registration
+// form, is registration's.
 package events
 
 import (
-	"net/http"
-	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -14,21 +13,18 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
-	migrations "kopa/pb_migrations"
 )
 
 // Kinds are the event kinds in the order the home page shows them.
 var Kinds = []string{"discussion", "club", "culture"}
 
-// Register binds the public pages and the record checks.
+// Register binds the home page and the check of event records.
 func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/{$}", homePage)
-		se.Router.GET("/events/{id}", eventPage)
 		return se.Next()
 	})
-	app.OnRecordValidate("events", "shifts").BindFunc(validateWindow)
-	app.OnRecordValidate("registrations").BindFunc(validateRegistration)
+	app.OnRecordValidate("events").BindFunc(validateWindow)
 }
 
 // validateWindow keeps ends_at after starts_at, for every write (the record
@@ -37,19 +33,6 @@ func validateWindow(e *core.RecordEvent) error {
 	s, en := e.Record.GetDateTime("starts_at"), e.Record.GetDateTime("ends_at")
 	if !s.IsZero() && !en.IsZero() && !en.Time().After(s.Time()) {
 		return validation.Errors{"ends_at": validation.NewError("validation_ends_before_starts", "Must be after the start.")}
-	}
-	return e.Next()
-}
-
-// validateRegistration requires a name that is not only spaces, except on a
-// registration whose personal data retention has erased.
-func validateRegistration(e *core.RecordEvent) error {
-	if e.Record.GetDateTime("erased_at").IsZero() {
-		name := strings.TrimSpace(e.Record.GetString("name"))
-		if name == "" {
-			return validation.Errors{"name": validation.NewError("validation_required", "Cannot be blank.")}
-		}
-		e.Record.Set("name", name)
 	}
 	return e.Next()
 }
@@ -82,64 +65,4 @@ func homePage(e *core.RequestEvent) error {
 		}
 	}
 	return web.Show(e, "home", "home.heading", map[string]any{"Groups": groups})
-}
-
-// Form is the registration form's state when it is shown again with errors.
-type Form struct {
-	Name, Email  string
-	PhotoConsent bool
-	// Interpretation lists the languages asked for.
-	Interpretation []string
-	// Errors maps a field ("name", "email", or "form") to a message id.
-	Errors map[string]string
-}
-
-// Wants reports whether the form asked for interpretation into lang.
-func (f Form) Wants(lang string) bool {
-	for _, l := range f.Interpretation {
-		if l == lang {
-			return true
-		}
-	}
-	return false
-}
-
-// EventPageData is what templates/pages/event.html receives.
-type EventPageData struct {
-	Event web.EventView
-	Form  Form
-	// Languages are those the form offers interpretation into.
-	Languages []string
-}
-
-// FindPublished returns the published (or cancelled, so its page can say
-// so) event with that id; drafts and unknown ids give nil.
-func FindPublished(app core.App, id string) *core.Record {
-	rec, err := app.FindRecordById("events", id)
-	if err != nil || rec.GetString("status") == "draft" {
-		return nil
-	}
-	return rec
-}
-
-func eventPage(e *core.RequestEvent) error {
-	rec := FindPublished(e.App, e.Request.PathValue("id"))
-	if rec == nil {
-		return web.NotFound(e)
-	}
-	return ShowEvent(e, http.StatusOK, rec, Form{})
-}
-
-// ShowEvent renders an event page with the registration form in the given
-// state (the registration handler uses it to show errors).
-func ShowEvent(e *core.RequestEvent, status int, rec *core.Record, form Form) error {
-	st, err := attendance.ForEvent(e.App, rec.Id)
-	if err != nil {
-		return err
-	}
-	view := web.NewEventView(rec, web.Lang(e), st)
-	p := web.NewPage(e, "", EventPageData{Event: view, Form: form, Languages: migrations.Languages})
-	p.Title = view.Title
-	p.Path = "/events/" + rec.Id // the language switch shows the event, also after a POST
-	return web.Render(e, status, "event", p)
 }

@@ -14,13 +14,13 @@ import (
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
-	"kopa/hooks/retention"
+	"kopa/hooks/settings"
 	"kopa/hooks/web"
 )
 
 // SettingsData is what the settings page shows.
 type SettingsData struct {
-	S      retention.Settings
+	S      settings.Settings
 	Saved  bool
 	Errors map[string]string
 	// Backups is PocketBase's backup schedule (cron), empty when off.
@@ -38,31 +38,31 @@ func showSettings(e *core.RequestEvent, status int, d SettingsData) error {
 }
 
 func settingsPage(e *core.RequestEvent) error {
-	return showSettings(e, http.StatusOK, SettingsData{S: retention.Load(e.App), Saved: e.Request.URL.Query().Get("saved") == "1"})
+	return showSettings(e, http.StatusOK, SettingsData{S: settings.Load(e.App), Saved: e.Request.URL.Query().Get("saved") == "1"})
 }
 
 func settingsSave(e *core.RequestEvent) error {
 	v := e.Request.PostForm
 	days, err := strconv.Atoi(strings.TrimSpace(v.Get("retention_days")))
-	s := retention.Settings{RetentionDays: days, OrgName: strings.TrimSpace(v.Get("org_name")),
+	s := settings.Settings{RetentionDays: days, OrgName: strings.TrimSpace(v.Get("org_name")),
 		ContactEmail: strings.ToLower(strings.TrimSpace(v.Get("contact_email"))), ContactPhone: strings.TrimSpace(v.Get("contact_phone"))}
 	errs := map[string]string{}
-	if err != nil || days < retention.MinDays || days > retention.MaxDays {
+	if err != nil || days < settings.MinRetentionDays || days > settings.MaxRetentionDays {
 		errs["retention_days"] = "manage.error.retention_days"
 	}
-	if utf8.RuneCountInString(s.OrgName) > 200 {
+	if utf8.RuneCountInString(s.OrgName) > settings.MaxOrgName {
 		errs["org_name"] = "manage.error.too_long"
 	}
 	if s.ContactEmail != "" && registration.ValidateEmail(s.ContactEmail) != nil {
 		errs["contact_email"] = "manage.error.email"
 	}
-	if utf8.RuneCountInString(s.ContactPhone) > 40 {
+	if utf8.RuneCountInString(s.ContactPhone) > settings.MaxContactPhone {
 		errs["contact_phone"] = "manage.error.too_long"
 	}
 	if len(errs) > 0 {
 		return showSettings(e, http.StatusBadRequest, SettingsData{S: s, Errors: errs})
 	}
-	if err := retention.Save(e.App, s); err != nil {
+	if err := settings.Save(e.App, s); err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
 	return e.Redirect(http.StatusSeeOther, "/manage/settings?saved=1")

@@ -106,6 +106,20 @@ func ValidateEmail(email string) error {
 	return nil
 }
 
+// validateRecord requires a name that is not only spaces, for every write
+// that goes through PocketBase's save (the record API, the console, our own
+// code), except on a registration whose personal data retention has erased.
+func validateRecord(e *core.RecordEvent) error {
+	if e.Record.GetDateTime("erased_at").IsZero() {
+		name := strings.TrimSpace(e.Record.GetString("name"))
+		if name == "" {
+			return validation.Errors{"name": validation.NewError("validation_required", "Cannot be blank.")}
+		}
+		e.Record.Set("name", name)
+	}
+	return e.Next()
+}
+
 func contains(list []string, v string) bool {
 	for _, s := range list {
 		if s == v {

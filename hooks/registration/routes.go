@@ -10,20 +10,22 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/attendance"
-	"kopa/hooks/events"
 	"kopa/hooks/web"
 )
 
 // MaxBody is the largest request body a public endpoint reads.
 const MaxBody = web.MaxBody
 
-// Register binds the registration API, the form's handler, availability and
-// the ticket pages.
+// Register binds the registration API, an event's page with its form and
+// the form's handler, availability and the ticket pages, and the check of
+// registration records.
 func Register(app core.App) {
 	registerMail()
+	app.OnRecordValidate("registrations").BindFunc(validateRecord)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/register", apiRegister)
 		se.Router.GET("/api/events/{id}/availability", apiAvailability)
+		se.Router.GET("/events/{id}", eventPage)
 		se.Router.POST("/events/{id}/register", formRegister)
 		se.Router.GET("/t/{code}", ticketPage)
 		se.Router.GET("/t/{code}/qr.png", ticketQR)
@@ -116,16 +118,16 @@ func apiRegister(e *core.RequestEvent) error {
 // API, then a redirect to the ticket page, or the form again with errors in
 // the visitor's language and their values kept. It needs no JavaScript.
 func formRegister(e *core.RequestEvent) error {
-	ev := events.FindPublished(e.App, e.Request.PathValue("id"))
+	ev := findPublished(e.App, e.Request.PathValue("id"))
 	if ev == nil {
 		return web.NotFound(e)
 	}
 	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
 	if err := e.Request.ParseForm(); err != nil {
-		return events.ShowEvent(e, http.StatusBadRequest, ev, events.Form{Errors: map[string]string{"form": "form.error.too_large"}})
+		return showEvent(e, http.StatusBadRequest, ev, Form{Errors: map[string]string{"form": "form.error.too_large"}})
 	}
 	f := e.Request.PostForm
-	form := events.Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"]}
+	form := Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"]}
 	// A filled honeypot is a bot: it sees the same "check your e-mail" page
 	// a person sees, and nothing is stored or sent.
 	if f.Get("website") != "" {
@@ -138,7 +140,7 @@ func formRegister(e *core.RequestEvent) error {
 	in := Input{Name: form.Name, Email: form.Email, Locale: locale, PhotoConsent: form.PhotoConsent, Interpretation: form.Interpretation}
 	if err := in.Normalize(); err != nil {
 		form.Errors = fieldMessages(err)
-		return events.ShowEvent(e, http.StatusBadRequest, ev, form)
+		return showEvent(e, http.StatusBadRequest, ev, form)
 	}
 	res, err := Create(e.App, ev.Id, in, time.Now())
 	switch {
@@ -146,10 +148,10 @@ func formRegister(e *core.RequestEvent) error {
 		return web.NotFound(e)
 	case errors.Is(err, ErrFull):
 		form.Errors = map[string]string{"form": "form.error.full"}
-		return events.ShowEvent(e, http.StatusConflict, ev, form)
+		return showEvent(e, http.StatusConflict, ev, form)
 	case errors.Is(err, ErrClosed):
 		form.Errors = map[string]string{"form": "form.error.closed"}
-		return events.ShowEvent(e, http.StatusConflict, ev, form)
+		return showEvent(e, http.StatusConflict, ev, form)
 	case err != nil:
 		return err
 	}

@@ -1,9 +1,7 @@
 package retention_test
 
 import (
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/reports"
 	"kopa/hooks/retention"
+	"kopa/hooks/settings"
 	"kopa/internal/kopatest"
 )
 
@@ -108,12 +107,12 @@ func TestErasedAtStartUp(t *testing.T) {
 // and running again erases nothing more.
 func TestRunFollowsTheSetting(t *testing.T) {
 	app := kopatest.NewApp(t, hooks.Default)
-	s := retention.Load(app)
+	s := settings.Load(app)
 	if s.RetentionDays != 30 {
 		t.Fatalf("default retention %d days", s.RetentionDays)
 	}
 	s.RetentionDays = 7
-	if err := retention.Save(app, s); err != nil {
+	if err := settings.Save(app, s); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 12, 20, 12, 0, 0, 0, time.UTC)
@@ -205,7 +204,7 @@ func TestBackupsScheduled(t *testing.T) {
 func TestPrivacyPage(t *testing.T) {
 	withContact := func(t testing.TB) *tests.TestApp {
 		app := kopatest.NewApp(t, hooks.Default)
-		if err := retention.Save(app, retention.Settings{RetentionDays: 21, OrgName: "Drošā māja", ContactEmail: "info@example.org", ContactPhone: "+371 20000000"}); err != nil {
+		if err := settings.Save(app, settings.Settings{RetentionDays: 21, OrgName: "Drošā māja", ContactEmail: "info@example.org", ContactPhone: "+371 20000000"}); err != nil {
 			t.Fatal(err)
 		}
 		return app
@@ -223,7 +222,7 @@ func TestPrivacyPage(t *testing.T) {
 		{Name: "one day (ru)", Method: http.MethodGet, URL: "/privacy?lang=ru", ExpectedStatus: 200,
 			TestAppFactory: func(t testing.TB) *tests.TestApp {
 				app := kopatest.NewApp(t, hooks.Default)
-				if err := retention.Save(app, retention.Settings{RetentionDays: 1}); err != nil {
+				if err := settings.Save(app, settings.Settings{RetentionDays: 1}); err != nil {
 					t.Fatal(err)
 				}
 				return app
@@ -234,38 +233,5 @@ func TestPrivacyPage(t *testing.T) {
 			s.TestAppFactory = kopatest.Factory(hooks.Default)
 		}
 		s.Test(t)
-	}
-}
-
-// TestFooterShowsTheContact: every page's footer says how to reach the
-// organisation once an organiser has set a contact, and follows a change
-// at once.
-func TestFooterShowsTheContact(t *testing.T) {
-	app := kopatest.NewApp(t, hooks.Default)
-	srv := kopatest.Serve(t, app)
-	page := func() string {
-		t.Helper()
-		res, err := http.Get(srv.URL + "/?lang=en")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return string(b)
-	}
-	if p := page(); strings.Contains(p, `class="contact"`) {
-		t.Error("a footer contact without any set")
-	}
-	if err := retention.Save(app, retention.Settings{RetentionDays: 30, OrgName: "Drošā māja", ContactEmail: "info@example.org"}); err != nil {
-		t.Fatal(err)
-	}
-	if p := page(); !strings.Contains(p, "Contact Drošā māja:") || !strings.Contains(p, `href="mailto:info@example.org"`) {
-		t.Error("the footer lacks the contact")
-	}
-	if err := retention.Save(app, retention.Settings{RetentionDays: 30, OrgName: "Drošā māja", ContactPhone: "+371 20000000"}); err != nil {
-		t.Fatal(err)
-	}
-	if p := page(); strings.Contains(p, "info@example.org") || !strings.Contains(p, `href="tel:&#43;37120000000"`) {
-		t.Error("the footer did not follow the change")
 	}
 }

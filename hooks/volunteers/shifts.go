@@ -243,6 +243,16 @@ func assignmentWithdraw(e *core.RequestEvent) error {
 
 var errNotHere = errors.New("no such assignment on this shift")
 
+// validateShift keeps a shift's ends_at after its starts_at, for every
+// write: the console, the record API and our own code alike.
+func validateShift(e *core.RecordEvent) error {
+	s, en := e.Record.GetDateTime("starts_at"), e.Record.GetDateTime("ends_at")
+	if !s.IsZero() && !en.IsZero() && !en.Time().After(s.Time()) {
+		return validation.Errors{"ends_at": validation.NewError("validation_ends_before_starts", "Must be after the start.")}
+	}
+	return e.Next()
+}
+
 // shiftCreate adds a shift to the event from the form (Riga local times).
 func shiftCreate(e *core.RequestEvent) error {
 	ev := findEvent(e)

@@ -38,11 +38,12 @@ const MaxBody = web.MaxBody
 // reminderJob is the cron job that mails tomorrow's shifts.
 const reminderJob = "kopaVolunteerReminders"
 
-// Register binds the volunteer pages and API, localizes PocketBase's
-// verification and one-time code mails for volunteers, and schedules the
-// reminders.
+// Register binds the volunteer pages and API and the check of shift
+// records, localizes PocketBase's verification and one-time code mails for
+// volunteers, and schedules the reminders.
 func Register(app core.App) {
 	localizeAuthMails(app)
+	app.OnRecordValidate(colShifts).BindFunc(validateShift)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
 		r.POST("/api/volunteers/signup", apiSignup)

@@ -12,11 +12,11 @@ import (
 	"path"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/hooks/settings"
 	"kopa/internal/i18n"
 	"kopa/templates"
 )
@@ -119,30 +119,9 @@ type Page struct {
 	Styles []string
 	// Wide lets a page use the full width (dashboards).
 	Wide bool
-	// Org is the organisation's contact, shown in the footer.
-	Org  Org
+	// Org is the organisation's settings: the footer shows its contact.
+	Org  settings.Settings
 	Data any
-}
-
-// Org is how to reach the organisation that runs Kopā.
-type Org struct {
-	Name, Email, Phone string
-	// PhoneURL is a tel: link built from the phone's digits only.
-	PhoneURL template.URL
-}
-
-// orgSource gives the organisation's contact for the footer; the feature
-// that keeps it (retention) sets it.
-var orgSource atomic.Pointer[func(core.App) Org]
-
-// SetOrgSource sets where pages get the organisation's contact from.
-func SetOrgSource(f func(core.App) Org) { orgSource.Store(&f) }
-
-func orgOf(app core.App) Org {
-	if f := orgSource.Load(); f != nil {
-		return (*f)(app)
-	}
-	return Org{}
 }
 
 // IsOrganiser reports whether the page is shown to an organiser.
@@ -161,7 +140,7 @@ func NewPage(e *core.RequestEvent, title string, data any) *Page {
 	l := Catalog().For(lang)
 	return &Page{
 		L: l, Lang: lang, Title: l.T(title), Path: e.Request.URL.Path,
-		CSRF: CSRFToken(e), Auth: e.Auth, Data: data, Org: orgOf(e.App),
+		CSRF: CSRFToken(e), Auth: e.Auth, Data: data, Org: settings.Load(e.App),
 	}
 }
 

@@ -90,7 +90,7 @@ func TestTransfer(t *testing.T) {
 
 	scenarios := []tests.ApiScenario{
 		{Name: "a page links versioned static files", Method: http.MethodGet, URL: "/?lang=en", ExpectedStatus: 200,
-			ExpectedContent: []string{`<link rel="stylesheet" href="` + css + `">`, `href="` + web.Asset("img/logo.svg") + `"`, `src="` + web.Asset("img/logo.svg") + `"`},
+			ExpectedContent:    []string{`<link rel="stylesheet" href="` + css + `">`, `href="` + web.Asset("img/logo.svg") + `"`, `src="` + web.Asset("img/logo.svg") + `"`},
 			NotExpectedContent: []string{`"/static/css/kopa.css"`, `"/static/img/logo.svg"`}},
 		{Name: "a page is compressed", Method: http.MethodGet, URL: "/privacy", Headers: gz, ExpectedStatus: 200,
 			ExpectedContent: gzipMagic,
@@ -140,7 +140,7 @@ func TestTransfer(t *testing.T) {
 			ExpectedContent: []string{"--brand"}, AfterTestFunc: cacheControl("public, max-age=3600")},
 		{Name: "the ticket's QR code is not compressed again", Method: http.MethodGet, URL: "/t/" + ticket + "/qr.png", Headers: gz, ExpectedStatus: 200,
 			ExpectedContent: []string{"\x89PNG"},
-			AfterTestFunc: func(t testing.TB, _ *tests.TestApp, res *http.Response) { uncompressed(t, res) }},
+			AfterTestFunc:   func(t testing.TB, _ *tests.TestApp, res *http.Response) { uncompressed(t, res) }},
 		{Name: "a workbook is not compressed again", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/registrations.xlsx",
 			Headers: map[string]string{"Accept-Encoding": "gzip", "Cookie": "kopa_session=" + kopatest.Token(t, org)}, ExpectedStatus: 200,
 			ExpectedContent: []string{"PK\x03\x04"}, AfterTestFunc: uncompressedBody},

@@ -40,15 +40,16 @@ function forgetLists() {
   return withLists(function (tickets, meta) { tickets.clear(); meta.clear(); });
 }
 
-// forgetEnded deletes the lists of events that have ended, even when
-// nobody opens their scanner page again.
+// forgetEnded deletes the lists kept past their time (keep_hours after
+// their event's end, as the scanner page does), even when nobody opens
+// their scanner page again.
 function forgetEnded() {
   return withLists(function (tickets, meta) {
     var all = meta.getAll();
     all.onsuccess = function () {
       var now = Date.now();
       all.result.forEach(function (m) {
-        if (!m.ends_at || new Date(m.ends_at.replace(" ", "T")).getTime() >= now) return;
+        if (!m.ends_at || new Date(m.ends_at.replace(" ", "T")).getTime() + (m.keep_hours || 0) * 3600 * 1000 >= now) return;
         meta.delete(m.event);
         tickets.delete(IDBKeyRange.bound(m.event + ":", m.event + ":\uffff"));
       });
