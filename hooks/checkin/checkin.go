@@ -46,8 +46,8 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/registration"
+	"kopa/internal/fastinsert"
 	"kopa/internal/ids"
-	"kopa/internal/records"
 )
 
 // Results of a check-in.
@@ -245,7 +245,7 @@ func insert(app core.App, eventID, regID, method string, at time.Time) (types.Da
 				return first, nil
 			}
 		} else if stored, err := insertPrepared(app, row); err == nil && stored {
-			records.AnnounceCreate(app, row)
+			fastinsert.AnnounceCreate(app, row)
 			return first, nil
 		}
 	}
@@ -282,16 +282,19 @@ func insert(app core.App, eventID, regID, method string, at time.Time) (types.Da
 }
 
 // insertSQL stores a check-in unless its registration has one; the unique
-// index decides.
-const insertSQL = "INSERT INTO checkins (id, registration, event, at, method, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+// index decides. Its columns are the fields the fast insert fills, as
+// package fastinsert lists them.
+var insertSQL = "INSERT INTO checkins (" + strings.Join(fastinsert.Checkins.Fills, ", ") + ") VALUES (" +
+	strings.TrimSuffix(strings.Repeat("?, ", len(fastinsert.Checkins.Fills)), ", ") + ") ON CONFLICT DO NOTHING"
 
 const stmtKey = "kopa.checkin.insert"
 
 // insertPrepared is the door's first try: one prepared INSERT on the
 // database's writer, without the model-save machinery around it (the
 // handler built and checked every value), so a busy door spends its time
-// in SQLite rather than in parsing and hooks. It reports whether the row
-// was stored (false: the registration was checked in already).
+// in SQLite rather than in parsing and hooks. Package fastinsert says what
+// that skips and what stands in for it. It reports whether the row was
+// stored (false: the registration was checked in already).
 func insertPrepared(app core.App, row *core.Record) (bool, error) {
 	stmt, err := preparedInsert(app)
 	if err != nil {
@@ -300,8 +303,15 @@ func insertPrepared(app core.App, row *core.Record) (bool, error) {
 	now := types.NowDateTime()
 	row.SetRaw("created", now)
 	row.SetRaw("updated", now)
-	res, err := stmt.Exec(row.Id, row.GetString("registration"), row.GetString("event"),
-		row.GetDateTime("at").String(), row.GetString("method"), now.String(), now.String())
+	values := make([]any, 0, len(fastinsert.Checkins.Fills))
+	for _, name := range fastinsert.Checkins.Fills {
+		v := row.GetRaw(name)
+		if d, ok := v.(types.DateTime); ok {
+			v = d.String()
+		}
+		values = append(values, v)
+	}
+	res, err := stmt.Exec(values...)
 	if err != nil {
 		// The database was reopened under the statement (a restore or a
 		// reset of the app): prepare again next time.

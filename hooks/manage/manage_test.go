@@ -419,7 +419,7 @@ func TestConsoleRegistrations(t *testing.T) {
 		{Name: "erase on request", Method: http.MethodPost, URL: regs + "/" + f.maria.Id + "/erase", Headers: f.orgH, Body: form(url.Values{}),
 			ExpectedStatus: 303,
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-				if _, err := outbox.Enqueue(app, outbox.Message{To: "maria@example.com", Subject: "Билет", Text: "x", Kind: "ticket_waitlisted", Ref: f.maria.Id}); err != nil {
+				if _, err := outbox.EnqueueRaw(app, outbox.Message{To: "maria@example.com", Subject: "Билет", Text: "x", Kind: "ticket_waitlisted", Ref: f.maria.Id}); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -452,7 +452,7 @@ func TestConsoleReportsSettingsAndMail(t *testing.T) {
 	for _, n := range []string{"A", "B", "C", "D"} {
 		kopatest.Registration(t, f.src, disc, n, strings.ToLower(n)+"@example.com", "confirmed")
 	}
-	failed, err := outbox.Enqueue(f.src, outbox.Message{To: "bounce@example.com", Subject: "Biļete", Text: "x", Kind: "ticket_confirmed"})
+	failed, err := outbox.EnqueueRaw(f.src, outbox.Message{To: "bounce@example.com", Subject: "Biļete", Text: "x", Kind: "ticket_confirmed"})
 	if err != nil {
 		t.Fatal(err)
 	}

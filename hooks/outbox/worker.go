@@ -292,8 +292,8 @@ func flush(ctx context.Context, app core.App, giveWay bool) (res flushResult, er
 			}
 			raw, err := compose(msg, row.Id, from, time.Now())
 			if err != nil {
-				// Only a row written around Enqueue can get here; it
-				// will not get better by waiting.
+				// A row written by hand, or a renderer's mail, that fails
+				// Message.Validate: it will not get better by waiting.
 				if err := markFailure(app, log, row, &sendErr{err: fmt.Errorf("invalid message: %w", err), permanent: true}); err != nil {
 					return res, err
 				}

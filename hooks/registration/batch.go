@@ -28,6 +28,11 @@ import (
 //
 // Everything that needs no writer is done by the request before it queues:
 // validation, the new record, its ticket code and the values to store.
+//
+// The prepared INSERT is a fast insert: it skips PocketBase's validate and
+// create hooks and field interceptors. Package fastinsert says what stands
+// in for them, and its tests fail when a field or hook added to
+// registrations would not apply here.
 
 // maxBatch bounds a batch, so that one commit never waits for too many.
 const maxBatch = 64

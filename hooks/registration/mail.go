@@ -1,6 +1,7 @@
 package registration
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -104,8 +105,9 @@ func renderTicket(kind string) outbox.Renderer {
 	}
 }
 
-// TicketMail builds a ticket mail in the registrant's language: the ticket
-// link, the QR code inline and the calendar entry attached.
+// TicketMail writes a ticket mail in the registrant's language: the ticket
+// link, the QR code inline and the calendar entry attached. The outbox
+// calls it (through renderTicket) when it sends the mail.
 func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, error) {
 	lang := r.GetString("locale")
 	if !i18n.IsSupported(lang) {
@@ -130,8 +132,15 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 	// No QR code for a ticket or an event that was cancelled; the calendar
 	// file stays, marked cancelled, so calendars can drop the entry.
 	if r.GetString("status") != StatusCancelled && kind != MailCancelled {
-		// Drawn by the outbox worker when it sends the mail.
-		atts = append([]outbox.Attachment{{Name: "ticket-qr.png", ContentType: "image/png", QR: url, Inline: true}}, atts...)
+		// Drawn here, when the worker sends the mail: a ticket's QR code
+		// costs more to draw than the rest of a registration, and this
+		// keeps it off the request's path and out of its transaction. Not
+		// from the pages' cache: a burst of mails would only churn it.
+		qr, err := ticketfile.QR(url)
+		if err != nil {
+			return outbox.Message{}, fmt.Errorf("draw the ticket's QR code: %w", err)
+		}
+		atts = append([]outbox.Attachment{{Name: "ticket-qr.png", ContentType: "image/png", Data: qr, Inline: true}}, atts...)
 	}
 	return outbox.Message{
 		To:      r.GetString("email"),

@@ -19,9 +19,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/internal/fastinsert"
 	"kopa/internal/i18n"
 	"kopa/internal/ids"
-	"kopa/internal/records"
 	migrations "kopa/pb_migrations"
 )
 
@@ -187,7 +187,7 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	}
 	if j.created {
 		j.rec.MarkAsNotNew()
-		records.AnnounceCreate(app, j.rec)
+		fastinsert.AnnounceCreate(app, j.rec)
 	}
 	return j.res, nil
 }

@@ -25,7 +25,7 @@ const day = 24 * time.Hour
 // mail queues a mail with the given status, last changed ago.
 func mail(t *testing.T, app core.App, to, status string, ago time.Duration) *core.Record {
 	t.Helper()
-	r, err := outbox.Enqueue(app, outbox.Message{To: to, Subject: "Biļete", Text: "x", Kind: "ticket_confirmed"})
+	r, err := outbox.EnqueueRaw(app, outbox.Message{To: to, Subject: "Biļete", Text: "x", Kind: "ticket_confirmed"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestErase(t *testing.T) {
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
 	other := kopatest.Registration(t, app, ev, "Ivan", "ivan@example.com", "confirmed")
-	if _, err := outbox.Enqueue(app, outbox.Message{To: "amina@example.com", Subject: "Biļete", Text: "x", Kind: "ticket_confirmed", Ref: r.Id}); err != nil {
+	if _, err := outbox.EnqueueRaw(app, outbox.Message{To: "amina@example.com", Subject: "Biļete", Text: "x", Kind: "ticket_confirmed", Ref: r.Id}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := attendance.ForEvent(app, ev.Id)

@@ -45,8 +45,9 @@ type Match struct {
 // address or without consent to be contacted are skipped, and so is anyone
 // already invited to the shift (whatever they answered): inviting twice
 // sends nothing new. Each new invitee gets an assignment and one mail in
-// their language with the links to answer, both written in one
-// transaction. It returns how many were newly invited.
+// their language with the links to answer, both queued in one transaction
+// (the mail is written when it is sent). It returns how many were newly
+// invited.
 func Invite(app core.App, shiftID string, ids []string, match *Match, now time.Time) (int, error) {
 	invited := 0
 	err := app.RunInTransaction(func(tx core.App) error {
@@ -89,11 +90,7 @@ func Invite(app core.App, shiftID string, ids []string, match *Match, now time.T
 			if err := tx.Save(a); err != nil {
 				return fmt.Errorf("save assignment: %w", err)
 			}
-			msg, err := inviteMail(tx, ev, shift, v, a)
-			if err != nil {
-				return err
-			}
-			if _, err := outbox.Enqueue(tx, msg); err != nil {
+			if err := queueMail(tx, v, mailInvite, a.Id); err != nil {
 				return err
 			}
 			have[v.Id] = true
@@ -208,7 +205,7 @@ func inviteMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, err
 		{l.T("vmail.invite.decline"), InviteURL(app, token, "decline", l.Lang)},
 	}
 	d.Notes = []string{l.T("vmail.invite.expires"), l.T("vmail.invite.portal", "URL", baseURL(app)+"/volunteer/me")}
-	return message(v, "volunteer_invite", a.Id, d)
+	return message(v, mailInvite, a.Id, d)
 }
 
 // withdrawnMail tells volunteer v that the organisers withdrew their
@@ -222,7 +219,7 @@ func withdrawnMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, 
 	d.Paras = []string{l.T("vmail.withdrawn.lead"), l.T("vmail.withdrawn.thanks")}
 	d.Facts = shiftFacts(l, span, title, role, ev.GetString("venue"))
 	d.Notes = []string{l.T("vmail.invite.portal", "URL", baseURL(app)+"/volunteer/me")}
-	return message(v, "volunteer_withdrawn", a.Id, d)
+	return message(v, mailWithdrawn, a.Id, d)
 }
 
 // InviteRequest is the body of POST /api/shifts/{id}/invite.

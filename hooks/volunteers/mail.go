@@ -1,8 +1,12 @@
 package volunteers
 
 import (
+	"database/sql"
+	"errors"
+	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -11,6 +15,105 @@ import (
 	"kopa/hooks/web"
 	"kopa/internal/i18n"
 )
+
+// Templates of the volunteer mails Kopā writes itself. A queued row holds
+// only the template, the recipient and the record named here (its ref);
+// the outbox worker writes the mail from that record when it sends it (see
+// package outbox), so an invitation to a shift that was deleted, has
+// started or was answered meanwhile is not sent.
+const (
+	mailInvite    = "volunteer_invite"    // ref: the assignment
+	mailWithdrawn = "volunteer_withdrawn" // ref: the assignment
+	mailReminder  = "volunteer_reminder"  // ref: the assignment
+	mailAlready   = "volunteer_already"   // ref: the volunteer
+)
+
+// registerMail gives the outbox the writer of each volunteer mail.
+// PocketBase's own mails (address confirmation, one-time code) are
+// localized by localizeAuthMails instead: they carry a token or code that
+// only PocketBase's message holds.
+func registerMail() {
+	outbox.Handle(mailInvite, renderAssignment(mailInvite, inviteMail))
+	outbox.Handle(mailWithdrawn, renderAssignment(mailWithdrawn, withdrawnMail))
+	outbox.Handle(mailReminder, renderAssignment(mailReminder, reminderMail))
+	outbox.Handle(mailAlready, renderAlready)
+}
+
+// queueMail queues the volunteer mail of template about ref to v with tx,
+// so it commits with the change it announces.
+func queueMail(tx core.App, v *core.Record, template, ref string) error {
+	return outbox.Defer(tx, outbox.Deferred{To: v.Email(), Template: template, Ref: ref})
+}
+
+// assignmentMail writes a mail about an assignment from its records.
+type assignmentMail func(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error)
+
+// renderAssignment writes a mail about an assignment when it is sent, from
+// the assignment, its shift, event and volunteer as they are then. The mail
+// is obsolete when any of them is gone (a deleted shift or account takes
+// its assignments with it) or when it no longer fits (see stillTrue).
+func renderAssignment(template string, write assignmentMail) outbox.Renderer {
+	return func(app core.App, ref string) (outbox.Message, error) {
+		a, err := app.FindRecordById(colAssignments, ref)
+		if err != nil {
+			return outbox.Message{}, gone(err)
+		}
+		shift, err := app.FindRecordById(colShifts, a.GetString("shift"))
+		if err != nil {
+			return outbox.Message{}, gone(err)
+		}
+		ev, err := app.FindRecordById("events", shift.GetString("event"))
+		if err != nil {
+			return outbox.Message{}, gone(err)
+		}
+		v, err := app.FindRecordById(colVolunteers, a.GetString("volunteer"))
+		if err != nil {
+			return outbox.Message{}, gone(err)
+		}
+		if !stillTrue(template, ev, shift, v, a, time.Now()) {
+			return outbox.Message{}, outbox.ErrObsolete
+		}
+		return write(app, ev, shift, v, a)
+	}
+}
+
+// stillTrue reports whether a mail about an assignment says something true
+// at now: an invitation while it waits for an answer and the shift can
+// still be answered (and the volunteer still wants to hear from Kopā); a
+// reminder while the place is accepted and the shift is ahead; the notice
+// of a withdrawal while the assignment stays withdrawn.
+func stillTrue(template string, ev, shift, v, a *core.Record, now time.Time) bool {
+	open := now.Before(shift.GetDateTime("starts_at").Time()) && ev.GetString("status") != "cancelled"
+	status := a.GetString("status")
+	switch template {
+	case mailInvite:
+		return status == StatusInvited && open && v.Verified() && v.GetBool("contact_consent")
+	case mailReminder:
+		return status == StatusAccepted && open
+	case mailWithdrawn:
+		return status == StatusCancelled
+	}
+	return false
+}
+
+// renderAlready writes the "you are signed up already" mail to the
+// volunteer ref, unless the account was deleted meanwhile.
+func renderAlready(app core.App, ref string) (outbox.Message, error) {
+	v, err := app.FindRecordById(colVolunteers, ref)
+	if err != nil {
+		return outbox.Message{}, gone(err)
+	}
+	return alreadyMail(app, v)
+}
+
+// gone makes a record that no longer exists an obsolete mail; other errors
+// are tried again later.
+func gone(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return outbox.ErrObsolete
+	}
+	return fmt.Errorf("read the mail's records: %w", err)
+}
 
 // Fact is one "label: value" line of a mail.
 type Fact struct{ Label, Value string }
@@ -72,7 +175,8 @@ func pageURL(app core.App, path string, query url.Values, lang string) string {
 // localizeAuthMails replaces PocketBase's English verification and
 // one-time code mails of volunteers with Kopā's, in the volunteer's
 // language and pointing at Kopā's own pages. They are then queued in the
-// outbox like every other mail (see outbox's OnMailerSend hook).
+// outbox as raw mail, stored whole, since their token or code exists only
+// in PocketBase's message (see outbox's OnMailerSend hook).
 func localizeAuthMails(app core.App) {
 	app.OnMailerRecordVerificationSend(colVolunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
 		Id: "kopaVolunteerVerificationMail",
@@ -142,7 +246,7 @@ func alreadyMail(app core.App, v *core.Record) (outbox.Message, error) {
 		{l.T("vmail.already.code"), pageURL(app, "/volunteer/login-code", nil, l.Lang)},
 	}
 	d.Notes = []string{l.T("vmail.not_you")}
-	return message(v, "volunteer_already", v.Id, d)
+	return message(v, mailAlready, v.Id, d)
 }
 
 // message makes an outbox message to volunteer v from a built mail.

@@ -54,11 +54,7 @@ func SendReminders(app core.App, now time.Time) (int, error) {
 			if err := tx.Save(a); err != nil {
 				return fmt.Errorf("mark reminded: %w", err)
 			}
-			msg, err := reminderMail(tx, ev, shift, v, a)
-			if err != nil {
-				return err
-			}
-			if _, err := outbox.Enqueue(tx, msg); err != nil {
+			if err := queueMail(tx, v, mailReminder, a.Id); err != nil {
 				return err
 			}
 			sent++
@@ -85,5 +81,5 @@ func reminderMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, e
 		d.Notes = append(d.Notes, l.T("vmail.reminder.scanner", "URL", baseURL(app)+"/manage/events/"+ev.Id+"/scan"))
 	}
 	d.Notes = append(d.Notes, l.T("vmail.reminder.cannot", "URL", InviteURL(app, a.GetString("token"), "", l.Lang)))
-	return message(v, "volunteer_reminder", a.Id, d)
+	return message(v, mailReminder, a.Id, d)
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
-	"kopa/hooks/outbox"
 	"kopa/hooks/web"
 	"kopa/internal/i18n"
 	migrations "kopa/pb_migrations"
@@ -223,12 +222,7 @@ func assignmentWithdraw(e *core.RequestEvent) error {
 		if err != nil {
 			return nil // the volunteer deleted their account meanwhile
 		}
-		msg, err := withdrawnMail(tx, ev, shift, v, a)
-		if err != nil {
-			return err
-		}
-		_, err = outbox.Enqueue(tx, msg)
-		return err
+		return queueMail(tx, v, mailWithdrawn, a.Id)
 	})
 	switch {
 	case errors.Is(err, errNotHere):

@@ -14,7 +14,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/mails"
 
-	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/web"
 	"kopa/internal/i18n"
@@ -170,12 +169,7 @@ func Signup(app core.App, in Input) (created bool, err error) {
 		rec.SetRandomPassword()
 		existing, err := tx.FindAuthRecordByEmail(col, in.Email)
 		if err == nil {
-			msg, err := alreadyMail(tx, existing)
-			if err != nil {
-				return err
-			}
-			_, err = outbox.Enqueue(tx, msg)
-			return err
+			return queueMail(tx, existing, mailAlready, existing.Id)
 		}
 		rec.SetEmail(in.Email)
 		rec.SetVerified(false)

@@ -123,11 +123,12 @@ func TestSignupAPI(t *testing.T) {
 					t.Fatalf("mails %v", rows)
 				}
 				// In the owner's language (the fixture's is English), not the caller's.
-				text := rows[0].GetString("text")
-				if rows[0].GetString("subject") != "You are already a Kopā volunteer" ||
+				msg := written(t, app, rows[0])
+				text := msg.Text
+				if msg.Subject != "You are already a Kopā volunteer" ||
 					!strings.Contains(text, "/manage/login?lang=en&next=%2Fvolunteer%2Fme") ||
 					!strings.Contains(text, "/volunteer/login-code?lang=en") {
-					t.Errorf("mail %q\n%s", rows[0].GetString("subject"), text)
+					t.Errorf("mail %q\n%s", msg.Subject, text)
 				}
 			},
 		},

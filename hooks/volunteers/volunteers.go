@@ -4,8 +4,8 @@
 // shifts and invitations matched by language and skill, the answers to an
 // invitation at /i/{token}, and the reminder the day before a shift.
 //
-// Every mail goes through the outbox, in the same transaction as the change
-// it announces.
+// Every mail goes through the outbox, queued in the same transaction as the
+// change it announces and written when it is sent (see mail.go).
 package volunteers
 
 import (
@@ -39,9 +39,11 @@ const MaxBody = web.MaxBody
 const reminderJob = "kopaVolunteerReminders"
 
 // Register binds the volunteer pages and API and the check of shift
-// records, localizes PocketBase's verification and one-time code mails for
-// volunteers, and schedules the reminders.
+// records, gives the outbox the writers of the volunteer mails, localizes
+// PocketBase's verification and one-time code mails for volunteers, and
+// schedules the reminders.
 func Register(app core.App) {
+	registerMail()
 	localizeAuthMails(app)
 	app.OnRecordValidate(colShifts).BindFunc(validateShift)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
