@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/internal/domain"
 )
 
 // ShortName is as much of a name as a greeting at the door needs: the first
@@ -29,7 +31,7 @@ func ShortName(name string) string {
 // often refugees and asylum seekers, and a volunteer is someone the NGO
 // met recently.
 func DoorName(auth *core.Record, name string) string {
-	if IsOrganiser(auth) {
+	if domain.IsStaff(auth) {
 		return name
 	}
 	return ShortName(name)

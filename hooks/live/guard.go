@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/access"
+	"kopa/internal/domain"
 )
 
 // A socket's access is not settled once at auth: a door shift is withdrawn,
@@ -46,12 +47,12 @@ func (h *hub) guard(app core.App) {
 	// volunteer).
 	assignment := func(e *core.RecordEvent) error {
 		err := e.Next()
-		h.recheckAccounts(accountKey("volunteers", e.Record.GetString("volunteer")),
-			accountKey("volunteers", e.Record.Original().GetString("volunteer")))
+		h.recheckAccounts(accountKey(domain.Volunteers, e.Record.GetString("volunteer")),
+			accountKey(domain.Volunteers, e.Record.Original().GetString("volunteer")))
 		return err
 	}
-	app.OnRecordAfterUpdateSuccess("assignments").BindFunc(assignment)
-	app.OnRecordAfterDeleteSuccess("assignments").BindFunc(assignment)
+	app.OnRecordAfterUpdateSuccess(domain.Assignments).BindFunc(assignment)
+	app.OnRecordAfterDeleteSuccess(domain.Assignments).BindFunc(assignment)
 
 	// A shift moved in time, to another role or event, or deleted: shifts
 	// change seldom, and only volunteers' sockets depend on them, so every
@@ -61,8 +62,8 @@ func (h *hub) guard(app core.App) {
 		h.recheckWhere(func(c *client) bool { return !c.staff })
 		return err
 	}
-	app.OnRecordAfterUpdateSuccess("shifts").BindFunc(shift)
-	app.OnRecordAfterDeleteSuccess("shifts").BindFunc(shift)
+	app.OnRecordAfterUpdateSuccess(domain.Shifts).BindFunc(shift)
+	app.OnRecordAfterDeleteSuccess(domain.Shifts).BindFunc(shift)
 
 	// An account changed (a new password or token key ends its tokens) or
 	// deleted.
@@ -71,7 +72,7 @@ func (h *hub) guard(app core.App) {
 		h.recheckAccounts(accountKey(e.Record.Collection().Name, e.Record.Id))
 		return err
 	}
-	for _, name := range []string{"volunteers", "organisers", core.CollectionNameSuperusers} {
+	for _, name := range []string{domain.Volunteers, domain.Organisers, core.CollectionNameSuperusers} {
 		app.OnRecordAfterUpdateSuccess(name).BindFunc(account)
 		app.OnRecordAfterDeleteSuccess(name).BindFunc(account)
 	}

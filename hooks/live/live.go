@@ -33,6 +33,7 @@ import (
 
 	"kopa/hooks/access"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // Close codes beyond RFC 6455's own, in the 4000 range it leaves to
@@ -169,7 +170,7 @@ func (h *hub) serve(e *core.RequestEvent) error {
 
 	c := newClient(conn, h.cfg.sendBuffer, auth.Id)
 	c.event, c.account, c.token = eventID, accountKey(auth.Collection().Name, auth.Id), token
-	c.staff = access.IsOrganiser(auth)
+	c.staff = domain.IsStaff(auth)
 	ok, err := h.join(eventID, c)
 	if err != nil || !ok {
 		if err != nil {
@@ -223,7 +224,7 @@ func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (
 	if !access.CanWorkDoor(app, auth, eventID, time.Now()) {
 		return nil, "", CloseForbidden, "no access to this event"
 	}
-	if _, err := app.FindRecordById("events", eventID); err != nil {
+	if _, err := app.FindRecordById(domain.Events, eventID); err != nil {
 		return nil, "", CloseNotFound, "no such event"
 	}
 	return auth, token, 0, ""
