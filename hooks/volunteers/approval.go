@@ -10,17 +10,17 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
-	"kopa/hooks/access"
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
-// Volunteer statuses: an organiser approves a volunteer before they are
-// matched, invited, take a shift or work a door, and may pause them later.
+// Volunteer statuses, as this package's callers and tests name them (the
+// vocabulary is domain's).
 const (
-	VolunteerPending  = "pending"
-	VolunteerApproved = "approved"
-	VolunteerPaused   = "paused"
+	VolunteerPending  = string(domain.VolunteerPending)
+	VolunteerApproved = string(domain.VolunteerApproved)
+	VolunteerPaused   = string(domain.VolunteerPaused)
 )
 
 // ErrNotApproved: the volunteer is pending or paused, so they may not be
@@ -34,19 +34,19 @@ const (
 )
 
 // IsApproved reports whether volunteer v may be invited and work shifts.
-func IsApproved(v *core.Record) bool { return v.GetString("status") == VolunteerApproved }
+func IsApproved(v *core.Record) bool { return domain.IsApproved(v) }
 
 // registerApproval guards the status and the organisers' note of a
 // volunteer wherever a record is written or read, and mails the volunteer
 // when an organiser approves or pauses them, however they did it (the
 // console or PocketBase's record API).
 func registerApproval(app core.App) {
-	app.OnRecordCreate(colVolunteers).BindFunc(pendingByDefault)
-	app.OnRecordUpdate(colVolunteers).BindFunc(mailStatusChange)
-	app.OnRecordCreateRequest(colVolunteers).BindFunc(organisersWriteNotes)
-	app.OnRecordUpdateRequest(colVolunteers).BindFunc(onlyOrganisersChangeStatus)
-	app.OnRecordUpdateRequest(colVolunteers).BindFunc(organisersWriteNotes)
-	app.OnRecordEnrich(colVolunteers).BindFunc(organisersReadNotes)
+	app.OnRecordCreate(domain.Volunteers).BindFunc(pendingByDefault)
+	app.OnRecordUpdate(domain.Volunteers).BindFunc(mailStatusChange)
+	app.OnRecordCreateRequest(domain.Volunteers).BindFunc(organisersWriteNotes)
+	app.OnRecordUpdateRequest(domain.Volunteers).BindFunc(onlyOrganisersChangeStatus)
+	app.OnRecordUpdateRequest(domain.Volunteers).BindFunc(organisersWriteNotes)
+	app.OnRecordEnrich(domain.Volunteers).BindFunc(organisersReadNotes)
 	outbox.Handle(mailApproved, renderStatusMail(VolunteerApproved, approvedMail))
 	outbox.Handle(mailPaused, renderStatusMail(VolunteerPaused, pausedMail))
 }
@@ -65,7 +65,7 @@ func pendingByDefault(e *core.RecordEvent) error {
 // of their record). It runs after PocketBase loaded the request's body into
 // the record and before it saves it.
 func onlyOrganisersChangeStatus(e *core.RecordRequestEvent) error {
-	if !access.IsOrganiser(e.Auth) && e.Record.GetString("status") != e.Record.Original().GetString("status") {
+	if !domain.IsStaff(e.Auth) && e.Record.GetString("status") != e.Record.Original().GetString("status") {
 		return web.CodeError(http.StatusForbidden, "status_organisers_only", "Only organisers change a volunteer's status.")
 	}
 	return e.Next()
@@ -75,7 +75,7 @@ func onlyOrganisersChangeStatus(e *core.RecordRequestEvent) error {
 // notes field: PocketBase drops hidden fields from anyone else's request
 // body before the record sees it, so the note is read from the body again.
 func organisersWriteNotes(e *core.RecordRequestEvent) error {
-	if !access.IsOrganiser(e.Auth) || e.Auth.IsSuperuser() {
+	if !domain.IsStaff(e.Auth) || e.Auth.IsSuperuser() {
 		return e.Next() // superusers' bodies keep hidden fields already
 	}
 	body := map[string]any{}
@@ -99,7 +99,7 @@ func organisersWriteNotes(e *core.RecordRequestEvent) error {
 // realtime). Volunteers never see it, not even their own, and cannot filter
 // or sort on it: it stays hidden for them.
 func organisersReadNotes(e *core.RecordEnrichEvent) error {
-	if e.RequestInfo != nil && access.IsOrganiser(e.RequestInfo.Auth) {
+	if e.RequestInfo != nil && domain.IsStaff(e.RequestInfo.Auth) {
 		e.Record.Unhide("notes")
 	}
 	return e.Next()
@@ -124,7 +124,7 @@ func mailStatusChange(e *core.RecordEvent) error {
 	// The stored status, not the record's Original(): a record object saved
 	// twice remembers the values it was loaded or created with.
 	var from string
-	err := e.App.DB().Select("status").From(colVolunteers).Where(dbx.HashExp{"id": e.Record.Id}).Row(&from)
+	err := e.App.DB().Select("status").From(domain.Volunteers).Where(dbx.HashExp{"id": e.Record.Id}).Row(&from)
 	if err != nil {
 		return fmt.Errorf("volunteer's status: %w", err)
 	}
@@ -153,7 +153,7 @@ type statusMail func(app core.App, v *core.Record) (outbox.Message, error)
 // volunteer's status changed again meanwhile or the account is gone.
 func renderStatusMail(status string, write statusMail) outbox.Renderer {
 	return func(app core.App, ref string) (outbox.Message, error) {
-		v, err := app.FindRecordById(colVolunteers, ref)
+		v, err := app.FindRecordById(domain.Volunteers, ref)
 		if err != nil {
 			return outbox.Message{}, gone(err)
 		}
