@@ -92,34 +92,38 @@ func TestAccessWithdrawn(t *testing.T) {
 
 	for i, tc := range []struct {
 		name     string
-		withdraw func(t *testing.T, shift, assignment *core.Record)
+		withdraw func(t *testing.T, volunteer, shift, assignment *core.Record)
 	}{
-		{"the assignment is cancelled", func(t *testing.T, _, a *core.Record) {
+		{"the assignment is cancelled", func(t *testing.T, _, _, a *core.Record) {
 			a.Set("status", "cancelled")
 			save(t, f.app, a)
 		}},
-		{"the assignment is deleted", func(t *testing.T, _, a *core.Record) {
+		{"the assignment is deleted", func(t *testing.T, _, _, a *core.Record) {
 			if err := f.app.Delete(a); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{"the shift ends earlier", func(t *testing.T, s, _ *core.Record) {
+		{"the shift ends earlier", func(t *testing.T, _, s, _ *core.Record) {
 			s.Set("starts_at", time.Now().Add(-3*time.Hour))
 			s.Set("ends_at", time.Now().Add(-2*time.Hour))
 			save(t, f.app, s)
 		}},
-		{"the shift becomes another role", func(t *testing.T, s, _ *core.Record) {
+		{"the shift becomes another role", func(t *testing.T, _, s, _ *core.Record) {
 			s.Set("role", "hosting")
 			save(t, f.app, s)
 		}},
-		{"the shift moves to another event", func(t *testing.T, s, _ *core.Record) {
+		{"the shift moves to another event", func(t *testing.T, _, s, _ *core.Record) {
 			s.Set("event", other.Id)
 			save(t, f.app, s)
 		}},
-		{"the shift is deleted", func(t *testing.T, s, _ *core.Record) {
+		{"the shift is deleted", func(t *testing.T, _, s, _ *core.Record) {
 			if err := f.app.Delete(s); err != nil {
 				t.Fatal(err)
 			}
+		}},
+		{"the volunteer is paused", func(t *testing.T, v, _, _ *core.Record) {
+			v.Set("status", "paused")
+			save(t, f.app, v)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,7 +131,7 @@ func TestAccessWithdrawn(t *testing.T) {
 			conn, _ := f.open(t, kopatest.Token(t, v), f.event.Id)
 			waitFor(t, "the volunteer joined", func() bool { return live.Sockets(f.app, v) == 1 })
 
-			tc.withdraw(t, shift, a)
+			tc.withdraw(t, v, shift, a)
 			// A check-in after the change must not reach the volunteer.
 			checkin(t, f.app, kopatest.Registration(t, f.app, f.event, "Amina Haddad", fmt.Sprintf("amina%d@example.org", i), "confirmed"))
 			code, got := untilClosed(t, conn)
@@ -156,8 +160,9 @@ func TestAccessWithdrawn(t *testing.T) {
 	}
 }
 
-// TestSignedOutSocket: a change of an account that ends its tokens (here a
-// new password) closes its sockets with 4401, so the page signs in again.
+// TestSignedOutSocket: a change of an account that ends its tokens (a new
+// password, the account deleted) closes its sockets with 4401, so the page
+// signs in again.
 func TestSignedOutSocket(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
@@ -165,7 +170,16 @@ func TestSignedOutSocket(t *testing.T) {
 	f.org.SetPassword("a-new-password-123")
 	save(t, f.app, f.org)
 	if code := closeCode(t, conn); code != live.CloseUnauthorized {
-		t.Fatalf("close code %d, want %d", code, live.CloseUnauthorized)
+		t.Fatalf("new password: close code %d, want %d", code, live.CloseUnauthorized)
+	}
+
+	v, _, _ := f.doorVolunteer(t, "door@example.org")
+	conn, _ = f.open(t, kopatest.Token(t, v), f.event.Id)
+	if err := f.app.Delete(v); err != nil {
+		t.Fatal(err)
+	}
+	if code := closeCode(t, conn); code != live.CloseUnauthorized {
+		t.Fatalf("account deleted: close code %d, want %d", code, live.CloseUnauthorized)
 	}
 }
 
