@@ -21,6 +21,7 @@ const (
 	MailPromoted   = "promoted"   // a seat came free and is yours
 	MailAgain      = "again"      // you asked for your ticket again
 	MailCancelled  = "event_cancelled"
+	MailReminder   = "reminder" // the event is near; a link to free the seat
 )
 
 // MailData is what the ticket mail templates receive.
@@ -33,6 +34,9 @@ type MailData struct {
 	Position int
 	// TicketURL is the ticket page's absolute address; PrivacyURL the privacy page's.
 	TicketURL, PrivacyURL string
+	// CancelURL is the address of the page that frees the seat (its
+	// GET only asks; see cancelPage).
+	CancelURL string
 }
 
 // TicketURL is the absolute address of a ticket page, from the public
@@ -49,6 +53,7 @@ func CalendarFor(app core.App, ev, r *core.Record, lang string) ticketfile.Event
 		Description: TicketURL(app, r.GetString("ticket")), URL: TicketURL(app, r.GetString("ticket")),
 		Start: ev.GetDateTime("starts_at").Time(), End: ev.GetDateTime("ends_at").Time(),
 		Cancelled: ev.GetString("status") == "cancelled" || r.GetString("status") == StatusCancelled,
+		Tentative: r.GetString("status") == StatusWaitlisted,
 	}
 }
 
@@ -66,7 +71,7 @@ func ticketMail(r *core.Record, kind string) outbox.Deferred {
 
 // registerMail gives the outbox the writer of each kind of ticket mail.
 func registerMail() {
-	for _, kind := range []string{MailConfirmed, MailWaitlisted, MailPromoted, MailAgain, MailCancelled} {
+	for _, kind := range []string{MailConfirmed, MailWaitlisted, MailPromoted, MailAgain, MailCancelled, MailReminder} {
 		outbox.Handle("ticket_"+kind, renderTicket(kind))
 	}
 }
@@ -94,6 +99,11 @@ func renderTicket(kind string) outbox.Renderer {
 			return outbox.Message{}, outbox.ErrObsolete
 		case kind == MailCancelled:
 			if ev.GetString("status") != "cancelled" {
+				return outbox.Message{}, outbox.ErrObsolete
+			}
+		case kind == MailReminder:
+			// A reminder is for a seat at an event still ahead.
+			if status != StatusConfirmed || ev.GetString("status") != "published" || !time.Now().Before(ev.GetDateTime("starts_at").Time()) {
 				return outbox.Message{}, outbox.ErrObsolete
 			}
 		case status == StatusWaitlisted && kind != MailAgain:

@@ -17,10 +17,11 @@ import (
 const MaxBody = web.MaxBody
 
 // Register binds the registration API, an event's page with its form and
-// the form's handler, availability and the ticket pages, and the check of
-// registration records.
+// the form's handler, availability and the ticket pages, the check of
+// registration records and the reminders' cron job.
 func Register(app core.App) {
 	registerMail()
+	registerReminders(app)
 	app.OnRecordValidate("registrations").BindFunc(validateRecord)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/register", apiRegister)
