@@ -133,6 +133,7 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 		L: l, Kind: kind, Name: r.GetString("name"), Status: r.GetString("status"), Position: pos,
 		Event:     web.NewEventView(ev, lang, attendance.Stats{}),
 		TicketURL: url, PrivacyURL: strings.TrimRight(app.Settings().Meta.AppURL, "/") + "/privacy",
+		CancelURL: url + "/cancel",
 	}
 	html, text, err := web.RenderMail("ticket", data)
 	if err != nil {

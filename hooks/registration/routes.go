@@ -18,11 +18,13 @@ const MaxBody = web.MaxBody
 
 // Register binds the registration API, an event's page with its form and
 // the form's handler, availability and the ticket pages, the check of
-// registration records and the reminders' cron job.
+// registration records, the waiting list's move when an event's capacity
+// is raised, and the reminders' cron job.
 func Register(app core.App) {
 	registerMail()
 	registerReminders(app)
 	app.OnRecordValidate("registrations").BindFunc(validateRecord)
+	app.OnRecordUpdateExecute("events").BindFunc(moveOnRaise)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/register", apiRegister)
 		se.Router.GET("/api/events/{id}/availability", apiAvailability)
