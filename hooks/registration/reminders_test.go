@@ -83,7 +83,7 @@ func TestRemindersMailOnce(t *testing.T) {
 	olek := person(t, app, soon, "Olek", "en", "confirmed")
 	ivan := person(t, app, soon, "Ivan", "ru", "confirmed")
 	gone := person(t, app, soon, "Gone", "en", "confirmed") // cancels before the mail goes out
-	person(t, app, soon, "Leyla", "ru", "waitlisted") // confirmed when Gone cancels
+	person(t, app, soon, "Leyla", "ru", "waitlisted")       // confirmed when Gone cancels
 	person(t, app, soon, "Farid", "en", "cancelled")
 	lastMinute := kopatest.Event(t, app, kopatest.EventOpts{Title: "Pēdējā brīdī", Starts: now.Add(50 * time.Minute)})
 	person(t, app, lastMinute, "Late", "en", "confirmed") // registered 50 minutes before the start
