@@ -10,6 +10,7 @@ import (
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/settings"
+	"kopa/internal/contact"
 )
 
 // ReminderJob is the id of the cron job that reminds people of their
@@ -107,7 +108,7 @@ func remindBatch(app core.App, now, until time.Time) (queued int, more bool, err
 		w := outbox.NewWriter(tx)
 		defer w.Close()
 		for _, r := range rows {
-			if ValidateEmail(r.Email) != nil {
+			if _, err := contact.Email(r.Email); err != nil {
 				// Stored past the registration's checks (the admin UI):
 				// marked, so it does not hold up the others, and left.
 				tx.Logger().Warn("no reminder to an address that is not valid", "registration", r.ID)
