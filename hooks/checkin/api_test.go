@@ -437,7 +437,7 @@ func TestScannerPageAccess(t *testing.T) {
 	for _, s := range []tests.ApiScenario{
 		{Name: "anonymous goes to the login", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", ExpectedStatus: 303},
 		{Name: "organiser", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=en", Headers: cookie(org), ExpectedStatus: 200,
-			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js"`, `href="/static/css/scanner.css"`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
+			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js?v=`, `href="/static/css/scanner.css?v=`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
 			NotExpectedContent: []string{"<script>", "data-event-cancelled=", `role="alert">This event was cancelled`}},
 		{Name: "the door of a cancelled event says so", Method: http.MethodGet, URL: "/manage/events/" + called.Id + "/scan?lang=lv", Headers: cookie(org), ExpectedStatus: 200,
 			ExpectedContent: []string{`data-event-cancelled="1"`, `id="event-cancelled" class="notice" role="alert">Šis pasākums ir atcelts.`}},

@@ -13,6 +13,7 @@ package manage
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -42,12 +43,14 @@ func Register(app core.App) {
 		g.POST("/events/{id}/repeat", eventRepeat)
 		g.GET("/events/{id}/registrations", registrations)
 		g.GET("/events/{id}/registrations.csv", registrationsCSV)
+		g.GET("/events/{id}/registrations.xlsx", registrationsXLSX)
 		g.POST("/events/{id}/checkin", manualCheckIn)
 		g.POST("/events/{id}/walkin", walkIn)
 		g.GET("/events/{id}/registrations/{rid}/erase", eraseConfirm)
 		g.POST("/events/{id}/registrations/{rid}/erase", erase)
 		g.GET("/reports", reportPage)
 		g.GET("/reports.csv", reportCSV)
+		g.GET("/reports.xlsx", reportXLSX)
 		g.GET("/settings", settingsPage)
 		g.POST("/settings", settingsSave)
 		g.GET("/mail", mailPage)
@@ -69,6 +72,8 @@ type Dashboard struct {
 	Events []web.EventView
 	// Past is set when the list shows past events too.
 	Past bool
+	// Proxy names the forwarding headers of an untrusted reverse proxy.
+	Proxy string
 }
 
 // recentDays is how long an event stays on the console's front page after
@@ -99,7 +104,14 @@ func dashboard(e *core.RequestEvent) error {
 		}
 		rows = append(rows, web.NewEventView(r, lang, st))
 	}
-	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past}))
+	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past, Proxy: proxyWarning(e)}))
+}
+
+// proxyWarning names the forwarding headers of requests that came through
+// a reverse proxy PocketBase does not trust, for the console's warning; ""
+// when there is nothing to warn about.
+func proxyWarning(e *core.RequestEvent) string {
+	return strings.Join(web.UntrustedProxy(e.App), ", ")
 }
 
 func dt(t time.Time) types.DateTime {

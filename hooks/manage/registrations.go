@@ -128,6 +128,15 @@ func registrationsCSV(e *core.RequestEvent) error {
 	return reports.WriteRegistrationsCSV(e, ev)
 }
 
+// registrationsXLSX is the same export as an Excel workbook.
+func registrationsXLSX(e *core.RequestEvent) error {
+	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil {
+		return web.NotFound(e)
+	}
+	return reports.WriteRegistrationsXLSX(e, ev)
+}
+
 // back redirects to the registrations page with a notice.
 func back(e *core.RequestEvent, eventID, notice string) error {
 	return e.Redirect(http.StatusSeeOther, "/manage/events/"+eventID+"/registrations?notice="+url.QueryEscape(notice))

@@ -66,6 +66,7 @@ var funcs = template.FuncMap{
 		}
 		return part * 100 / whole
 	},
+	"asset": Asset, // a /static/ file's versioned URL
 }
 
 // load parses the layout with every page below templates/pages once.

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
@@ -22,12 +21,11 @@ func Register(app core.App) {
 		Func: func(se *core.ServeEvent) error {
 			se.Router.Bind(pageErrors)
 			se.Router.BindFunc(Middleware)
+			se.Router.BindFunc(watchProxy(se.App))
+			se.Router.Bind(compress())
 
 			static, _ := fs.Sub(pb_public.FS, ".")
-			se.Router.GET("/static/{path...}", func(e *core.RequestEvent) error {
-				e.Response.Header().Set("Cache-Control", "public, max-age=86400")
-				return apis.Static(static, false)(e)
-			})
+			se.Router.GET("/static/{path...}", serveStatic())
 			se.Router.GET("/manage/login", loginPage)
 			se.Router.POST("/manage/login", loginSubmit)
 			se.Router.POST("/manage/logout", logout)
