@@ -71,8 +71,11 @@ func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
 		r.POST("/api/bulletins/subscribe", apiSubscribe)
+		r.GET("/bulletins", archivePage)
+		r.GET("/bulletins.atom", atomFeed)
 		r.GET("/bulletins/subscribe", subscribePage)
 		r.POST("/bulletins/subscribe", subscribeSubmit)
+		r.GET("/bulletins/{id}", bulletinPage)
 		r.GET("/b/confirm/{token}", confirmLink)
 		r.GET("/b/unsubscribe/{token}", unsubscribePage)
 		r.POST("/b/unsubscribe/{token}", unsubscribeNow)

@@ -6,11 +6,11 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/settings"
 	"kopa/internal/contact"
+	"kopa/internal/domain"
 )
 
 // ReminderJob is the id of the cron job that reminds people of their
@@ -77,13 +77,13 @@ func remindBatch(app core.App, now, until time.Time) (queued int, more bool, err
 	err = app.RunInTransaction(func(tx core.App) error {
 		queued = 0
 		var rows []due
-		err := tx.DB().Select("r.id", "r.email").From("registrations r").
-			InnerJoin("events e", dbx.NewExp("e.id = r.event")).
-			Where(dbx.HashExp{"r.status": StatusConfirmed, "e.status": "published"}).
+		err := tx.DB().Select("r.id", "r.email").From(domain.Registrations+" r").
+			InnerJoin(domain.Events+" e", dbx.NewExp("e.id = r.event")).
+			Where(dbx.HashExp{"r.status": domain.RegistrationConfirmed, "e.status": domain.EventPublished}).
 			AndWhere(dbx.NewExp(`r.email != '' AND (r.reminded_at = '' OR r.reminded_at IS NULL)
 				AND e.starts_at > {:now} AND e.starts_at <= {:until}
 				AND r.created <= strftime('%Y-%m-%d %H:%M:%fZ', e.starts_at, {:notice})`, dbx.Params{
-				"now": dt(now).String(), "until": dt(until).String(),
+				"now": domain.DateTime(now).String(), "until": domain.DateTime(until).String(),
 				"notice": fmt.Sprintf("-%d seconds", int(MinNotice/time.Second)),
 			})).
 			OrderBy("e.starts_at", "r.rowid").Limit(reminderBatch).All(&rows)
@@ -101,7 +101,7 @@ func remindBatch(app core.App, now, until time.Time) (queued int, more bool, err
 		// Marked in one statement: nothing reads reminded_at but this job,
 		// so the registrations' record hooks (counts, live dashboards)
 		// have nothing to learn from it.
-		_, err = tx.DB().Update("registrations", dbx.Params{"reminded_at": dt(now).String()}, dbx.In("id", ids...)).Execute()
+		_, err = tx.DB().Update(domain.Registrations, dbx.Params{"reminded_at": domain.DateTime(now).String()}, dbx.In("id", ids...)).Execute()
 		if err != nil {
 			return fmt.Errorf("mark reminded: %w", err)
 		}
@@ -130,10 +130,4 @@ func remindBatch(app core.App, now, until time.Time) (queued int, more bool, err
 // reminderMail is the outbox entry of the reminder of registration id.
 func reminderMail(id, email string) outbox.Deferred {
 	return outbox.Deferred{To: email, Template: "ticket_" + MailReminder, Ref: id, Kind: "ticket_" + MailReminder}
-}
-
-// dt is t as PocketBase stores a date.
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t.UTC())
-	return d
 }

@@ -16,6 +16,7 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/settings"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 	"kopa/internal/mailpit"
 )
@@ -33,7 +34,7 @@ func mailApp(t *testing.T) (*mailpit.Server, *tests.TestApp, string) {
 }
 
 // person registers name at ev with a locale and a status.
-func person(t *testing.T, app core.App, ev *core.Record, name, locale, status string) *core.Record {
+func person(t *testing.T, app core.App, ev *core.Record, name, locale string, status domain.RegistrationStatus) *core.Record {
 	t.Helper()
 	r := kopatest.Registration(t, app, ev, name, strings.ToLower(name)+"@example.com", status)
 	r.Set("locale", locale)

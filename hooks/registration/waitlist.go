@@ -7,6 +7,8 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/internal/domain"
 )
 
 // moveOnRaise runs when an event is saved: when its capacity was raised
@@ -18,14 +20,14 @@ import (
 // seats move exactly when the change commits. Bound to the record's update,
 // it serves the console, the record API and the admin UI alike.
 func moveOnRaise(e *core.RecordEvent) error {
-	if e.Record.GetString("status") != "published" {
+	if domain.EventStatusOf(e.Record) != domain.EventPublished {
 		return e.Next()
 	}
 	original := e.App
 	defer func() { e.App = original }()
 	return e.App.RunInTransaction(func(tx core.App) error {
 		var was int
-		err := tx.DB().Select("capacity").From("events").Where(dbx.HashExp{"id": e.Record.Id}).Row(&was)
+		err := tx.DB().Select("capacity").From(domain.Events).Where(dbx.HashExp{"id": e.Record.Id}).Row(&was)
 		if err != nil {
 			return fmt.Errorf("capacity of event %s: %w", e.Record.Id, err)
 		}
