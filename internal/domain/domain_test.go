@@ -39,6 +39,7 @@ func TestSchemaAgrees(t *testing.T) {
 		{domain.Volunteers, "languages", domain.Languages},
 		{domain.Volunteers, "skills", domain.Skills},
 		{domain.Volunteers, "locale", domain.Locales},
+		{domain.Volunteers, "status", strs(domain.VolunteerStatuses)},
 	} {
 		col, err := app.FindCollectionByNameOrId(c.collection)
 		if err != nil {
