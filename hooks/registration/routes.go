@@ -14,11 +14,14 @@ import (
 )
 
 // Register binds the registration API, an event's page with its form and
-// the form's handler, availability and the ticket pages, and the check of
-// registration records.
+// the form's handler, availability and the ticket pages, the check of
+// registration records, the waiting list's move when an event's capacity
+// is raised, and the reminders' cron job.
 func Register(app core.App) {
 	registerMail()
+	registerReminders(app)
 	app.OnRecordValidate(domain.Registrations).BindFunc(validateRecord)
+	app.OnRecordUpdateExecute(domain.Events).BindFunc(moveOnRaise)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/register", apiRegister)
 		se.Router.GET("/api/events/{id}/availability", apiAvailability)

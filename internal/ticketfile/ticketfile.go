@@ -164,7 +164,10 @@ type Event struct {
 	Title, Description, Location string
 	URL                          string
 	Start, End                   time.Time
-	Cancelled                    bool
+	// Cancelled marks the entry cancelled (the event or the ticket is
+	// off); Tentative marks it tentative (a place on the waiting list).
+	// Neither is a confirmed entry.
+	Cancelled, Tentative bool
 }
 
 // ICS renders a one-event calendar. Times are written in UTC, which every
@@ -187,9 +190,12 @@ func ICS(e Event, now time.Time) []byte {
 	if e.URL != "" {
 		ev.SetURL(e.URL)
 	}
-	if e.Cancelled {
+	switch {
+	case e.Cancelled:
 		ev.SetStatus(ics.ObjectStatusCancelled)
-	} else {
+	case e.Tentative:
+		ev.SetStatus(ics.ObjectStatusTentative)
+	default:
 		ev.SetStatus(ics.ObjectStatusConfirmed)
 	}
 	return []byte(cal.Serialize(ics.WithNewLine("\r\n"))) // RFC 5545 lines end in CRLF

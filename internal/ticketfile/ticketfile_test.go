@@ -97,3 +97,24 @@ func TestICS(t *testing.T) {
 		t.Error("lines must end in CRLF")
 	}
 }
+
+// TestICSStatus: a waiting-list place is a tentative entry, a cancelled
+// one (even if it was waiting) a cancelled entry, a seat a confirmed one.
+func TestICSStatus(t *testing.T) {
+	start := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		cancelled, tentative bool
+		want                 string
+	}{
+		{false, false, "STATUS:CONFIRMED"},
+		{false, true, "STATUS:TENTATIVE"},
+		{true, false, "STATUS:CANCELLED"},
+		{true, true, "STATUS:CANCELLED"},
+	} {
+		cal := string(ticketfile.ICS(ticketfile.Event{UID: "abc@kopa", Title: "Kopā", Start: start, End: start.Add(time.Hour),
+			Cancelled: c.cancelled, Tentative: c.tentative}, start))
+		if n := strings.Count(cal, "STATUS:"); n != 1 || !strings.Contains(cal, c.want+"\r\n") {
+			t.Errorf("cancelled %v, tentative %v: want %s once:\n%s", c.cancelled, c.tentative, c.want, cal)
+		}
+	}
+}
