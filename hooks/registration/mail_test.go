@@ -264,3 +264,56 @@ func TestTicketMailSaysWhatIsTrueWhenSent(t *testing.T) {
 		}
 	}
 }
+
+// TestTicketMailOfATitleWithLineBreaks: an event stored with a CR/LF in
+// its title and venue (old data, written past the checks) still gets its
+// ticket mails: the subject is one line, and the calendar file is valid.
+func TestTicketMailOfATitleWithLineBreaks(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := kopatest.NewApp(t, hooks.Default)
+	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
+		t.Fatal(err)
+	}
+	kopatest.Serve(t, app)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	if _, err := app.DB().NewQuery("UPDATE events SET title_lv = {:t}, venue = {:v} WHERE id = {:id}").
+		Bind(dbx.Params{"t": "Diskusija\r\nBcc: x@example.com", "v": "Rīga,\r\nTērbatas iela 1", "id": ev.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	in := registration.Input{Name: "Anna", Email: "anna@example.com", Locale: "lv"}
+	if err := in.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registration.Create(app, ev.Id, in, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outbox.Flush(app); err != nil {
+		t.Fatal(err)
+	}
+	list := mp.WaitFor(t, 1, 10*time.Second)
+	if len(list) != 1 {
+		t.Fatalf("%d mails, want the ticket", len(list))
+	}
+	m := mp.Message(t, list[0].ID)
+	if m.Subject != "Jūsu biļete: Diskusija Bcc: x@example.com" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if len(m.To) != 1 || len(m.Bcc) != 0 || len(m.Cc) != 0 {
+		t.Errorf("recipients to %v cc %v bcc %v", m.To, m.Cc, m.Bcc)
+	}
+	part, ok := m.Attachment("event.ics")
+	if !ok {
+		t.Fatal("no calendar attached")
+	}
+	cal := string(mp.Attachment(t, m.ID, part.PartID))
+	for i, line := range strings.Split(strings.TrimSuffix(cal, "\r\n"), "\r\n") {
+		if strings.ContainsAny(line, "\r\n") {
+			t.Errorf("calendar line %d holds a line break: %q", i+1, line)
+		}
+	}
+	for _, want := range []string{"SUMMARY:Diskusija Bcc: x@example.com\r\n", `LOCATION:Rīga\, Tērbatas iela 1` + "\r\n"} {
+		if !strings.Contains(cal, want) {
+			t.Errorf("calendar lacks %q:\n%s", want, cal)
+		}
+	}
+}
