@@ -152,9 +152,9 @@ func DecodeInput(data []byte, defaultLocale string) (Input, error) {
 // Signup stores a new, unconfirmed volunteer and queues the mail that
 // confirms the address (PocketBase's verification mail, in the volunteer's
 // language). When the address already belongs to a volunteer nothing is
-// stored and its owner is mailed a "you are already signed up — log in
-// here" instead. Both paths hash a password and queue one mail in one
-// transaction, so neither the answer nor its timing tells the caller
+// stored and its owner is mailed a "you are already signed up" with a link
+// that signs them in instead. Both paths hash a password and queue one mail
+// in one transaction, so neither the answer nor its timing tells the caller
 // whether the address is known. created reports which path was taken, for
 // the caller's logs and tests only.
 func Signup(app core.App, in Input) (created bool, err error) {
@@ -205,14 +205,12 @@ func apiSignup(e *core.RequestEvent) error {
 	if err != nil {
 		return e.BadRequestError("Please check the highlighted fields.", err)
 	}
-	created, err := Signup(e.App, in)
-	if err != nil {
+	if _, err := Signup(e.App, in); err != nil {
 		return err
 	}
-	if created {
-		return e.JSON(http.StatusCreated, signupAccepted)
-	}
-	return e.JSON(http.StatusOK, signupAccepted)
+	// 202 for a new and a known address alike: what happens next is in the
+	// mail, which only the address's owner reads.
+	return e.JSON(http.StatusAccepted, signupAccepted)
 }
 
 // SignupForm is the state of the sign-up page's form.
