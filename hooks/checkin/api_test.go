@@ -268,6 +268,12 @@ func TestCheckInAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"confirmed":2`}},
 		{Name: "a walk-in needs a name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":" ","email":"x"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_required"`, `"email":{"code":"validation_invalid_email"`}},
+		{Name: "a walk-in's name follows the rules of every entry point", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body:           strings.NewReader(`{"name":"Nadia\u0000"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_invalid_value"`}},
+		{Name: "a walk-in's name of over 200 characters", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body:           strings.NewReader(`{"name":"` + strings.Repeat("ā", 201) + `"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_length_too_long"`}},
 		{Name: "409 full: a walk-in on a full event", Method: http.MethodPost, URL: "/api/events/" + full.Id + "/walkin", Headers: orgH, Body: strings.NewReader(`{"name":"Late"}`),
 			ExpectedStatus: 409, ExpectedContent: []string{`"status":409`, `"code":"full"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {

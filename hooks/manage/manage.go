@@ -6,7 +6,8 @@
 // settings.
 //
 // Every page is for signed-in organisers (the session cookie of hooks/web)
-// and every form checks the CSRF token. The scanner, the live dashboard and
+// and every form checks the CSRF token (web.RequireCSRF); each handler
+// reads its own form with web.ParseForm. The scanner, the live dashboard and
 // the shifts page live under /manage too, in their own packages.
 package manage
 
@@ -30,7 +31,7 @@ func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/manage")
 		g.BindFunc(web.RequireSession("organisers"))
-		g.BindFunc(csrf)
+		g.BindFunc(web.RequireCSRF)
 		g.GET("", dashboard)
 		g.GET("/events/new", eventForm)
 		g.POST("/events/new", eventSave)
@@ -53,14 +54,6 @@ func Register(app core.App) {
 		g.POST("/mail/retry", mailRetry)
 		return se.Next()
 	})
-}
-
-// csrf refuses a console form posted without this browser's token.
-func csrf(e *core.RequestEvent) error {
-	if e.Request.Method == http.MethodPost && !web.CheckCSRF(e) {
-		return web.ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "error.csrf")
-	}
-	return e.Next()
 }
 
 // page prepares a console page: wide, with the console's stylesheet.

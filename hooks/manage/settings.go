@@ -13,9 +13,9 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/outbox"
-	"kopa/hooks/registration"
 	"kopa/hooks/settings"
 	"kopa/hooks/web"
+	"kopa/internal/contact"
 )
 
 // SettingsData is what the settings page shows.
@@ -39,7 +39,10 @@ func settingsPage(e *core.RequestEvent) error {
 }
 
 func settingsSave(e *core.RequestEvent) error {
-	v := e.Request.PostForm
+	v, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
 	days, err := strconv.Atoi(strings.TrimSpace(v.Get("retention_days")))
 	s := settings.Settings{RetentionDays: days, OrgName: strings.TrimSpace(v.Get("org_name")),
 		ContactEmail: strings.ToLower(strings.TrimSpace(v.Get("contact_email"))), ContactPhone: strings.TrimSpace(v.Get("contact_phone"))}
@@ -50,7 +53,7 @@ func settingsSave(e *core.RequestEvent) error {
 	if utf8.RuneCountInString(s.OrgName) > settings.MaxOrgName {
 		errs["org_name"] = "manage.error.too_long"
 	}
-	if s.ContactEmail != "" && registration.ValidateEmail(s.ContactEmail) != nil {
+	if _, err := contact.Email(s.ContactEmail); s.ContactEmail != "" && err != nil {
 		errs["contact_email"] = "manage.error.email"
 	}
 	if utf8.RuneCountInString(s.ContactPhone) > settings.MaxContactPhone {
