@@ -659,6 +659,14 @@ func TestConsoleErrorsArePages(t *testing.T) {
 					t.Errorf("%d registrations", n)
 				}
 			}},
+		{Name: "a walk-in with a web address for a name is refused like everywhere else", Method: http.MethodPost, URL: "/manage/events/" + f.ev.Id + "/walkin", Headers: f.orgH,
+			Body: form(url.Values{"name": {"Nadia, verify at kopa-help.lv"}}), ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				location("/manage/events/"+f.ev.Id+"/registrations?notice=invalid")(t, app, res)
+				if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": f.ev.Id}); n != 2 {
+					t.Errorf("%d registrations", n)
+				}
+			}},
 		{Name: "a form over 64 KiB, token in the form", Method: http.MethodPost, URL: "/manage/settings?lang=en", Headers: f.orgH,
 			Body: form(big), ExpectedStatus: 413, ExpectedContent: []string{"Too much data", "64 KiB"}, NotExpectedContent: []string{`"status":`},
 			AfterTestFunc: unchanged},

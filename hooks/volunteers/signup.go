@@ -250,18 +250,9 @@ func fieldMessages(err error) map[string]string {
 		return out
 	}
 	for field, fe := range verrs {
-		code := ""
-		var ve validation.Error
-		if errors.As(fe, &ve) {
-			code = ve.Code()
-		}
 		switch field {
 		case "name":
-			if code == "validation_length_too_long" {
-				out[field] = "form.error.name_too_long"
-			} else {
-				out[field] = "form.error.name_required"
-			}
+			out[field] = web.NameMessage(fe)
 		case "email":
 			out[field] = "form.error.email_invalid"
 		case "phone", "languages", "skills", "locale", "contact_consent":

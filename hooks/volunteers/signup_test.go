@@ -150,6 +150,9 @@ func TestSignupAPI(t *testing.T) {
 		bad("a name of only spaces", `{"name":" \t ",`+valid+`}`, "name", "validation_required"),
 		bad("a name over 200 characters", `{"name":"`+strings.Repeat("ā", 201)+`",`+valid+`}`, "name", "validation_length_too_long"),
 		bad("a name with a line break", `{"name":"A\nB",`+valid+`}`, "name", "validation_invalid_value"),
+		bad("a name holding a web address", `{"name":"Anna, see www.kopa-help.example",`+valid+`}`, "name", "validation_invalid_value"),
+		bad("a name holding an e-mail address", `{"name":"anna@kopa-help.lv",`+valid+`}`, "name", "validation_invalid_value"),
+		bad("a name with a direction override", `{"name":"\u2066Anna\u2069",`+valid+`}`, "name", "validation_invalid_value"),
 		bad("missing e-mail", `{"name":"A","languages":["ar"],"contact_consent":true}`, "email", "validation_required"),
 		bad("a bad e-mail", `{"name":"A","email":"nope","languages":["ar"],"contact_consent":true}`, "email", "validation_invalid_email"),
 		bad("header injection in the e-mail", `{"name":"A","email":"a@example.com\r\nBcc: all@example.com","languages":["ar"],"contact_consent":true}`, "email", "validation_invalid_email"),
@@ -250,6 +253,17 @@ func TestSignupForm(t *testing.T) {
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				if n := count(t, app, "volunteers"); n != 1 {
 					t.Errorf("%d volunteers", n)
+				}
+			},
+		},
+		{
+			Name: "a web address for a name is refused beside the field", Method: http.MethodPost, URL: "/volunteer?lang=ru",
+			Body: form(with("name", "Anna https://kopa-help.example")), Headers: formHeaders,
+			ExpectedStatus:  400,
+			ExpectedContent: []string{"Пожалуйста, введите только имя", `aria-invalid="true"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n := count(t, app, "volunteers"); n != 1 || len(outboxRows(t, app, "")) != 0 {
+					t.Errorf("a refused sign-up was stored or mailed")
 				}
 			},
 		},

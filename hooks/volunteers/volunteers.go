@@ -34,14 +34,16 @@ const (
 // reminderJob is the cron job that mails tomorrow's shifts.
 const reminderJob = "kopaVolunteerReminders"
 
-// Register binds the volunteer pages and API and the check of shift
-// records, gives the outbox the writers of the volunteer mails, localizes
+// Register binds the volunteer pages and API, the check of shift records
+// and of the names the record API writes, gives the outbox the writers of the volunteer mails, localizes
 // PocketBase's verification and one-time code mails for volunteers, and
 // schedules the reminders.
 func Register(app core.App) {
 	registerMail()
 	localizeAuthMails(app)
 	app.OnRecordValidate(colShifts).BindFunc(validateShift)
+	app.OnRecordCreateRequest(colVolunteers).BindFunc(web.CheckRecordName)
+	app.OnRecordUpdateRequest(colVolunteers).BindFunc(web.CheckRecordName)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
 		r.POST("/api/volunteers/signup", apiSignup)
