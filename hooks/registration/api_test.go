@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
 	"kopa/hooks/outbox"
+	"kopa/hooks/registration"
 	"kopa/internal/kopatest"
 )
 
@@ -88,6 +90,14 @@ func TestRegisterAPI(t *testing.T) {
 		{Name: "an unknown event is not found", Method: http.MethodPost, URL: url("nope"), Body: body(`{"name":"X","email":"x@example.com"}`),
 			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, AfterTestFunc: noRows},
 		{Name: "the same e-mail again gets exists and its ticket mailed again", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"Someone","email":" AMINA@example.com "}`),
+			ExpectedStatus: 200, ExpectedContent: []string{`{"status":"exists"}`}, NotExpectedContent: []string{"ticket"}, AfterTestFunc: oneMail("ticket_again")},
+		{Name: "a duplicate within an hour of the last ticket mailed again mails nothing more", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"Someone","email":"amina@example.com"}`),
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				in := registration.Input{Name: "Someone", Email: "amina@example.com", Locale: "lv"}
+				if res, err := registration.Create(app, open.Id, in, time.Now()); err != nil || res.Status != registration.StatusExists {
+					t.Fatalf("first duplicate: %+v %v", res, err)
+				}
+			},
 			ExpectedStatus: 200, ExpectedContent: []string{`{"status":"exists"}`}, NotExpectedContent: []string{"ticket"}, AfterTestFunc: oneMail("ticket_again")},
 		{Name: "missing name", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"email":"a@example.com"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_required"`}, AfterTestFunc: noRows},

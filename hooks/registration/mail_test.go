@@ -2,6 +2,7 @@ package registration_test
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"strconv"
 	"strings"
@@ -314,6 +315,70 @@ func TestTicketMailOfATitleWithLineBreaks(t *testing.T) {
 	for _, want := range []string{"SUMMARY:Diskusija Bcc: x@example.com\r\n", `LOCATION:Rīga\, Tērbatas iela 1` + "\r\n"} {
 		if !strings.Contains(cal, want) {
 			t.Errorf("calendar lacks %q:\n%s", want, cal)
+		}
+	}
+}
+
+// TestTicketMailedAgainAtMostHourly: a duplicate registration mails the
+// ticket again, once an hour at most for an address and event, however
+// often it is repeated; the answer stays "exists". Time passes by ageing
+// the outbox's stored rows.
+func TestTicketMailedAgainAtMostHourly(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	other := kopatest.Event(t, app, kopatest.EventOpts{})
+	register := func(eventID string) string {
+		t.Helper()
+		in := registration.Input{Name: "Anna", Email: "anna@example.com", Locale: "lv"}
+		if err := in.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		res, err := registration.Create(app, eventID, in, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Status
+	}
+	again := func(eventID string) int {
+		t.Helper()
+		var n int
+		err := app.DB().NewQuery("SELECT count(*) FROM mail_outbox o JOIN registrations r ON r.id = o.ref WHERE o.kind = 'ticket_again' AND r.event = {:e}").
+			Bind(dbx.Params{"e": eventID}).Row(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	age := func(d time.Duration) {
+		t.Helper()
+		_, err := app.DB().NewQuery("UPDATE mail_outbox SET created = strftime('%Y-%m-%d %H:%M:%fZ', created, {:d})").
+			Bind(dbx.Params{"d": fmt.Sprintf("-%d seconds", int(d.Seconds()))}).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, step := range []struct {
+		wait   time.Duration
+		event  *core.Record
+		status string
+		again  int // tickets of that event mailed again so far
+	}{
+		{0, ev, registration.StatusConfirmed, 0},
+		{0, ev, registration.StatusExists, 1},
+		{0, ev, registration.StatusExists, 1},
+		{59 * time.Minute, ev, registration.StatusExists, 1},
+		{0, other, registration.StatusConfirmed, 0}, // another event, another ticket
+		{0, other, registration.StatusExists, 1},
+		{2 * time.Minute, ev, registration.StatusExists, 2}, // an hour and a minute after the first
+		{0, other, registration.StatusExists, 1},
+		{0, ev, registration.StatusExists, 2},
+	} {
+		age(step.wait)
+		if got := register(step.event.Id); got != step.status {
+			t.Errorf("step %d: %s, want %s", i+1, got, step.status)
+		}
+		if got := again(step.event.Id); got != step.again {
+			t.Errorf("step %d: %d tickets mailed again, want %d", i+1, got, step.again)
 		}
 	}
 }
