@@ -17,6 +17,7 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/attendance"
 	"kopa/hooks/checkin"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -440,7 +441,7 @@ func TestScannerPageAccess(t *testing.T) {
 	for _, s := range []tests.ApiScenario{
 		{Name: "anonymous goes to the login", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", ExpectedStatus: 303},
 		{Name: "organiser", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=en", Headers: cookie(org), ExpectedStatus: 200,
-			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js"`, `href="/static/css/scanner.css"`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
+			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js?v=`, `href="/static/css/scanner.css?v=`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
 			NotExpectedContent: []string{"<script>", "data-event-cancelled=", `role="alert">This event was cancelled`}},
 		{Name: "the door of a cancelled event says so", Method: http.MethodGet, URL: "/manage/events/" + called.Id + "/scan?lang=lv", Headers: cookie(org), ExpectedStatus: 200,
 			ExpectedContent: []string{`data-event-cancelled="1"`, `id="event-cancelled" class="notice" role="alert">Šis pasākums ir atcelts.`}},
@@ -485,9 +486,9 @@ func TestScanAndSearchRace(t *testing.T) {
 			var res checkin.Result
 			var err error
 			if i%2 == 0 {
-				res, err = checkin.CheckIn(app, ev.Id, r.GetString("ticket"), checkin.MethodQR, time.Now())
+				res, err = checkin.CheckIn(app, ev.Id, r.GetString("ticket"), domain.CheckinQR, time.Now())
 			} else {
-				res, err = checkin.CheckInRegistration(app, ev.Id, r.Id, checkin.MethodManual, time.Now())
+				res, err = checkin.CheckInRegistration(app, ev.Id, r.Id, domain.CheckinManual, time.Now())
 			}
 			if err != nil {
 				t.Error(err)

@@ -94,7 +94,8 @@ func TestConsoleAccess(t *testing.T) {
 	f := newConsoleFixture(t)
 	var scenarios []tests.ApiScenario
 	for _, path := range []string{"/manage", "/manage/events/new", "/manage/events/" + f.ev.Id, "/manage/events/" + f.ev.Id + "/registrations",
-		"/manage/events/" + f.ev.Id + "/registrations.csv", "/manage/reports", "/manage/reports.csv?from=2026-01-01&to=2026-01-31", "/manage/settings", "/manage/mail"} {
+		"/manage/events/" + f.ev.Id + "/registrations.csv", "/manage/reports", "/manage/reports.csv?from=2026-01-01&to=2026-01-31", "/manage/settings", "/manage/mail",
+		"/manage/events/" + f.ev.Id + "/registrations.xlsx", "/manage/reports.xlsx?from=2026-01-01&to=2026-01-31"} {
 		scenarios = append(scenarios,
 			tests.ApiScenario{Name: "anonymous is sent to the login: " + path, Method: http.MethodGet, URL: path, ExpectedStatus: 303,
 				AfterTestFunc: location("/manage/login?next=" + url.QueryEscape(path))},

@@ -26,11 +26,14 @@ type SettingsData struct {
 	// Backups is PocketBase's backup schedule (cron), empty when off.
 	Backups     string
 	BackupsKeep int
+	// Proxy names the forwarding headers of an untrusted reverse proxy.
+	Proxy string
 }
 
 func showSettings(e *core.RequestEvent, status int, d SettingsData) error {
 	b := e.App.Settings().Backups
 	d.Backups, d.BackupsKeep = b.Cron, b.CronMaxKeep
+	d.Proxy = proxyWarning(e)
 	return web.Render(e, status, "manage/settings", page(e, "manage.settings", d))
 }
 

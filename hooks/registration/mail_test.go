@@ -15,6 +15,7 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 	"kopa/internal/mailpit"
 )
@@ -216,7 +217,7 @@ func TestTicketMailSaysWhatIsTrueWhenSent(t *testing.T) {
 		return res
 	}
 	amina, olek := register("Amina"), register("Olek")
-	if amina.Status != registration.StatusConfirmed || olek.Status != registration.StatusWaitlisted {
+	if amina.Status != string(domain.RegistrationConfirmed) || olek.Status != string(domain.RegistrationWaitlisted) {
 		t.Fatalf("%s, %s", amina.Status, olek.Status)
 	}
 	// Amina cancels before any mail is sent: Olek has her seat.
@@ -363,11 +364,11 @@ func TestTicketMailedAgainAtMostHourly(t *testing.T) {
 		status string
 		again  int // tickets of that event mailed again so far
 	}{
-		{0, ev, registration.StatusConfirmed, 0},
+		{0, ev, string(domain.RegistrationConfirmed), 0},
 		{0, ev, registration.StatusExists, 1},
 		{0, ev, registration.StatusExists, 1},
 		{59 * time.Minute, ev, registration.StatusExists, 1},
-		{0, other, registration.StatusConfirmed, 0}, // another event, another ticket
+		{0, other, string(domain.RegistrationConfirmed), 0}, // another event, another ticket
 		{0, other, registration.StatusExists, 1},
 		{2 * time.Minute, ev, registration.StatusExists, 2}, // an hour and a minute after the first
 		{0, other, registration.StatusExists, 1},

@@ -13,6 +13,7 @@ import (
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -54,19 +55,19 @@ type assignmentMail func(app core.App, ev, shift, v, a *core.Record) (outbox.Mes
 // its assignments with it) or when it no longer fits (see stillTrue).
 func renderAssignment(template string, write assignmentMail) outbox.Renderer {
 	return func(app core.App, ref string) (outbox.Message, error) {
-		a, err := app.FindRecordById(colAssignments, ref)
+		a, err := app.FindRecordById(domain.Assignments, ref)
 		if err != nil {
 			return outbox.Message{}, gone(err)
 		}
-		shift, err := app.FindRecordById(colShifts, a.GetString("shift"))
+		shift, err := app.FindRecordById(domain.Shifts, a.GetString("shift"))
 		if err != nil {
 			return outbox.Message{}, gone(err)
 		}
-		ev, err := app.FindRecordById("events", shift.GetString("event"))
+		ev, err := app.FindRecordById(domain.Events, shift.GetString("event"))
 		if err != nil {
 			return outbox.Message{}, gone(err)
 		}
-		v, err := app.FindRecordById(colVolunteers, a.GetString("volunteer"))
+		v, err := app.FindRecordById(domain.Volunteers, a.GetString("volunteer"))
 		if err != nil {
 			return outbox.Message{}, gone(err)
 		}
@@ -83,15 +84,15 @@ func renderAssignment(template string, write assignmentMail) outbox.Renderer {
 // reminder while the place is accepted and the shift is ahead; the notice
 // of a withdrawal while the assignment stays withdrawn.
 func stillTrue(template string, ev, shift, v, a *core.Record, now time.Time) bool {
-	open := now.Before(shift.GetDateTime("starts_at").Time()) && ev.GetString("status") != "cancelled"
-	status := a.GetString("status")
+	open := domain.ShiftOpen(ev, shift.GetDateTime("starts_at").Time(), now)
+	status := domain.AssignmentStatusOf(a)
 	switch template {
 	case mailInvite:
-		return status == StatusInvited && open && v.Verified() && v.GetBool("contact_consent")
+		return status == domain.AssignmentInvited && open && v.Verified() && v.GetBool("contact_consent")
 	case mailReminder:
-		return status == StatusAccepted && open
+		return status == domain.AssignmentAccepted && open
 	case mailWithdrawn:
-		return status == StatusCancelled
+		return status == domain.AssignmentCancelled
 	}
 	return false
 }
@@ -99,7 +100,7 @@ func stillTrue(template string, ev, shift, v, a *core.Record, now time.Time) boo
 // renderAlready writes the "you are signed up already" mail to the
 // volunteer ref, unless the account was deleted meanwhile.
 func renderAlready(app core.App, ref string) (outbox.Message, error) {
-	v, err := app.FindRecordById(colVolunteers, ref)
+	v, err := app.FindRecordById(domain.Volunteers, ref)
 	if err != nil {
 		return outbox.Message{}, gone(err)
 	}
@@ -178,7 +179,7 @@ func pageURL(app core.App, path string, query url.Values, lang string) string {
 // outbox as raw mail, stored whole, since their token or code exists only
 // in PocketBase's message (see outbox's OnMailerSend hook).
 func localizeAuthMails(app core.App) {
-	app.OnMailerRecordVerificationSend(colVolunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
+	app.OnMailerRecordVerificationSend(domain.Volunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
 		Id: "kopaVolunteerVerificationMail",
 		Func: func(e *core.MailerRecordEvent) error {
 			token, _ := e.Meta["token"].(string)
@@ -188,7 +189,7 @@ func localizeAuthMails(app core.App) {
 			return e.Next()
 		},
 	})
-	app.OnMailerRecordOTPSend(colVolunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
+	app.OnMailerRecordOTPSend(domain.Volunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
 		Id: "kopaVolunteerOTPMail",
 		Func: func(e *core.MailerRecordEvent) error {
 			otpID, _ := e.Meta["otpId"].(string)
@@ -271,7 +272,7 @@ func message(v *core.Record, kind, ref string, d MailData) (outbox.Message, erro
 
 // otpMinutes is how long a one-time code stays valid.
 func otpMinutes(app core.App) int {
-	col, err := app.FindCachedCollectionByNameOrId(colVolunteers)
+	col, err := app.FindCachedCollectionByNameOrId(domain.Volunteers)
 	if err != nil || col.OTP.Duration <= 0 {
 		return 3
 	}

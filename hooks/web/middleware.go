@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -22,8 +23,9 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"form-action 'self'; frame-ancestors 'none'"
 
 // noStorePrefixes are pages that hold secrets (ticket and invite links) or
-// personal data: browsers and proxies must not keep them.
-var noStorePrefixes = []string{"/t/", "/i/", "/manage", "/volunteer/me", "/volunteer/confirm"}
+// personal data: browsers and proxies must not keep them. /b/ are the
+// bulletin subscribers' confirm and unsubscribe links.
+var noStorePrefixes = []string{"/t/", "/i/", "/manage", "/volunteer/me", "/volunteer/confirm", "/b/"}
 
 // Middleware sets the security headers, decides the visitor's language and
 // loads the session of a signed-in organiser or volunteer on page routes.
@@ -52,7 +54,7 @@ func Middleware(e *core.RequestEvent) error {
 	if e.Auth == nil && !strings.HasPrefix(p, "/api/") {
 		loadSession(e)
 	}
-	if !isStaff(e.Auth) {
+	if !domain.IsStaff(e.Auth) {
 		// People's visits are not logged. PocketBase's request log (URL,
 		// address, browser) keeps a successful request only when an
 		// organiser or a superuser made it, so what staff do stays
@@ -83,10 +85,6 @@ func secure(e *core.RequestEvent) {
 			break
 		}
 	}
-}
-
-func isStaff(auth *core.Record) bool {
-	return auth != nil && (auth.IsSuperuser() || auth.Collection().Name == "organisers")
 }
 
 // Lang is the language decided for this request.

@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/settings"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 	"kopa/templates"
 )
@@ -66,6 +67,7 @@ var funcs = template.FuncMap{
 		}
 		return part * 100 / whole
 	},
+	"asset": Asset, // a /static/ file's versioned URL
 }
 
 // load parses the layout with every page below templates/pages once.
@@ -130,12 +132,12 @@ type Page struct {
 
 // IsOrganiser reports whether the page is shown to an organiser.
 func (p *Page) IsOrganiser() bool {
-	return p.Auth != nil && (p.Auth.Collection().Name == "organisers" || p.Auth.IsSuperuser())
+	return domain.IsStaff(p.Auth)
 }
 
 // IsVolunteer reports whether the page is shown to a volunteer.
 func (p *Page) IsVolunteer() bool {
-	return p.Auth != nil && p.Auth.Collection().Name == "volunteers"
+	return domain.IsVolunteer(p.Auth)
 }
 
 // LocalPath makes a request path safe to link to: it always stays on this

@@ -5,10 +5,10 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"kopa/internal/domain"
 	"kopa/pb_public"
 )
 
@@ -22,12 +22,11 @@ func Register(app core.App) {
 		Func: func(se *core.ServeEvent) error {
 			se.Router.Bind(pageErrors)
 			se.Router.BindFunc(Middleware)
+			se.Router.BindFunc(watchProxy(se.App))
+			se.Router.Bind(compress())
 
 			static, _ := fs.Sub(pb_public.FS, ".")
-			se.Router.GET("/static/{path...}", func(e *core.RequestEvent) error {
-				e.Response.Header().Set("Cache-Control", "public, max-age=86400")
-				return apis.Static(static, false)(e)
-			})
+			se.Router.GET("/static/{path...}", serveStatic())
 			se.Router.GET("/manage/login", loginPage)
 			se.Router.POST("/manage/login", loginSubmit)
 			se.Router.POST("/manage/logout", logout)
@@ -90,7 +89,7 @@ func loginSubmit(e *core.RequestEvent) error {
 	// One password check per collection, whoever the address is (see
 	// passwordMatches): a failed sign-in takes as long for an unknown
 	// address as for an organiser's or a volunteer's.
-	for _, collection := range []string{"organisers", "volunteers"} {
+	for _, collection := range []string{domain.Organisers, domain.Volunteers} {
 		rec, err := e.App.FindAuthRecordByEmail(collection, email)
 		if err != nil {
 			rec = nil
@@ -98,7 +97,7 @@ func loginSubmit(e *core.RequestEvent) error {
 		if !passwordMatches(e.App, collection, rec, password) {
 			continue
 		}
-		if collection == "volunteers" && !rec.Verified() {
+		if collection == domain.Volunteers && !rec.Verified() {
 			return fail("login.error.unverified")
 		}
 		if err := SetSession(e, rec); err != nil {
@@ -110,7 +109,7 @@ func loginSubmit(e *core.RequestEvent) error {
 }
 
 func home(auth *core.Record) string {
-	if auth.Collection().Name == "volunteers" {
+	if domain.IsVolunteer(auth) {
 		return "/volunteer/me"
 	}
 	return "/manage"
