@@ -10,13 +10,14 @@ import (
 	"github.com/pocketbase/pocketbase"
 
 	"kopa/hooks"
+	"kopa/internal/sqlite"
 	_ "kopa/pb_migrations"
 )
 
 func main() {
 	// Dev mode (every SQL statement on the console) only when asked for with
 	// --dev, also under `go run`, so the demo's banner stays readable.
-	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DBConnect: hooks.DBConnect})
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DBConnect: sqlite.Connect})
 	hooks.Register(app, hooks.Flags(app.RootCmd))
 	if err := app.Start(); err != nil {
 		log.Fatal(err)

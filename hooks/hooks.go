@@ -3,12 +3,11 @@
 package hooks
 
 import (
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
-	_ "modernc.org/sqlite" // the driver DBConnect opens
 
 	"kopa/hooks/attendance"
+	"kopa/hooks/bulletins"
 	"kopa/hooks/checkin"
 	"kopa/hooks/demo"
 	"kopa/hooks/events"
@@ -18,6 +17,7 @@ import (
 	"kopa/hooks/registration"
 	"kopa/hooks/reports"
 	"kopa/hooks/retention"
+	"kopa/hooks/settings"
 	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
 )
@@ -42,6 +42,7 @@ func Register(app core.App, opts *Options) {
 		opts = &Options{}
 	}
 	attendance.Register(app)
+	settings.Register(app)
 	web.Register(app)
 	events.Register(app)
 	registration.Register(app)
@@ -51,6 +52,7 @@ func Register(app core.App, opts *Options) {
 	retention.Register(app)
 	volunteers.Register(app)
 	live.Register(app)
+	bulletins.Register(app)
 	demo.Register(app, func() bool { return opts.Demo })
 	outbox.Register(app)
 }
@@ -58,16 +60,3 @@ func Register(app core.App, opts *Options) {
 // Default wires every feature with default options; tests use it with
 // kopatest.NewApp.
 func Default(app core.App) { Register(app, nil) }
-
-// DBConnect opens Kopā's SQLite databases with PocketBase's own settings
-// but a smaller page cache per connection (2 MB instead of 32 MB): each of
-// the pool's connections (up to 15 kept open) keeps its own cache, the
-// operating system caches the file anyway, and an NGO's database is small.
-// It keeps the server's memory low with many connections open: in
-// `make bench`, with 1,000 dashboards and 57,000 registrations, 75 MB
-// resident (105 MB with 4 MB caches, 190 MB with PocketBase's).
-func DBConnect(dbPath string) (*dbx.DB, error) {
-	pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(200000000)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-2000)"
-	return dbx.Open("sqlite", dbPath+pragmas)
-}

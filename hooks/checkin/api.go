@@ -1,12 +1,13 @@
 package checkin
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
@@ -16,17 +17,32 @@ import (
 
 	"kopa/hooks/access"
 	"kopa/hooks/attendance"
-	"kopa/hooks/registration"
 	"kopa/hooks/web"
+	"kopa/internal/contact"
+	"kopa/internal/domain"
 )
 
 // ClockSkew is how far in the future a device's scan time may be.
 const ClockSkew = 5 * time.Minute
 
-// ScanWindow is how far before an event starts and after it ends a scan
-// time sent by a device may lie. A time outside it is a wrong clock, not a
-// scan at the door.
+// ScanWindow is the door's one rule for when a check-in may happen: from
+// this long before an event starts until this long after it ends. It holds
+// for a scan answered at once (its time is the server's clock) and for a
+// scan made offline and sent later (its time is the device's, so a wrong
+// clock cannot put a check-in on another day) alike: outside it the answer
+// is 400 with "at" validation_outside_event, and the scanner page judges a
+// scan outside it the same way without a connection, so the door never
+// lets someone in whom the server would refuse at sync. An organiser who
+// records attendance days later does so in the console, not at the door.
 const ScanWindow = 24 * time.Hour
+
+// ListKeep is how long after an event ends a door device keeps the event's
+// offline ticket list: long enough for an evening that runs late, short
+// enough that a phone left in a coat holds no list the next morning. The
+// list is deleted by the scanner page (open, or opened again) and by its
+// service worker at the next visit to any console page; a list past its
+// time is never used to judge a scan.
+const ListKeep = 6 * time.Hour
 
 // SyncGrace is how long after a scan a door volunteer may still send it.
 // Door staff in a basement often get their connection back only when they
@@ -60,11 +76,11 @@ func door(e *core.RequestEvent, eventID string) error {
 }
 
 type checkInBody struct {
-	Event        string `json:"event"`
-	Code         string `json:"code"`
-	Registration string `json:"registration"`
-	At           string `json:"at"`
-	Method       string `json:"method"`
+	Event        string               `json:"event"`
+	Code         string               `json:"code"`
+	Registration string               `json:"registration"`
+	At           string               `json:"at"`
+	Method       domain.CheckinMethod `json:"method"`
 }
 
 func apiCheckIn(e *core.RequestEvent) error {
@@ -90,12 +106,12 @@ func apiCheckIn(e *core.RequestEvent) error {
 		errs["code"] = validation.NewError("validation_required", "Send the ticket code (or the registration id).")
 	}
 	if b.Method == "" {
-		b.Method = MethodQR
+		b.Method = domain.CheckinQR
 		if b.Registration != "" {
-			b.Method = MethodManual
+			b.Method = domain.CheckinManual
 		}
 	}
-	if b.Method != MethodQR && b.Method != MethodManual {
+	if b.Method != domain.CheckinQR && b.Method != domain.CheckinManual {
 		errs["method"] = validation.NewError("validation_invalid_value", "Must be qr or manual.")
 	}
 	now := time.Now()
@@ -121,20 +137,19 @@ func apiCheckIn(e *core.RequestEvent) error {
 			return err
 		}
 	}
-	if b.At != "" {
-		// Only scans sent later carry their own time; they must fall
-		// around the event (see ScanWindow).
-		ev, err := e.App.FindRecordById("events", b.Event)
-		if err != nil {
-			return e.NotFoundError("No such event.", nil)
-		}
-		from := ev.GetDateTime("starts_at").Time().Add(-ScanWindow)
-		to := ev.GetDateTime("ends_at").Time().Add(ScanWindow)
-		if at.Before(from) || at.After(to) {
-			return e.BadRequestError("Please check the highlighted fields.", validation.Errors{
-				"at": validation.NewError("validation_outside_event", "Must be within a day of the event."),
-			})
-		}
+	// Every check-in, sent at once or later, falls around the event (see
+	// ScanWindow).
+	open, err := doorOpen(e.App, b.Event, at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e.NotFoundError("No such event.", nil)
+	}
+	if err != nil {
+		return err
+	}
+	if !open {
+		return e.BadRequestError("Please check the highlighted fields.", validation.Errors{
+			"at": validation.NewError("validation_outside_event", "The door checks people in from a day before the event until a day after it."),
+		})
 	}
 	var res Result
 	if b.Registration != "" {
@@ -150,7 +165,30 @@ func apiCheckIn(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
+	res.Name = access.DoorName(e.Auth, res.Name)
 	return e.JSON(http.StatusOK, res)
+}
+
+// doorOpen reports whether at lies within the event's ScanWindow. It reads
+// the event's two times only: it runs on every check-in.
+func doorOpen(app core.App, eventID string, at time.Time) (bool, error) {
+	var ev struct {
+		Starts types.DateTime `db:"starts_at"`
+		Ends   types.DateTime `db:"ends_at"`
+	}
+	err := app.DB().NewQuery("SELECT starts_at, ends_at FROM events WHERE id = {:id} LIMIT 1").
+		Bind(dbx.Params{"id": eventID}).One(&ev)
+	if err != nil {
+		return false, err
+	}
+	from, to := Window(ev.Starts.Time(), ev.Ends.Time())
+	return !at.Before(from) && !at.After(to), nil
+}
+
+// Window is when the door of an event that starts and ends at these times
+// checks people in (see ScanWindow).
+func Window(starts, ends time.Time) (from, to time.Time) {
+	return starts.Add(-ScanWindow), ends.Add(ScanWindow)
 }
 
 func apiStats(e *core.RequestEvent) error {
@@ -184,20 +222,16 @@ func apiWalkIn(e *core.RequestEvent) error {
 	if err := json.Unmarshal(data, &b); err != nil {
 		return e.BadRequestError("The body must be a JSON object with a name.", validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")})
 	}
-	b.Name = strings.TrimSpace(b.Name)
-	b.Email = strings.ToLower(strings.TrimSpace(b.Email))
+	// The name and e-mail rules of every entry point; the e-mail is
+	// optional at the door.
 	errs := validation.Errors{}
-	if b.Name == "" || strings.IndexFunc(b.Name, unicode.IsControl) >= 0 {
-		errs["name"] = validation.NewError("validation_required", "Cannot be blank.")
-	} else if utf8.RuneCountInString(b.Name) > registration.MaxName {
-		errs["name"] = validation.NewError("validation_length_too_long", "Must be no more than 200 characters.")
+	if b.Name, err = contact.Name(b.Name); err != nil {
+		errs["name"] = err
 	}
-	if b.Email != "" {
-		if err := registration.ValidateEmail(b.Email); err != nil {
-			errs["email"] = err
-		}
+	if b.Email, err = contact.Email(b.Email); b.Email != "" && err != nil {
+		errs["email"] = err
 	}
-	if b.Override && !access.IsOrganiser(e.Auth) {
+	if b.Override && !domain.IsStaff(e.Auth) {
 		errs["override"] = validation.NewError("validation_organisers_only", "Only organisers may let people in over capacity.")
 	}
 	if len(errs) > 0 {
@@ -214,17 +248,23 @@ func apiWalkIn(e *core.RequestEvent) error {
 	case err != nil:
 		return err
 	}
+	// A volunteer is told the short name, as everywhere at the door: a
+	// walk-in with the address of an existing registration checks that
+	// registration in, and the answer must not tell a volunteer who
+	// probes addresses the full name behind one.
+	res.Name = access.DoorName(e.Auth, res.Name)
 	return e.JSON(http.StatusOK, res)
 }
 
-// Match is one registration found by name or e-mail at the door.
+// Match is one registration found at the door: by name or e-mail for
+// organisers, by name only for door volunteers (see apiSearch).
 type Match struct {
-	Registration string `json:"registration"`
-	Name         string `json:"name"`
-	Email        string `json:"email"`
-	Status       string `json:"status"`
-	CheckedInAt  string `json:"checked_in_at"`
-	PhotoConsent bool   `json:"photo_consent"`
+	Registration string                    `json:"registration"`
+	Name         string                    `json:"name"`
+	Email        string                    `json:"email"`
+	Status       domain.RegistrationStatus `json:"status"`
+	CheckedInAt  string                    `json:"checked_in_at"`
+	PhotoConsent bool                      `json:"photo_consent"`
 }
 
 // Matches reports whether q is part of the name or the e-mail, ignoring
@@ -257,53 +297,56 @@ func apiSearch(e *core.RequestEvent) error {
 	if utf8.RuneCountInString(q) < 2 || len(q) > 200 {
 		return e.BadRequestError("Type at least two letters.", validation.Errors{"q": validation.NewError("validation_length_too_short", "At least two characters.")})
 	}
-	var rows []struct {
-		ID           string `db:"id"`
-		Name         string `db:"name"`
-		Email        string `db:"email"`
-		Status       string `db:"status"`
-		PhotoConsent bool   `db:"photo_consent"`
-		At           string `db:"at"`
-	}
-	// SQLite folds only ASCII letters, and names here are Latvian, Russian,
-	// Arabic…: the event's registrations are matched in Go instead.
-	err := e.App.DB().NewQuery(`SELECT r.id, r.name, r.email, r.status, r.photo_consent, COALESCE(c.at, '') AS at
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
-		WHERE r.event = {:e} AND r.erased_at = '' ORDER BY r.name`).Bind(dbx.Params{"e": id}).All(&rows)
+	rows, err := attendance.Registrations(e.App, id, 0)
 	if err != nil {
 		return err
 	}
-	organiser := access.IsOrganiser(e.Auth)
-	out := make([]Match, 0, 20)
+	// SQLite folds only ASCII letters, and names here are Latvian, Russian,
+	// Arabic…: the event's registrations are matched in Go, and the first
+	// matches by name are shown.
+	//
+	// A door volunteer's search matches only what they are shown, the
+	// short name: matching the hidden address let one recover it a
+	// character at a time, and matching the full name would give away the
+	// surname the same way. It is also what the list on a door device
+	// matches offline, so a search finds the same people either way.
+	organiser := domain.IsStaff(e.Auth)
+	found := make([]attendance.Registration, 0, 20)
 	for _, r := range rows {
-		if !Matches(q, r.Name, r.Email) {
-			continue
+		match := Matches(q, access.ShortName(r.Name), "")
+		if organiser {
+			match = Matches(q, r.Name, r.Email)
 		}
-		if len(out) == 20 {
-			break
+		if match && r.ErasedAt == "" {
+			found = append(found, r)
 		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].Name < found[j].Name })
+	found = found[:min(len(found), 20)]
+	out := make([]Match, 0, len(found))
+	for _, r := range found {
 		email := r.Email
 		if !organiser {
 			email = MaskEmail(email)
 		}
-		out = append(out, Match{Registration: r.ID, Name: r.Name, Email: email, Status: r.Status, CheckedInAt: r.At, PhotoConsent: r.PhotoConsent})
+		out = append(out, Match{Registration: r.ID, Name: access.DoorName(e.Auth, r.Name), Email: email, Status: r.Status, CheckedInAt: r.CheckedInAt, PhotoConsent: r.PhotoConsent})
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": out})
 }
 
 // OfflineTicket is what a door device keeps to judge scans without a
 // connection. It holds as little as the door needs: no e-mail, the name
-// only as far as a greeting needs it (ShortName), and not the ticket code
+// only as far as a greeting needs it (access.ShortName), and not the ticket code
 // (a secret that can cancel the registration) but its SHA-256 (CodeHash),
 // which the device compares with the hash of what it scans. A lost phone
 // then holds no working ticket.
 type OfflineTicket struct {
-	Registration string `json:"registration"`
-	Hash         string `json:"hash"`
-	Name         string `json:"name"`
-	Status       string `json:"status"`
-	PhotoConsent bool   `json:"photo_consent"`
-	CheckedInAt  string `json:"checked_in_at"`
+	Registration string                    `json:"registration"`
+	Hash         string                    `json:"hash"`
+	Name         string                    `json:"name"`
+	Status       domain.RegistrationStatus `json:"status"`
+	PhotoConsent bool                      `json:"photo_consent"`
+	CheckedInAt  string                    `json:"checked_in_at"`
 }
 
 func apiTickets(e *core.RequestEvent) error {
@@ -311,29 +354,20 @@ func apiTickets(e *core.RequestEvent) error {
 	if err := door(e, id); err != nil {
 		return err
 	}
-	ev, err := e.App.FindRecordById("events", id)
+	ev, err := e.App.FindRecordById(domain.Events, id)
 	if err != nil {
 		return e.NotFoundError("No such event.", nil)
 	}
-	var rows []struct {
-		ID           string `db:"id"`
-		Code         string `db:"ticket"`
-		Name         string `db:"name"`
-		Status       string `db:"status"`
-		PhotoConsent bool   `db:"photo_consent"`
-		At           string `db:"at"`
-	}
-	err = e.App.DB().NewQuery(`SELECT r.id, r.ticket, r.name, r.status, r.photo_consent, COALESCE(c.at, '') AS at
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id WHERE r.event = {:e}`).
-		Bind(dbx.Params{"e": id}).All(&rows)
+	rows, err := attendance.Registrations(e.App, id, 0)
 	if err != nil {
 		return err
 	}
 	out := make([]OfflineTicket, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Code), Name: ShortName(r.Name),
-			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.At})
+		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Ticket), Name: access.ShortName(r.Name),
+			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.CheckedInAt})
 	}
 	e.Response.Header().Set("Cache-Control", "no-store")
-	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "cancelled": ev.GetString("status") == "cancelled", "tickets": out})
+	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "keep_hours": int(ListKeep / time.Hour),
+		"cancelled": domain.EventStatusOf(ev) == domain.EventCancelled, "tickets": out})
 }

@@ -17,6 +17,7 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/attendance"
 	"kopa/hooks/checkin"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -61,15 +62,6 @@ func FuzzParseCode(f *testing.F) {
 	})
 }
 
-func TestShortName(t *testing.T) {
-	for in, want := range map[string]string{"Amina Haddad": "Amina H.", "  Olek  ": "Olek", "": "", "Ģirts Ābele-Kalniņa": "Ģirts Ā.",
-		"Мария Ивановна Петрова": "Мария П.", "محمد علي": "محمد ع."} {
-		if got := checkin.ShortName(in); got != want {
-			t.Errorf("ShortName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestMaskEmail(t *testing.T) {
 	if got := checkin.MaskEmail("amina@example.com"); got != "a***@example.com" {
 		t.Error(got)
@@ -107,6 +99,9 @@ func TestCheckInAPI(t *testing.T) {
 	otherDoor := kopatest.Volunteer(t, src, "otherdoor@example.com", []string{"lv"}, []string{"door"})
 	host := kopatest.Volunteer(t, src, "host@example.com", []string{"lv"}, []string{"hosting"})
 	late := kopatest.Volunteer(t, src, "late@example.com", []string{"lv"}, []string{"door"})
+	// pending holds an accepted door shift but was never approved.
+	pending := kopatest.Volunteer(t, src, "pending@example.com", []string{"lv"}, []string{"door"}, "pending")
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(2*time.Hour)), pending, "accepted")
 	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(2*time.Hour)), door, "accepted")
 	kopatest.Assignment(t, src, kopatest.Shift(t, src, other, "door", start, start.Add(2*time.Hour)), otherDoor, "accepted")
 	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "hosting", start, start.Add(2*time.Hour)), host, "accepted")
@@ -116,7 +111,7 @@ func TestCheckInAPI(t *testing.T) {
 		tok, _ := r.NewAuthToken()
 		return map[string]string{"Authorization": tok}
 	}
-	orgH, doorH, otherH, hostH, lateH := auth(org), auth(door), auth(otherDoor), auth(host), auth(late)
+	orgH, doorH, otherH, hostH, lateH, pendingH := auth(org), auth(door), auth(otherDoor), auth(host), auth(late), auth(pending)
 	scan := func(code string) *strings.Reader {
 		return strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, code))
 	}
@@ -204,6 +199,13 @@ func TestCheckInAPI(t *testing.T) {
 		{Name: "401 with a forged token", Method: http.MethodPost, URL: "/api/checkin", Headers: map[string]string{"Authorization": "eyJhbGciOiJIUzI1NiJ9.e30.x"}, Body: scan(amina.GetString("ticket")), ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
 		{Name: "403 for a door volunteer of another event", Method: http.MethodPost, URL: "/api/checkin", Headers: otherH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
 		{Name: "403 for a volunteer without a door shift", Method: http.MethodPost, URL: "/api/checkin", Headers: hostH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "403 for a door volunteer who is not approved", Method: http.MethodPost, URL: "/api/checkin", Headers: pendingH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if _, err := app.FindFirstRecordByData("checkins", "registration", amina.Id); err == nil {
+					t.Error("a pending volunteer's scan checked someone in")
+				}
+			}},
+		{Name: "no ticket list for a door volunteer who is not approved", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: pendingH, ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
 		{Name: "400 for a malformed body", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":5}`), ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}},
 		{Name: "400 without a code", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":"` + ev.Id + `"}`), ExpectedStatus: 400, ExpectedContent: []string{`"code":{"code":"validation_required"`}},
 		{Name: "400 for a scan time in the future", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
@@ -221,7 +223,7 @@ func TestCheckInAPI(t *testing.T) {
 		{Name: "search needs two letters", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=a", Headers: orgH, ExpectedStatus: 400, ExpectedContent: []string{`"q":`}},
 		{Name: "search wildcards are literal", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/search?q=%25%25", Headers: orgH, ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
 		{Name: "offline ticket list: hashed codes, no e-mails", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: doorH,
-			ExpectedStatus: 200, ExpectedContent: []string{`"hash":"` + checkin.CodeHash(amina.GetString("ticket")) + `"`, `"registration":"` + amina.Id + `"`, `"name":"Amina"`, `"status":"waitlisted"`, `"ends_at":"`, `"cancelled":false`},
+			ExpectedStatus: 200, ExpectedContent: []string{`"hash":"` + checkin.CodeHash(amina.GetString("ticket")) + `"`, `"registration":"` + amina.Id + `"`, `"name":"Amina"`, `"status":"waitlisted"`, `"ends_at":"`, `"keep_hours":6`, `"cancelled":false`},
 			NotExpectedContent: []string{"@example.com", amina.GetString("ticket"), `"code"`, elsewhere.GetString("ticket"), checkin.CodeHash(elsewhere.GetString("ticket"))}},
 		{Name: "the offline list of a cancelled event says so", Method: http.MethodGet, URL: "/api/events/" + called.Id + "/tickets", Headers: orgH,
 			ExpectedStatus: 200, ExpectedContent: []string{`"cancelled":true`, `"name":"Zara"`}},
@@ -269,6 +271,15 @@ func TestCheckInAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"confirmed":2`}},
 		{Name: "a walk-in needs a name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":" ","email":"x"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_required"`, `"email":{"code":"validation_invalid_email"`}},
+		{Name: "a walk-in's name follows the rules of every entry point", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body:           strings.NewReader(`{"name":"Nadia\u0000"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_invalid_value"`}},
+		{Name: "a walk-in's name holding a web address", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body:           strings.NewReader(`{"name":"Nadia http://kopa-help.example"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_invalid_value"`}},
+		{Name: "a walk-in's name of over 200 characters", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body:           strings.NewReader(`{"name":"` + strings.Repeat("ā", 201) + `"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_length_too_long"`}},
 		{Name: "409 full: a walk-in on a full event", Method: http.MethodPost, URL: "/api/events/" + full.Id + "/walkin", Headers: orgH, Body: strings.NewReader(`{"name":"Late"}`),
 			ExpectedStatus: 409, ExpectedContent: []string{`"status":409`, `"code":"full"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
@@ -280,6 +291,129 @@ func TestCheckInAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Late"`, `"capacity":1,"confirmed":2`}},
 		{Name: "only organisers override capacity", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":"X","override":true}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"override":{"code":"validation_organisers_only"`}},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
+		s.Test(t)
+	}
+}
+
+// TestTheDoorsNames: organisers are told full names and may search by
+// e-mail; a door volunteer is told the short name everywhere, and searches
+// only that: an e-mail fragment or a surname finds nobody, so no answer
+// gives away what the volunteer is not shown. A volunteer's walk-in with
+// the address of an existing registration checks that registration in and
+// answers with the short name.
+func TestTheDoorsNames(t *testing.T) {
+	src := kopatest.NewApp(t)
+	start := time.Now().Add(30 * time.Minute)
+	ev := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 10, Starts: start})
+	amina := kopatest.Registration(t, src, ev, "Amina Haddad", "amina.haddad@example.com", "confirmed")
+	kopatest.Registration(t, src, ev, "Olek Petrenko", "olek@example.net", "confirmed")
+	org := kopatest.Organiser(t, src, "org@example.org")
+	door := kopatest.Volunteer(t, src, "door@example.org", []string{"lv"}, []string{"door"})
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(2*time.Hour)), door, "accepted")
+	orgH := map[string]string{"Authorization": kopatest.Token(t, org)}
+	doorH := map[string]string{"Authorization": kopatest.Token(t, door)}
+	search := func(q string) string { return "/api/events/" + ev.Id + "/search?q=" + q }
+	walkIn := func(name, email string) *strings.Reader {
+		return strings.NewReader(fmt.Sprintf(`{"name":%q,"email":%q}`, name, email))
+	}
+	// No new registration: the walk-in found Amina's, and checked it in.
+	foundAmina := func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": ev.Id}); n != 2 {
+			t.Errorf("%d registrations, want the two there were", n)
+		}
+		if _, err := app.FindFirstRecordByData("checkins", "registration", amina.Id); err != nil {
+			t.Errorf("Amina is not checked in: %v", err)
+		}
+	}
+	hidden := []string{"Haddad", "amina.haddad@", "Petrenko", "olek@"}
+
+	scenarios := []tests.ApiScenario{
+		{Name: "a volunteer finds by the first name and sees the short name", Method: http.MethodGet, URL: search("ami"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina H."`, `"email":"a***@example.com"`, `"registration":"` + amina.Id + `"`},
+			NotExpectedContent: hidden},
+		{Name: "a volunteer finds by the short name", Method: http.MethodGet, URL: search("amina%20h"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina H."`}, NotExpectedContent: hidden},
+		{Name: "a volunteer's search by the local part of an address finds nothing", Method: http.MethodGet, URL: search("amina.h"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "a volunteer's search by an address finds nothing", Method: http.MethodGet, URL: search("olek@"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "a volunteer's search by a domain finds nothing", Method: http.MethodGet, URL: search("example.net"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "a volunteer's search by the surname finds nothing", Method: http.MethodGet, URL: search("haddad"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "an organiser finds by the surname, with the full name and address", Method: http.MethodGet, URL: search("haddad"), Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina Haddad"`, `"email":"amina.haddad@example.com"`}},
+		{Name: "an organiser finds by a domain", Method: http.MethodGet, URL: search("example.net"), Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Olek Petrenko"`, `"email":"olek@example.net"`}, NotExpectedContent: []string{"Amina"}},
+		{Name: "a volunteer's walk-in with an existing address answers with the short name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body: walkIn("A", "amina.haddad@example.com"), ExpectedStatus: 200,
+			ExpectedContent: []string{`"result":"ok"`, `"name":"Amina H."`, `"registration":"` + amina.Id + `"`, `"confirmed":2`}, NotExpectedContent: hidden,
+			AfterTestFunc: foundAmina},
+		{Name: "an organiser's walk-in with an existing address answers with the full name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: orgH,
+			Body: walkIn("A", "amina.haddad@example.com"), ExpectedStatus: 200,
+			ExpectedContent: []string{`"result":"ok"`, `"name":"Amina Haddad"`}, AfterTestFunc: foundAmina},
+		{Name: "a volunteer's new walk-in is told the short name too", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body: walkIn("Nadia Qasim", ""), ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Nadia Q."`, `"confirmed":3`}},
+		{Name: "a volunteer's scan answers with the short name", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, amina.GetString("ticket"))),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina H."`}, NotExpectedContent: hidden},
+		{Name: "a volunteer's check-in by registration answers with the short name", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"registration":%q}`, ev.Id, amina.Id)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina H."`}, NotExpectedContent: hidden},
+		{Name: "an organiser's scan answers with the full name", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, amina.GetString("ticket"))),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina Haddad"`}},
+		{Name: "a volunteer's offline list holds short names and no addresses", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina H."`, `"name":"Olek P."`}, NotExpectedContent: append(hidden, "@")},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
+		s.Test(t)
+	}
+}
+
+// TestTheDoorsDay: the door checks people in from a day before an event
+// until a day after it, by one rule for a scan answered at once and a scan
+// made offline and sent later: the check-in's time decides, not when it is
+// sent nor which way it came.
+func TestTheDoorsDay(t *testing.T) {
+	src := kopatest.NewApp(t)
+	soon := kopatest.Event(t, src, kopatest.EventOpts{Starts: time.Now().Add(72 * time.Hour)})
+	early := kopatest.Registration(t, src, soon, "Amina", "amina@example.com", "confirmed")
+	past := kopatest.Event(t, src, kopatest.EventOpts{Starts: time.Now().Add(-72 * time.Hour)})
+	late := kopatest.Registration(t, src, past, "Olek", "olek@example.com", "confirmed")
+	orgH := map[string]string{"Authorization": kopatest.Token(t, kopatest.Organiser(t, src, "org@example.com"))}
+	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000Z") }
+	body := func(ev, code, at string) *strings.Reader {
+		if at == "" {
+			return strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev, code))
+		}
+		return strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q,"at":%q}`, ev, code, at))
+	}
+	nothingStored := func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		if n, _ := app.CountRecords("checkins"); n != 0 {
+			t.Errorf("%d check-ins stored", n)
+		}
+	}
+	// The past event ended 70 hours ago; a scan made an hour after its end
+	// is still its door's.
+	inPast := stamp(time.Now().Add(-69 * time.Hour))
+	scenarios := []tests.ApiScenario{
+		{Name: "400 for a scan answered at once three days before the event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           body(soon.Id, early.GetString("ticket"), ""),
+			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_outside_event"`}, AfterTestFunc: nothingStored},
+		{Name: "400 for the same scan made now and sent later", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           body(soon.Id, early.GetString("ticket"), stamp(time.Now().Add(-time.Minute))),
+			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_outside_event"`}, AfterTestFunc: nothingStored},
+		{Name: "400 for a scan answered at once three days after the event", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           body(past.Id, late.GetString("ticket"), ""),
+			ExpectedStatus: 400, ExpectedContent: []string{`"at":{"code":"validation_outside_event"`}, AfterTestFunc: nothingStored},
+		{Name: "ok for a scan made within a day of the event, sent days later", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           body(past.Id, late.GetString("ticket"), inPast),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"checked_in_at":"` + inPast + `"`}},
 	}
 	for _, s := range scenarios {
 		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
@@ -390,7 +524,7 @@ func TestScannerPageAccess(t *testing.T) {
 	for _, s := range []tests.ApiScenario{
 		{Name: "anonymous goes to the login", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", ExpectedStatus: 303},
 		{Name: "organiser", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=en", Headers: cookie(org), ExpectedStatus: 200,
-			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js"`, `href="/static/css/scanner.css"`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
+			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js?v=`, `href="/static/css/scanner.css?v=`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
 			NotExpectedContent: []string{"<script>", "data-event-cancelled=", `role="alert">This event was cancelled`}},
 		{Name: "the door of a cancelled event says so", Method: http.MethodGet, URL: "/manage/events/" + called.Id + "/scan?lang=lv", Headers: cookie(org), ExpectedStatus: 200,
 			ExpectedContent: []string{`data-event-cancelled="1"`, `id="event-cancelled" class="notice" role="alert">Šis pasākums ir atcelts.`}},
@@ -436,9 +570,9 @@ func TestScanAndSearchRace(t *testing.T) {
 			var res checkin.Result
 			var err error
 			if i%2 == 0 {
-				res, err = checkin.CheckIn(app, ev.Id, r.GetString("ticket"), checkin.MethodQR, time.Now())
+				res, err = checkin.CheckIn(app, ev.Id, r.GetString("ticket"), domain.CheckinQR, time.Now())
 			} else {
-				res, err = checkin.CheckInRegistration(app, ev.Id, r.Id, checkin.MethodManual, time.Now())
+				res, err = checkin.CheckInRegistration(app, ev.Id, r.Id, domain.CheckinManual, time.Now())
 			}
 			if err != nil {
 				t.Error(err)

@@ -8,7 +8,9 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"kopa/hooks/checkin"
 	"kopa/hooks/registration"
 	"kopa/internal/browser"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -129,10 +132,16 @@ func TestScanAtACancelledEvent(t *testing.T) {
 }
 
 // netSwitch stands between the browser and the server like the hall's
-// network: while down, every request (the service worker's too) fails as a
-// lost connection does.
+// network. While down, every request (the service worker's too) fails as a
+// lost connection does. While hanging, every request is held without an
+// answer, as a basement's signal holds them, until the line comes back
+// (and then fails as a lost connection). While slow, every request waits
+// before it goes through.
 type netSwitch struct {
 	down atomic.Bool
+	slow atomic.Int64 // the wait, in nanoseconds
+	mu   sync.Mutex
+	held chan struct{} // closed when the line stops hanging
 	URL  string
 }
 
@@ -143,18 +152,171 @@ func newNetSwitch(t *testing.T, target string) *netSwitch {
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	ns := &netSwitch{}
+	drop := func(w http.ResponseWriter) {
+		if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			c.Close()
+		}
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ns.down.Load() {
-			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
-				c.Close()
+		ns.mu.Lock()
+		held := ns.held
+		ns.mu.Unlock()
+		if held != nil {
+			select {
+			case <-held:
+			case <-r.Context().Done():
 			}
+			drop(w)
 			return
+		}
+		if ns.down.Load() {
+			drop(w)
+			return
+		}
+		if d := time.Duration(ns.slow.Load()); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return // given up by the browser: it never reaches the server
+			}
 		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { ns.hang(false) })
 	ns.URL = srv.URL
 	return ns
+}
+
+// hang holds every request from now on, or lets the held ones go.
+func (ns *netSwitch) hang(on bool) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	switch {
+	case on && ns.held == nil:
+		ns.held = make(chan struct{})
+	case !on && ns.held != nil:
+		close(ns.held)
+		ns.held = nil
+	}
+}
+
+// door is a scanner page in Chromium behind a netSwitch.
+type door struct {
+	app     *tests.TestApp
+	ev      *core.Record
+	olek    *core.Record
+	leyla   *core.Record
+	network *netSwitch
+	ctx     context.Context
+	page    string
+}
+
+// atTheDoor makes an event starting at starts with Olek Petrenko's and
+// Leyla Karimi's tickets, and starts Chromium behind a netSwitch, signed in
+// as an organiser (or as a volunteer with a door shift of the event), its
+// fake camera showing Olek's ticket.
+func atTheDoor(t *testing.T, starts time.Time, volunteer bool) *door {
+	t.Helper()
+	d := &door{app: kopatest.NewApp(t, hooks.Default)}
+	d.ev = kopatest.Event(t, d.app, kopatest.EventOpts{Title: "Sarunu klubs", Capacity: 15, Starts: starts})
+	d.olek = kopatest.Registration(t, d.app, d.ev, "Olek Petrenko", "olek@example.com", "confirmed")
+	d.leyla = kopatest.Registration(t, d.app, d.ev, "Leyla Karimi", "leyla@example.com", "confirmed")
+	email := "org@example.com"
+	if volunteer {
+		email = "door@example.com"
+		v := kopatest.Volunteer(t, d.app, email, []string{"lv"}, []string{"door"})
+		kopatest.Assignment(t, d.app, kopatest.Shift(t, d.app, d.ev, "door", time.Now().Add(-15*time.Minute), starts.Add(2*time.Hour)), v, "accepted")
+	} else {
+		kopatest.Organiser(t, d.app, email)
+	}
+	srv := kopatest.Serve(t, d.app)
+	d.network = newNetSwitch(t, srv.URL)
+	// The hall reaches Kopā through the switch: that is its address.
+	kopatest.ChangeSettings(t, d.app, func(s *core.Settings) {
+		s.Meta.AppURL = d.network.URL
+	})
+	png, err := registration.QRCode(registration.TicketURL(d.app, d.olek.GetString("ticket")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.ctx = browser.Camera(t, png)
+	// A phone's screen (headless Chromium keeps its window 500 px wide).
+	if err := chromedp.Do(d.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	if err := browser.Login(d.ctx, d.network.URL, email, kopatest.Password); err != nil {
+		t.Fatal(err)
+	}
+	d.page = d.network.URL + "/manage/events/" + d.ev.Id + "/scan?lang=en"
+	return d
+}
+
+// run runs steps within 30 s; when they fail, it tells what the page showed.
+func (d *door) run(t *testing.T, name string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := browser.Within(d.ctx, 30*time.Second, steps...); err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, d.state())
+	}
+}
+
+// state is what the scanner page shows and records, for a failure message.
+func (d *door) state() string {
+	ctx, cancel := context.WithTimeout(d.ctx, 5*time.Second)
+	defer cancel()
+	v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(function () {
+		var $ = function (id) { var e = document.getElementById(id); return e ? e.textContent : "-"; };
+		var s = document.getElementById("scanner");
+		var data = {};
+		if (s) Object.keys(s.dataset).forEach(function (k) { if (!/^t[A-Z]/.test(k)) data[k] = s.dataset[k]; });
+		return JSON.stringify({data: data, net: $("net"), pending: $("pending"),
+			answer: $("answer-title") + " / " + $("answer-detail"), synced: $("synced"), camera: $("camera-msg"), prepared: $("prepared")});
+	})()`))
+	return v
+}
+
+// search searches the door's list for q and waits for the results.
+func (d *door) search(t *testing.T, q string) {
+	t.Helper()
+	d.run(t, "search for "+q,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("q").value = ""; delete document.getElementById("scanner").dataset.lastSearch`),
+		chromedp.SendKeys("#q", q), chromedp.Click(`#search-form button[type=submit]`),
+		chromedp.WaitReady(`#scanner[data-last-search]`))
+}
+
+// text is the text of the element sel, shown or not.
+func (d *door) text(sel string) string {
+	v, _ := chromedp.Run(d.ctx, chromedp.TextContent(sel))
+	return v
+}
+
+// measure is one of the numbers the scanner page records on #scanner (its
+// data-* attributes), or -1.
+func (d *door) measure(name string) int {
+	v, err := chromedp.Run(d.ctx, chromedp.Evaluate[string](`document.getElementById("scanner").dataset.`+name+` || "-1"`))
+	if err != nil {
+		return -1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// waitCheckins waits until the server holds n check-ins.
+func (d *door) waitCheckins(t *testing.T, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if got, _ := d.app.CountRecords("checkins"); got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server holds no %d check-ins", n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // TestScanOfflineThenSync: the door prepares for offline use and loses the
@@ -189,10 +351,14 @@ func TestScanOfflineThenSync(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
+	// The answer goes away by itself after a few seconds, which a loaded
+	// machine can take to read it: its text is read shown or not.
 	text := func(ctx context.Context, sel string) string {
-		v, _ := chromedp.Run(ctx, chromedp.Text(sel))
+		v, _ := chromedp.Run(ctx, chromedp.TextContent(sel))
 		return v
 	}
+	// A tap on the answer dismisses it (if it has not gone by itself).
+	dismiss := chromedp.Evaluate[chromedp.Void](`document.getElementById("answer").click()`)
 	offline := func(ctx context.Context, off bool) {
 		network.down.Store(off)
 		run(ctx, "network", browser.Offline(off))
@@ -203,7 +369,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		t.Errorf("prepared: %q", got)
 	}
 	// Another door device checks Leyla in after this one took the list.
-	if _, err := checkin.CheckIn(app, ev.Id, leyla.GetString("ticket"), checkin.MethodQR, time.Now()); err != nil {
+	if _, err := checkin.CheckIn(app, ev.Id, leyla.GetString("ticket"), domain.CheckinQR, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -221,7 +387,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		t.Fatalf("no photos: answer %+v has no sign", a)
 	}
 	run(browserCtx, "search by name on the device",
-		tapAnswerAway, chromedp.WaitNotVisible("#answer"),
+		dismiss, chromedp.WaitNotVisible("#answer"),
 		chromedp.SendKeys("#q", "ley"), chromedp.Click(`#search-form button[type=submit]`),
 		chromedp.WaitVisible(`//ul[@id="results"]//button`),
 		chromedp.Click(`//ul[@id="results"]//button`),
@@ -259,7 +425,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 	}
 	run(tab, "waiting counter at 0", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`))
 	c, err := app.FindFirstRecordByData("checkins", "registration", olek.Id)
-	if err != nil || c.GetString("method") != checkin.MethodQR {
+	if err != nil || c.GetString("method") != string(domain.CheckinQR) {
 		t.Fatalf("Olek's check-in: %v %v", c, err)
 	}
 	run(tab, "the server's answer replaces the local one", chromedp.WaitVisible("#synced-wrap"))
@@ -317,17 +483,6 @@ func nthAnswer(ctx context.Context, n int) (scanAnswer, error) {
 	})`, n, n-1), chromedp.EvalAwaitPromise))
 }
 
-// tapAnswerAway taps the answer, as the door staff do to see the list
-// again, unless it has hidden itself already.
-var tapAnswerAway = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-	_, err := chromedp.Evaluate[bool](`(function () {
-		var box = document.getElementById("answer");
-		if (!box.hidden) box.click();
-		return true;
-	})()`)(ctx, t)
-	return err
-})
-
 // ticketsOnDevice counts the tickets kept in the scanner's IndexedDB.
 const ticketsOnDevice = `new Promise(function (resolve) {
 	var req = indexedDB.open("kopa-door");
@@ -355,9 +510,10 @@ func waitTickets(t *testing.T, ctx context.Context, n int) {
 	}
 }
 
-// TestOfflineListForgottenAfterTheEvent: once the event has ended, the
-// service worker deletes its ticket list at the next visit to any /manage
-// page, without the scanner page being opened again.
+// TestOfflineListForgottenAfterTheEvent: once the event has ended and the
+// hours a list is kept after it (checkin.ListKeep) have passed, the service
+// worker deletes its ticket list at the next visit to any /manage page,
+// without the scanner page being opened again.
 func TestOfflineListForgottenAfterTheEvent(t *testing.T) {
 	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
@@ -379,20 +535,201 @@ func TestOfflineListForgottenAfterTheEvent(t *testing.T) {
 		}
 	}
 	waitTickets(t, ctx, 2)
-	// The device's record of when ev ends, moved into the past.
-	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(function (resolve) {
-		var req = indexedDB.open("kopa-door");
-		req.onsuccess = function () {
-			var tx = req.result.transaction("meta", "readwrite"), s = tx.objectStore("meta"), g = s.get("`+ev.Id+`");
-			g.onsuccess = function () { g.result.ends_at = "2020-01-01 00:00:00.000Z"; s.put(g.result); };
-			tx.oncomplete = function () { req.result.close(); resolve(true); };
-		};
-	})`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatal(err)
+	// endAt moves the device's record of when ev ends.
+	endAt := func(at string) {
+		t.Helper()
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(function (resolve) {
+			var req = indexedDB.open("kopa-door");
+			req.onsuccess = function () {
+				var tx = req.result.transaction("meta", "readwrite"), s = tx.objectStore("meta"), g = s.get("`+ev.Id+`");
+				g.onsuccess = function () { g.result.ends_at = "`+at+`"; s.put(g.result); };
+				tx.oncomplete = function () { req.result.close(); resolve(true); };
+			};
+		})`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
+	// An evening that ran late: the list is kept a few hours after the end.
+	// The scanner page forgets lists past their time before it looks for its
+	// own; the service worker, at the same navigation, by the same rule.
+	endAt(time.Now().Add(-checkin.ListKeep + time.Hour).UTC().Format("2006-01-02 15:04:05.000Z"))
+	err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
+	if err != nil {
+		t.Fatalf("the list an hour before its time: %v", err)
+	}
+	waitTickets(t, ctx, 2)
+	endAt("2020-01-01 00:00:00.000Z")
 	if err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage")); err != nil {
 		t.Fatal(err)
 	}
 	waitTickets(t, ctx, 1)
+}
+
+// Texts of the English scanner page.
+const (
+	slowLine  = "no answer in time: this device answers"
+	judgedNow = "Judged on this device — will be sent when the server answers."
+	notToday  = "Not today: the door checks people in from a day before the event until a day after it."
+)
+
+// TestScanOverABadLine: the hall's line first hangs (nothing the page asks
+// is answered), then is slow (every answer takes 3.5 s). The door is never
+// kept waiting longer than 4 s: a scan with no answer in time is judged
+// from the list on the device, counted, and queued; one ticket in front of
+// the camera gets one answer however long the line takes; the page says
+// the line is not answering; and the queued scans are sent once the line
+// answers, even slowly, with no false "different answer".
+func TestScanOverABadLine(t *testing.T) {
+	t.Parallel()
+	d := atTheDoor(t, time.Now().Add(10*time.Minute), false)
+	kopatest.Registration(t, d.app, d.ev, "Aleksandra Konstantinopolska-Vasiļjeva", "aleksandra.konstantinopolska.vasiljeva@example-organisation.lv", "confirmed")
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`),
+		chromedp.WaitVisible(`//span[@id="net"][text()="online"]`))
+
+	// A long address in a search result leaves its button on the screen.
+	d.search(t, "konst")
+	fits, _ := chromedp.Run(d.ctx, chromedp.Evaluate[bool](`(function () {
+		var r = document.querySelector("#results button").getBoundingClientRect();
+		return r.left >= 0 && r.right <= window.innerWidth && document.scrollingElement.scrollWidth <= window.innerWidth;
+	})()`))
+	if !fits {
+		t.Errorf("the check-in button of %q is off the screen", d.text("#results"))
+	}
+
+	// The line hangs.
+	d.network.hang(true)
+	d.run(t, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer"), chromedp.WaitReady(`#scanner[data-last-latency]`))
+	if title, detail := d.text("#answer-title"), d.text("#answer-detail"); title != "Welcome, Olek P.!" || detail != judgedNow {
+		t.Errorf("answer on a hanging line %q / %q", title, detail)
+	}
+	// From the camera frame that held the code to the answer on screen.
+	if ms := d.measure("lastLatency"); ms < 0 || ms > 4000 {
+		t.Errorf("the door waited %d ms for an answer", ms)
+	}
+	d.run(t, "the page says the line does not answer", chromedp.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`))
+	d.run(t, "queued", chromedp.WaitVisible(`//strong[@id="pending"][text()="1"]`))
+	if in := d.text("#n-in"); in != "1" {
+		t.Errorf("checked-in count with the scan judged on the device: %q", in)
+	}
+	// The ticket stays in front of the camera well past the 3 s after its
+	// answer, the line still hanging: it is seen again, and not answered
+	// again.
+	_, err := chromedp.Run(d.ctx, chromedp.Poll[bool](`(function () {
+		var s = document.getElementById("scanner").dataset;
+		return Number(s.repeatAt || 0) - Number(s.answeredAt || 0) > 3500;
+	})()`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Fatalf("the ticket was not seen again: %v", err)
+	}
+	if n := d.measure("answers"); n != 1 {
+		t.Errorf("%d answers for one ticket", n)
+	}
+	if n, _ := d.app.CountRecords("checkins"); n != 0 {
+		t.Fatalf("%d check-ins stored while the line hangs", n)
+	}
+
+	// The line answers again: the scan is sent, and agrees.
+	d.network.hang(false)
+	d.waitCheckins(t, 1)
+	d.run(t, "sent", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`), chromedp.WaitVisible(`//span[@id="net"][text()="online"]`))
+	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.olek.Id); err != nil || c.GetString("method") != string(domain.CheckinQR) {
+		t.Fatalf("Olek's check-in: %v", err)
+	}
+
+	// The line is slow: a search waits at most DOOR_WAIT, then the list on
+	// the device answers; the check-in that follows is judged at once.
+	d.network.slow.Store(int64(3500 * time.Millisecond))
+	d.search(t, "ley")
+	if ms := d.measure("lastSearch"); ms < 0 || ms > 4000 {
+		t.Errorf("the search took %d ms", ms)
+	}
+	if got := d.text("#results"); !strings.Contains(got, "Leyla K.") {
+		t.Errorf("results from the device: %q", got)
+	}
+	d.run(t, "check in by name", chromedp.Click(`//ul[@id="results"]//button`), chromedp.WaitVisible(`//p[@id="answer-title"][text()="Welcome, Leyla K.!"]`))
+	if ms := d.measure("lastLatency"); ms < 0 || ms > 4000 {
+		t.Errorf("the door waited %d ms for an answer", ms)
+	}
+	d.run(t, "the page says the line is slow", chromedp.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`))
+	// Sent through the slow line: waiting for it is not the door's wait.
+	d.waitCheckins(t, 2)
+	d.run(t, "sent slowly", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`))
+	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.leyla.Id); err != nil || c.GetString("method") != string(domain.CheckinManual) {
+		t.Fatalf("Leyla's check-in: %v", err)
+	}
+	if n := d.measure("answers"); n != 2 {
+		t.Errorf("%d answers for two tickets", n)
+	}
+	if hidden, _ := chromedp.Run(d.ctx, chromedp.Evaluate[bool](`document.getElementById("synced-wrap").hidden`)); !hidden {
+		t.Errorf("a different answer was noted: %q", d.text("#synced"))
+	}
+	if in := d.text("#n-in"); in != "2" {
+		t.Errorf("checked-in count after sending: %q", in)
+	}
+	d.network.slow.Store(0)
+	d.run(t, "the line recovers", chromedp.WaitVisible(`//span[@id="net"][text()="online"]`))
+}
+
+// TestTheDoorsDayOnBothPaths: three days before the event, a scan answered
+// by the server and a check-in judged on the device without a connection
+// get the same answer, and nothing is queued to be refused later.
+func TestTheDoorsDayOnBothPaths(t *testing.T) {
+	t.Parallel()
+	d := atTheDoor(t, time.Now().Add(72*time.Hour), false)
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
+	d.run(t, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer"))
+	if title := d.text("#answer-title"); title != notToday {
+		t.Errorf("the server's answer %q", title)
+	}
+	d.network.down.Store(true)
+	d.run(t, "offline", browser.Offline(true), chromedp.WaitVisible(`//span[@id="net"][text()="offline"]`))
+	d.run(t, "dismiss the answer", chromedp.Evaluate[chromedp.Void](`document.getElementById("answer").click()`), chromedp.WaitNotVisible("#answer"))
+	d.search(t, "ley")
+	d.run(t, "check in by name on the device", chromedp.Click(`//ul[@id="results"]//button`), chromedp.WaitVisible("#answer"))
+	if title := d.text("#answer-title"); title != notToday {
+		t.Errorf("the device's answer %q", title)
+	}
+	if n := d.measure("answers"); n != 2 {
+		t.Errorf("%d answers", n)
+	}
+	if p, in := d.text("#pending"), d.text("#n-in"); p != "0" || in != "0" {
+		t.Errorf("queued %s, counted %s", p, in)
+	}
+	if n, _ := d.app.CountRecords("checkins"); n != 0 {
+		t.Errorf("%d check-ins", n)
+	}
+}
+
+// TestQueuedScanOfAVolunteerWhoLostTheDoor: a door volunteer scans a ticket
+// without a connection; their shift is withdrawn before it comes back. The
+// server refuses the scan (403): it is dropped with a note the volunteer
+// sees, not tried again for ever, and nobody is checked in.
+func TestQueuedScanOfAVolunteerWhoLostTheDoor(t *testing.T) {
+	t.Parallel()
+	d := atTheDoor(t, time.Now().Add(10*time.Minute), true)
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
+	d.network.down.Store(true)
+	d.run(t, "scan offline", browser.Offline(true), chromedp.Click("#start"), chromedp.WaitVisible("#answer"),
+		chromedp.WaitVisible(`//strong[@id="pending"][text()="1"]`))
+	if title := d.text("#answer-title"); title != "Welcome, Olek P.!" {
+		t.Errorf("offline answer %q", title)
+	}
+	a, err := d.app.FindFirstRecordByFilter("assignments", "status = 'accepted'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Set("status", "cancelled")
+	if err := d.app.Save(a); err != nil {
+		t.Fatal(err)
+	}
+	d.network.down.Store(false)
+	d.run(t, "back online", browser.Offline(false),
+		chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`), chromedp.WaitVisible("#synced-wrap"))
+	if got := d.text("#synced"); got != "Not sent: the scan of Olek P. — this sign-in may no longer check people in at this event." {
+		t.Errorf("note %q", got)
+	}
+	if n, _ := d.app.CountRecords("checkins"); n != 0 {
+		t.Errorf("%d check-ins", n)
+	}
 }

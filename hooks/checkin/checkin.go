@@ -9,21 +9,32 @@
 //	    ticket URL, with or without a trailing slash, /qr.png or a query) or
 //	    the bare code. Instead of "code", "registration" (an id found by
 //	    search) checks a person in by hand (method manual). Optional "at"
-//	    (the scan's UTC time, for scans sent after being made offline; within
-//	    a day of the event, not in the future) and "method" (qr|manual).
+//	    (the scan's UTC time, for scans sent after being made offline; not
+//	    in the future) and "method" (qr|manual). The check-in's time, "at"
+//	    or now, must lie within a day of the event (ScanWindow): the same
+//	    rule for a scan sent at once and one sent later, else 400.
 //	    200 {"result", "name", "checked_in_at", "stats", "photo_consent",
 //	    "registration"}; 400, 401, 403, 404 (unknown event). At a cancelled
 //	    event nobody is checked in: result cancelled, with
 //	    "event_cancelled": true.
-//	GET  /api/events/{id}/stats — the event's counts (attendance.Stats).
-//	GET  /api/events/{id}/search?q= — up to 20 registrations whose name or
-//	    e-mail contains q: id, name, e-mail (masked for volunteers), status,
-//	    check-in time, photo consent. No ticket codes.
+//	GET  /api/events/{id}/stats — the event's counts (domain.Stats).
+//	GET  /api/events/{id}/search?q= — up to 20 registrations whose name
+//	    or e-mail contains q (for door volunteers: whose short name does):
+//	    id, name, e-mail (masked for volunteers), status, check-in time,
+//	    photo consent. No ticket codes.
 //	POST /api/events/{id}/walkin {"name", "email"?, "override"?} — registers
-//	    and checks in at once; 409 "full" unless an organiser overrides,
-//	    409 "event_cancelled" at a cancelled event.
+//	    and checks in at once, or checks in the registration the address
+//	    already has; 409 "full" unless an organiser overrides, 409
+//	    "event_cancelled" at a cancelled event.
 //	GET  /api/events/{id}/tickets — the list a door device keeps for offline
-//	    use (see OfflineTicket).
+//	    use (see OfflineTicket), and for how many hours after the event's
+//	    end it may keep it ("keep_hours", ListKeep).
+//
+// Names: organisers are told full names; door volunteers the short name
+// ("Amina H.", access.DoorName) in every answer — a check-in, a search, a
+// walk-in (also one that found an existing registration by its address)
+// and the live socket. The offline list holds short names only, whoever
+// takes it: a phone can be lost.
 package checkin
 
 import (
@@ -35,7 +46,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -43,8 +53,9 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/registration"
+	"kopa/internal/domain"
+	"kopa/internal/fastinsert"
 	"kopa/internal/ids"
-	"kopa/internal/records"
 )
 
 // Results of a check-in.
@@ -55,13 +66,6 @@ const (
 	Cancelled  = "cancelled"
 	Waitlisted = "waitlisted"
 	Unknown    = "unknown"
-)
-
-// Methods of a check-in.
-const (
-	MethodQR     = "qr"
-	MethodManual = "manual"
-	MethodWalkIn = "walkin"
 )
 
 // ErrFull refuses a walk-in when every seat is taken.
@@ -75,12 +79,12 @@ var ErrNoEvent = errors.New("no such event")
 
 // Result is what the door is told.
 type Result struct {
-	Result       string           `json:"result"`
-	Name         string           `json:"name"`
-	CheckedInAt  string           `json:"checked_in_at"`
-	Stats        attendance.Stats `json:"stats"`
-	PhotoConsent bool             `json:"photo_consent"`
-	Registration string           `json:"registration,omitempty"`
+	Result       string       `json:"result"`
+	Name         string       `json:"name"`
+	CheckedInAt  string       `json:"checked_in_at"`
+	Stats        domain.Stats `json:"stats"`
+	PhotoConsent bool         `json:"photo_consent"`
+	Registration string       `json:"registration,omitempty"`
 	// EventCancelled comes with the result cancelled when it is the event,
 	// not the ticket, that was cancelled: nobody is checked in then.
 	EventCancelled bool `json:"event_cancelled,omitempty"`
@@ -120,27 +124,13 @@ func CodeHash(code string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// ShortName is as much of a name as a greeting at the door needs: the first
-// word and the initial of the last ("Amina Haddad" → "Amina H.").
-func ShortName(name string) string {
-	words := strings.Fields(name)
-	switch len(words) {
-	case 0:
-		return ""
-	case 1:
-		return words[0]
-	}
-	r, _ := utf8.DecodeRuneInString(words[len(words)-1])
-	return words[0] + " " + string(r) + "."
-}
-
 // CheckIn checks the holder of a ticket code in at an event. The decision is
 // the database's: the check-in row is inserted, and the unique index on its
 // registration turns a second scan (from this device or another, at the
 // same moment or later) into Already with the first time. at is when the
 // ticket was scanned (a scan made offline is sent later with its own time);
 // the earliest scan wins.
-func CheckIn(app core.App, eventID, code, method string, at time.Time) (Result, error) {
+func CheckIn(app core.App, eventID, code string, method domain.CheckinMethod, at time.Time) (Result, error) {
 	if !registration.ValidCode(code) {
 		return withStats(app, eventID, Result{Result: Unknown})
 	}
@@ -153,7 +143,7 @@ func CheckIn(app core.App, eventID, code, method string, at time.Time) (Result, 
 
 // CheckInRegistration checks a registration in by its id (the door found
 // the person by name).
-func CheckInRegistration(app core.App, eventID, registrationID, method string, at time.Time) (Result, error) {
+func CheckInRegistration(app core.App, eventID, registrationID string, method domain.CheckinMethod, at time.Time) (Result, error) {
 	h, err := findHolder(app, "id", registrationID)
 	if err != nil {
 		return withStats(app, eventID, Result{Result: Unknown})
@@ -163,15 +153,15 @@ func CheckInRegistration(app core.App, eventID, registrationID, method string, a
 
 // holder is what the door needs of a registration.
 type holder struct {
-	ID           string `db:"id"`
-	Event        string `db:"event"`
-	Name         string `db:"name"`
-	Status       string `db:"status"`
-	PhotoConsent bool   `db:"photo_consent"`
+	ID           string                    `db:"id"`
+	Event        string                    `db:"event"`
+	Name         string                    `db:"name"`
+	Status       domain.RegistrationStatus `db:"status"`
+	PhotoConsent bool                      `db:"photo_consent"`
 }
 
 func holderOf(r *core.Record) holder {
-	return holder{ID: r.Id, Event: r.GetString("event"), Name: r.GetString("name"), Status: r.GetString("status"), PhotoConsent: r.GetBool("photo_consent")}
+	return holder{ID: r.Id, Event: r.GetString("event"), Name: r.GetString("name"), Status: domain.RegistrationStatusOf(r), PhotoConsent: r.GetBool("photo_consent")}
 }
 
 // findHolder reads a registration by its ticket code or id. It is the
@@ -184,14 +174,14 @@ func findHolder(app core.App, column, value string) (holder, error) {
 	return h, err
 }
 
-func decide(app core.App, eventID string, r holder, method string, at time.Time) (Result, error) {
+func decide(app core.App, eventID string, r holder, method domain.CheckinMethod, at time.Time) (Result, error) {
 	res := Result{Name: r.Name, PhotoConsent: r.PhotoConsent, Registration: r.ID}
 	switch {
 	case r.Event != eventID:
 		res = Result{Result: WrongEvent}
-	case r.Status == registration.StatusCancelled:
+	case r.Status == domain.RegistrationCancelled:
 		res.Result = Cancelled
-	case r.Status == registration.StatusWaitlisted:
+	case r.Status == domain.RegistrationWaitlisted:
 		res.Result = Waitlisted
 	case eventCancelled(app, eventID):
 		res.Result, res.EventCancelled = Cancelled, true
@@ -202,7 +192,7 @@ func decide(app core.App, eventID string, r holder, method string, at time.Time)
 		}
 		if first.IsZero() {
 			res.Result = OK
-			res.CheckedInAt = dt(at).String()
+			res.CheckedInAt = domain.DateTime(at).String()
 		} else {
 			res.Result = Already
 			res.CheckedInAt = first.String()
@@ -231,33 +221,33 @@ func eventCancelled(app core.App, eventID string) bool {
 // Only when the index refuses it (or the write failed for another reason)
 // does a transaction read the first check-in and, for an earlier scan,
 // move its time: that read and that update must agree.
-func insert(app core.App, eventID, regID, method string, at time.Time) (types.DateTime, error) {
+func insert(app core.App, eventID, regID string, method domain.CheckinMethod, at time.Time) (types.DateTime, error) {
 	var first types.DateTime
-	if col, err := app.FindCachedCollectionByNameOrId("checkins"); err == nil {
+	if col, err := app.FindCachedCollectionByNameOrId(domain.Checkins); err == nil {
 		row := core.NewRecord(col)
 		row.Id = ids.Ordered()
-		row.Load(map[string]any{"registration": regID, "event": eventID, "at": dt(at), "method": method})
+		row.Load(map[string]any{"registration": regID, "event": eventID, "at": domain.DateTime(at), "method": method})
 		if app.IsTransactional() {
 			if app.SaveNoValidate(row) == nil {
 				return first, nil
 			}
 		} else if stored, err := insertPrepared(app, row); err == nil && stored {
-			records.AnnounceCreate(app, row)
+			fastinsert.AnnounceCreate(app, row)
 			return first, nil
 		}
 	}
 	err := app.RunInTransaction(func(tx core.App) error {
 		existing := &core.Record{}
-		err := tx.RecordQuery("checkins").AndWhere(dbx.HashExp{"registration": regID}).Limit(1).One(existing)
+		err := tx.RecordQuery(domain.Checkins).AndWhere(dbx.HashExp{"registration": regID}).Limit(1).One(existing)
 		if errors.Is(err, sql.ErrNoRows) {
 			// The first try failed for some other reason: once more,
 			// now holding the writer.
-			col, err := tx.FindCachedCollectionByNameOrId("checkins")
+			col, err := tx.FindCachedCollectionByNameOrId(domain.Checkins)
 			if err != nil {
 				return err
 			}
 			row := core.NewRecord(col)
-			row.Load(map[string]any{"registration": regID, "event": eventID, "at": dt(at), "method": method})
+			row.Load(map[string]any{"registration": regID, "event": eventID, "at": domain.DateTime(at), "method": method})
 			if err := tx.SaveNoValidate(row); err != nil {
 				return fmt.Errorf("check in: %w", err)
 			}
@@ -268,7 +258,7 @@ func insert(app core.App, eventID, regID, method string, at time.Time) (types.Da
 		}
 		first = existing.GetDateTime("at")
 		if at.Before(first.Time()) { // an earlier scan, synced late, wins
-			first = dt(at)
+			first = domain.DateTime(at)
 			_, err := tx.DB().NewQuery("UPDATE checkins SET at = {:at} WHERE id = {:id}").
 				Bind(dbx.Params{"at": first.String(), "id": existing.Id}).Execute()
 			return err
@@ -279,16 +269,19 @@ func insert(app core.App, eventID, regID, method string, at time.Time) (types.Da
 }
 
 // insertSQL stores a check-in unless its registration has one; the unique
-// index decides.
-const insertSQL = "INSERT INTO checkins (id, registration, event, at, method, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+// index decides. Its columns are the fields the fast insert fills, as
+// package fastinsert lists them.
+var insertSQL = "INSERT INTO checkins (" + strings.Join(fastinsert.Checkins.Fills, ", ") + ") VALUES (" +
+	strings.TrimSuffix(strings.Repeat("?, ", len(fastinsert.Checkins.Fills)), ", ") + ") ON CONFLICT DO NOTHING"
 
 const stmtKey = "kopa.checkin.insert"
 
 // insertPrepared is the door's first try: one prepared INSERT on the
 // database's writer, without the model-save machinery around it (the
 // handler built and checked every value), so a busy door spends its time
-// in SQLite rather than in parsing and hooks. It reports whether the row
-// was stored (false: the registration was checked in already).
+// in SQLite rather than in parsing and hooks. Package fastinsert says what
+// that skips and what stands in for it. It reports whether the row was
+// stored (false: the registration was checked in already).
 func insertPrepared(app core.App, row *core.Record) (bool, error) {
 	stmt, err := preparedInsert(app)
 	if err != nil {
@@ -297,8 +290,15 @@ func insertPrepared(app core.App, row *core.Record) (bool, error) {
 	now := types.NowDateTime()
 	row.SetRaw("created", now)
 	row.SetRaw("updated", now)
-	res, err := stmt.Exec(row.Id, row.GetString("registration"), row.GetString("event"),
-		row.GetDateTime("at").String(), row.GetString("method"), now.String(), now.String())
+	values := make([]any, 0, len(fastinsert.Checkins.Fills))
+	for _, name := range fastinsert.Checkins.Fills {
+		v := row.GetRaw(name)
+		if d, ok := v.(types.DateTime); ok {
+			v = d.String()
+		}
+		values = append(values, v)
+	}
+	res, err := stmt.Exec(values...)
 	if err != nil {
 		// The database was reopened under the statement (a restore or a
 		// reset of the app): prepare again next time.
@@ -357,22 +357,22 @@ func withStats(app core.App, eventID string, res Result) (Result, error) {
 func WalkIn(app core.App, eventID, name, email string, override bool, now time.Time) (Result, error) {
 	var res Result
 	err := app.RunInTransaction(func(tx core.App) error {
-		ev, err := tx.FindRecordById("events", eventID)
+		ev, err := tx.FindRecordById(domain.Events, eventID)
 		if err != nil {
 			return ErrNoEvent
 		}
-		if ev.GetString("status") == "cancelled" {
+		if domain.EventStatusOf(ev) == domain.EventCancelled {
 			return ErrEventCancelled
 		}
 		// Someone who registered but lost their ticket is checked in on
 		// that registration, not registered twice.
 		if email != "" {
 			existing := &core.Record{}
-			err := tx.RecordQuery("registrations").
+			err := tx.RecordQuery(domain.Registrations).
 				AndWhere(dbx.HashExp{"event": eventID, "email": email}).
-				AndWhere(dbx.NewExp("email != '' AND status != 'cancelled'")).Limit(1).One(existing)
+				AndWhere(dbx.NewExp(registration.LiveWithEmail)).Limit(1).One(existing)
 			if err == nil {
-				res, err = decide(tx, eventID, holderOf(existing), MethodManual, now)
+				res, err = decide(tx, eventID, holderOf(existing), domain.CheckinManual, now)
 				return err
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
@@ -380,7 +380,7 @@ func WalkIn(app core.App, eventID, name, email string, override bool, now time.T
 			}
 		}
 		if c := ev.GetInt("capacity"); c > 0 && !override {
-			n, err := tx.CountRecords("registrations", dbx.HashExp{"event": eventID, "status": registration.StatusConfirmed})
+			n, err := tx.CountRecords(domain.Registrations, dbx.HashExp{"event": eventID, "status": domain.RegistrationConfirmed})
 			if err != nil {
 				return err
 			}
@@ -388,34 +388,29 @@ func WalkIn(app core.App, eventID, name, email string, override bool, now time.T
 				return ErrFull
 			}
 		}
-		col, err := tx.FindCachedCollectionByNameOrId("registrations")
+		col, err := tx.FindCachedCollectionByNameOrId(domain.Registrations)
 		if err != nil {
 			return err
 		}
 		r := core.NewRecord(col)
-		r.Load(map[string]any{"event": eventID, "name": name, "email": email, "status": registration.StatusConfirmed, "locale": "lv"})
+		r.Load(map[string]any{"event": eventID, "name": name, "email": email, "status": domain.RegistrationConfirmed, "locale": "lv"})
 		if err := tx.Save(r); err != nil {
 			return err
 		}
-		cc, err := tx.FindCachedCollectionByNameOrId("checkins")
+		cc, err := tx.FindCachedCollectionByNameOrId(domain.Checkins)
 		if err != nil {
 			return err
 		}
 		row := core.NewRecord(cc)
-		row.Load(map[string]any{"registration": r.Id, "event": eventID, "at": dt(now), "method": MethodWalkIn})
+		row.Load(map[string]any{"registration": r.Id, "event": eventID, "at": domain.DateTime(now), "method": domain.CheckinWalkIn})
 		if err := tx.Save(row); err != nil {
 			return err
 		}
-		res = Result{Result: OK, Name: name, CheckedInAt: dt(now).String(), Registration: r.Id}
+		res = Result{Result: OK, Name: name, CheckedInAt: domain.DateTime(now).String(), Registration: r.Id}
 		return nil
 	})
 	if err != nil {
 		return res, err
 	}
 	return withStats(app, eventID, res)
-}
-
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t.UTC())
-	return d
 }

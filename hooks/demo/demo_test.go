@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"kopa/hooks/demo"
-	"kopa/hooks/retention"
+	"kopa/hooks/settings"
 	"kopa/internal/kopatest"
 )
 
@@ -65,7 +65,7 @@ func TestSeedOnceWithFreshPassword(t *testing.T) {
 	if counts["discussion"] != 5 || counts["club"] != 8 || counts["culture"] != 3 {
 		t.Errorf("kinds: %v", counts)
 	}
-	if s := retention.Load(app); s.ContactEmail != demo.ContactEmail {
+	if s := settings.Load(app); s.ContactEmail != demo.ContactEmail {
 		t.Errorf("the demo organisation's contact: %+v", s)
 	}
 }
@@ -84,7 +84,7 @@ func TestSeedLeavesARealDatabaseAlone(t *testing.T) {
 	if n, _ := app.CountRecords("events"); n != 1 {
 		t.Fatalf("events: %d", n)
 	}
-	if s := retention.Load(app); s.ContactEmail != "" {
+	if s := settings.Load(app); s.ContactEmail != "" {
 		t.Errorf("a demo contact on a real database: %+v", s)
 	}
 }

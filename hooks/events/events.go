@@ -1,145 +1,101 @@
-// Package events serves the public pages (the list of upcoming events and one
-// event with its registration form) and keeps event records consistent.
+// Package events serves the home page (the upcoming events by kind) and
+// keeps event records consistent. One event's page, with its registration
+// form, is registration's.
 package events
 
 import (
-	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
-	migrations "kopa/pb_migrations"
+	"kopa/internal/domain"
 )
 
-// Kinds are the event kinds in the order the home page shows them.
-var Kinds = []string{"discussion", "club", "culture"}
-
-// Register binds the public pages and the record checks.
+// Register binds the home page and the check of event records.
 func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/{$}", homePage)
-		se.Router.GET("/events/{id}", eventPage)
 		return se.Next()
 	})
-	app.OnRecordValidate("events", "shifts").BindFunc(validateWindow)
-	app.OnRecordValidate("registrations").BindFunc(validateRegistration)
+	app.OnRecordValidate(domain.Events).BindFunc(validateEvent)
 }
 
-// validateWindow keeps ends_at after starts_at, for every write (the record
-// API and our own code alike).
-func validateWindow(e *core.RecordEvent) error {
+// validateEvent keeps an event record sound, for every write (the record
+// API, the console and our own code alike): ends_at after starts_at, and
+// texts that a calendar file or a mail header can carry. A title or the
+// venue is one line: no line breaks or other control characters (a CR/LF
+// in a title once made every ticket mail of its event fail). A summary may
+// have line breaks and tabs, no other control character. Only a new or
+// changed text is checked, so an event stored before this check can still
+// be cancelled or moved; what it holds is folded where it is written (the
+// calendar file, the mail subject).
+func validateEvent(e *core.RecordEvent) error {
+	errs := validation.Errors{}
 	s, en := e.Record.GetDateTime("starts_at"), e.Record.GetDateTime("ends_at")
 	if !s.IsZero() && !en.IsZero() && !en.Time().After(s.Time()) {
-		return validation.Errors{"ends_at": validation.NewError("validation_ends_before_starts", "Must be after the start.")}
+		errs["ends_at"] = validation.NewError("validation_ends_before_starts", "Must be after the start.")
+	}
+	for _, f := range e.Record.Collection().Fields {
+		name := f.GetName()
+		oneLine := name == "venue" || strings.HasPrefix(name, "title_")
+		if !oneLine && !strings.HasPrefix(name, "summary_") {
+			continue
+		}
+		v := e.Record.GetString(name)
+		if !e.Record.IsNew() && v == e.Record.Original().GetString(name) {
+			continue
+		}
+		switch {
+		case oneLine && strings.ContainsFunc(v, breaksLine):
+			errs[name] = validation.NewError("validation_invalid_value", "Must be one line, without control characters.")
+		case !oneLine && strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }):
+			errs[name] = validation.NewError("validation_invalid_value", "Must not contain control characters other than line breaks.")
+		}
+	}
+	if len(errs) > 0 {
+		return errs
 	}
 	return e.Next()
 }
 
-// validateRegistration requires a name that is not only spaces, except on a
-// registration whose personal data retention has erased.
-func validateRegistration(e *core.RecordEvent) error {
-	if e.Record.GetDateTime("erased_at").IsZero() {
-		name := strings.TrimSpace(e.Record.GetString("name"))
-		if name == "" {
-			return validation.Errors{"name": validation.NewError("validation_required", "Cannot be blank.")}
-		}
-		e.Record.Set("name", name)
-	}
-	return e.Next()
+// breaksLine reports whether r may not stand inside one line of text: a
+// control character, or a Unicode line or paragraph separator.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
 // Group is one kind of event on the home page.
 type Group struct {
 	Kind   string
-	Events []web.EventView
+	Events []domain.EventView
 }
 
 func homePage(e *core.RequestEvent) error {
 	lang := web.Lang(e)
-	now, _ := types.ParseDateTime(time.Now().UTC())
-	recs, err := e.App.FindRecordsByFilter("events", "status = 'published' && ends_at >= {:now}", "starts_at", 300, 0, dbx.Params{"now": now.String()})
+	recs, err := e.App.FindRecordsByFilter(domain.Events, "status = {:published} && ends_at >= {:now}", "starts_at", 300, 0,
+		dbx.Params{"now": domain.DateTime(time.Now()).String(), "published": domain.EventPublished})
 	if err != nil {
 		return err
 	}
-	byKind := map[string][]web.EventView{}
+	byKind := map[string][]domain.EventView{}
 	for _, r := range recs {
 		st, err := attendance.ForEvent(e.App, r.Id)
 		if err != nil {
 			return err
 		}
-		byKind[r.GetString("kind")] = append(byKind[r.GetString("kind")], web.NewEventView(r, lang, st))
+		byKind[r.GetString("kind")] = append(byKind[r.GetString("kind")], domain.NewEventView(r, lang, st))
 	}
 	var groups []Group
-	for _, k := range Kinds {
+	for _, k := range domain.Kinds {
 		if len(byKind[k]) > 0 {
 			groups = append(groups, Group{Kind: k, Events: byKind[k]})
 		}
 	}
 	return web.Show(e, "home", "home.heading", map[string]any{"Groups": groups})
-}
-
-// Form is the registration form's state when it is shown again with errors.
-type Form struct {
-	Name, Email  string
-	PhotoConsent bool
-	// Interpretation lists the languages asked for.
-	Interpretation []string
-	// Errors maps a field ("name", "email", or "form") to a message id.
-	Errors map[string]string
-}
-
-// Wants reports whether the form asked for interpretation into lang.
-func (f Form) Wants(lang string) bool {
-	for _, l := range f.Interpretation {
-		if l == lang {
-			return true
-		}
-	}
-	return false
-}
-
-// EventPageData is what templates/pages/event.html receives.
-type EventPageData struct {
-	Event web.EventView
-	Form  Form
-	// Languages are those the form offers interpretation into.
-	Languages []string
-}
-
-// FindPublished returns the published (or cancelled, so its page can say
-// so) event with that id; drafts and unknown ids give nil.
-func FindPublished(app core.App, id string) *core.Record {
-	rec, err := app.FindRecordById("events", id)
-	if err != nil || rec.GetString("status") == "draft" {
-		return nil
-	}
-	return rec
-}
-
-func eventPage(e *core.RequestEvent) error {
-	rec := FindPublished(e.App, e.Request.PathValue("id"))
-	if rec == nil {
-		return web.NotFound(e)
-	}
-	return ShowEvent(e, http.StatusOK, rec, Form{})
-}
-
-// ShowEvent renders an event page with the registration form in the given
-// state (the registration handler uses it to show errors).
-func ShowEvent(e *core.RequestEvent, status int, rec *core.Record, form Form) error {
-	st, err := attendance.ForEvent(e.App, rec.Id)
-	if err != nil {
-		return err
-	}
-	view := web.NewEventView(rec, web.Lang(e), st)
-	p := web.NewPage(e, "", EventPageData{Event: view, Form: form, Languages: migrations.Languages})
-	p.Title = view.Title
-	p.Path = "/events/" + rec.Id // the language switch shows the event, also after a POST
-	return web.Render(e, status, "event", p)
 }

@@ -11,8 +11,8 @@ func Clients(app core.App, eventID string) int { return hubOf(app).clients(event
 
 // Timeouts are the hub's tunables; a zero field keeps the default.
 type Timeouts struct {
-	Auth, Ping, Pong, CloseGrace time.Duration
-	SendBuffer                   int
+	Auth, Ping, Pong, CloseGrace, Recheck time.Duration
+	SendBuffer, MaxPerAccount             int
 }
 
 // SetTimeouts gives app its own tunables; call it before Register.
@@ -33,6 +33,12 @@ func SetTimeouts(app core.App, o Timeouts) {
 	if o.SendBuffer > 0 {
 		c.sendBuffer = o.SendBuffer
 	}
+	if o.Recheck > 0 {
+		c.recheckPeriod = o.Recheck
+	}
+	if o.MaxPerAccount > 0 {
+		c.maxPerAccount = o.MaxPerAccount
+	}
 	app.Store().Set(configKey, c)
 }
 
@@ -40,4 +46,12 @@ func SetTimeouts(app core.App, o Timeouts) {
 // restart would (1012), without shutting the hub down.
 func Disconnect(app core.App, eventID string, code int) {
 	hubOf(app).closeRoom(eventID, code, "test")
+}
+
+// Sockets counts the sockets an auth record holds in app's hub.
+func Sockets(app core.App, auth *core.Record) int {
+	h := hubOf(app)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.accounts[accountKey(auth.Collection().Name, auth.Id)])
 }

@@ -8,7 +8,12 @@
 // 4401; a token without access to the event gets 4403; an event that does
 // not exist gets 4404 (after auth, so that strangers learn nothing about
 // which ids exist). Then the server sends a snapshot and one message per
-// change of the event (see Message). A client that falls behind by a full
+// change of the event (see Message); a check-in's name is the full name for
+// organisers and the short one ("Amina H.") for door volunteers. Access is
+// checked again every 60 s and on every change of shifts, assignments and
+// accounts: a client that lost it is closed with 4403 (4401 when its token
+// no longer signs in), and one account's sockets beyond 20 are closed,
+// oldest first, with 4429 (see guard.go). A client that falls behind by a full
 // buffer is closed with 1013; one that stops answering pings is dropped; on
 // shutdown every socket is closed with 1001.
 package live
@@ -28,6 +33,7 @@ import (
 
 	"kopa/hooks/access"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // Close codes beyond RFC 6455's own, in the 4000 range it leaves to
@@ -62,18 +68,24 @@ type config struct {
 	// hiding the client's slowness from the hub (and holding the memory);
 	// the messages are a few hundred bytes, so 32 KiB holds plenty.
 	socketBuffer int
+	// recheckPeriod is how often a socket's access is checked again.
+	recheckPeriod time.Duration
+	// maxPerAccount is how many sockets one account may hold at once.
+	maxPerAccount int
 }
 
 // defaultConfig is what a hub uses unless its app was given other values.
 func defaultConfig() config {
 	return config{
-		authTimeout:  5 * time.Second,
-		pingPeriod:   20 * time.Second,
-		pongWait:     45 * time.Second,
-		writeWait:    10 * time.Second,
-		closeGrace:   time.Second,
-		sendBuffer:   64,
-		socketBuffer: 32 << 10,
+		authTimeout:   5 * time.Second,
+		pingPeriod:    20 * time.Second,
+		pongWait:      45 * time.Second,
+		writeWait:     10 * time.Second,
+		closeGrace:    time.Second,
+		sendBuffer:    64,
+		socketBuffer:  32 << 10,
+		recheckPeriod: 60 * time.Second,
+		maxPerAccount: 20,
 	}
 }
 
@@ -88,6 +100,7 @@ func configOf(app core.App) config {
 		c = defaultConfig()
 	}
 	c.sendBuffer = max(c.sendBuffer, 1)
+	c.maxPerAccount = max(c.maxPerAccount, 1)
 	return c
 }
 
@@ -100,6 +113,7 @@ func Register(app core.App) {
 	h := newHub(app, configOf(app))
 	app.Store().Set(storeKey, h)
 	h.feed(app)
+	h.guard(app)
 
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(se *core.ServeEvent) error {
@@ -159,7 +173,7 @@ func (h *hub) serve(e *core.RequestEvent) error {
 		return nil
 	}
 
-	auth, code, reason := h.authenticate(h.app, conn, eventID)
+	auth, token, code, reason := h.authenticate(h.app, conn, eventID)
 	if code != 0 {
 		if h.isClosed() {
 			_ = conn.Close() // closeAll has sent 1001 already
@@ -173,6 +187,8 @@ func (h *hub) serve(e *core.RequestEvent) error {
 	h.authenticated(conn)
 
 	c := newClient(conn, h.cfg.sendBuffer, auth.Id)
+	c.event, c.account, c.token = eventID, accountKey(auth.Collection().Name, auth.Id), token
+	c.staff = domain.IsStaff(auth)
 	ok, err := h.join(eventID, c)
 	if err != nil || !ok {
 		if err != nil {
@@ -184,12 +200,13 @@ func (h *hub) serve(e *core.RequestEvent) error {
 		h.release(conn)
 		return nil
 	}
+	h.enrol(c)
 	h.app.Logger().Debug("live: client joined", "event", eventID, "auth", auth.Id)
 
 	// The request's goroutine returns now, with its deep stack (the
 	// router's middleware chain): an idle socket keeps only two small
 	// goroutines of its own, a reader and a writer.
-	go c.writeLoop(h.cfg)
+	go c.writeLoop(h.cfg, func() { h.recheck([]*client{c}) })
 	go h.watch(eventID, c)
 	return nil
 }
@@ -206,29 +223,29 @@ func (h *hub) watch(eventID string, c *client) {
 }
 
 // authenticate reads and checks the auth message. It returns the auth
-// record, or a close code and reason.
-func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (*core.Record, int, string) {
+// record and its token, or a close code and reason.
+func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (*core.Record, string, int, string) {
 	conn.SetReadLimit(maxAuthMessage)
 	_ = conn.SetReadDeadline(time.Now().Add(h.cfg.authTimeout))
 	_, data, err := conn.ReadMessage()
 	if err != nil {
-		return nil, CloseUnauthorized, "auth required"
+		return nil, "", CloseUnauthorized, "auth required"
 	}
 	token, err := ParseAuth(data)
 	if err != nil {
-		return nil, CloseUnauthorized, "auth required"
+		return nil, "", CloseUnauthorized, "auth required"
 	}
 	auth, err := app.FindAuthRecordByToken(token, core.TokenTypeAuth)
 	if err != nil {
-		return nil, CloseUnauthorized, "invalid token"
+		return nil, "", CloseUnauthorized, "invalid token"
 	}
 	if !access.CanWorkDoor(app, auth, eventID, time.Now()) {
-		return nil, CloseForbidden, "no access to this event"
+		return nil, "", CloseForbidden, "no access to this event"
 	}
-	if _, err := app.FindRecordById("events", eventID); err != nil {
-		return nil, CloseNotFound, "no such event"
+	if _, err := app.FindRecordById(domain.Events, eventID); err != nil {
+		return nil, "", CloseNotFound, "no such event"
 	}
-	return auth, 0, ""
+	return auth, token, 0, ""
 }
 
 // reject sends a close frame, waits briefly for the peer's reply (so the

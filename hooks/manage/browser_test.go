@@ -8,8 +8,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"kopa/hooks"
+	"kopa/hooks/checkin"
 	"kopa/hooks/registration"
 	"kopa/internal/browser"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -98,4 +100,92 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 		t.Errorf("report: %q", report)
 	}
 	browser.AssertAccessible(t, ctx, "reports")
+}
+
+// TestConsoleOnAPhone: the organisers' console on a 390 × 844 phone, with
+// the long names and addresses real events have. No page scrolls
+// sideways, every link and button is on the screen without scrolling a
+// table sideways (a check-in button, the door's link), and axe-core finds
+// nothing serious.
+func TestConsoleOnAPhone(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	kopatest.Organiser(t, app, "org@example.com")
+	starts := time.Now().Add(2 * time.Hour).Truncate(time.Minute)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Latviešu valodas sarunu klubs iesācējiem un turpinātājiem", Capacity: 2, Waitlist: true, Starts: starts})
+	var regs []string
+	for _, p := range []struct{ name, email string }{
+		{"Aleksandra Konstantinopolska-Vasiļjeva", "aleksandra.konstantinopolska.vasiljeva@example-organisation.lv"},
+		{"Mohammad Abdulrahman Al-Khatib", "mohammad.abdulrahman.alkhatib.family@example.com"},
+		{"Олександра Коваленко-Шевченко", "oleksandra.kovalenko.shevchenko@example.ua"},
+	} {
+		in := registration.Input{Name: p.name, Email: p.email, Locale: "lv"}
+		_ = in.Normalize()
+		res, err := registration.Create(app, ev.Id, in, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, res.Registration.Id)
+	}
+	if _, err := checkin.CheckInRegistration(app, ev.Id, regs[0], domain.CheckinQR, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	v := kopatest.Volunteer(t, app, "volunteer.with.a.long.address@example-organisation.lv", []string{"lv", "ru"}, []string{"door"})
+	kopatest.Assignment(t, app, kopatest.Shift(t, app, ev, "door", starts.Add(-30*time.Minute), starts.Add(2*time.Hour)), v, "accepted")
+	srv := kopatest.Serve(t, app)
+	ctx := browser.New(t)
+	// Headless Chromium keeps its window at least 500 px wide: the phone's
+	// screen is emulated.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
+		t.Fatal(err)
+	}
+	day := starts.Format("2006-01-02")
+	pages := []string{
+		"/manage",
+		"/manage/events/new",
+		"/manage/events/" + ev.Id,
+		"/manage/events/" + ev.Id + "/registrations",
+		"/manage/events/" + ev.Id + "/registrations/" + regs[1] + "/erase",
+		"/manage/events/" + ev.Id + "/shifts",
+		"/manage/events/" + ev.Id + "/live",
+		"/manage/reports?from=" + day[:8] + "01&to=" + day,
+		"/manage/mail",
+		"/manage/settings",
+	}
+	// offscreen lists what sticks out of the screen sideways: the page's
+	// own width, and any link, button or field whose box is not within it.
+	const offscreen = `(function () {
+		var out = [], w = window.innerWidth;
+		if (document.scrollingElement.scrollWidth > w) out.push("the page is " + document.scrollingElement.scrollWidth + " px wide");
+		document.querySelectorAll("main a, main button, main input, main select, main textarea, main summary").forEach(function (el) {
+			var r = el.getBoundingClientRect();
+			if (!r.width || el.type === "hidden" || el.closest(".visually-hidden")) return;
+			if (r.left < -1 || r.right > w + 1) out.push(el.outerHTML.slice(0, 120) + " at " + Math.round(r.left) + "–" + Math.round(r.right));
+		});
+		return out;
+	})()`
+	for _, lang := range []string{"lv", "ru"} {
+		for _, p := range pages {
+			sep := "?"
+			if strings.Contains(p, "?") {
+				sep = "&"
+			}
+			url := srv.URL + p + sep + "lang=" + lang
+			if err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(url), chromedp.WaitVisible("main h1")); err != nil {
+				t.Fatalf("%s: %v", url, err)
+			}
+			out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](offscreen))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range out {
+				t.Errorf("%s (%s): %s", p, lang, o)
+			}
+			if lang == "lv" {
+				browser.AssertAccessible(t, ctx, p)
+			}
+		}
+	}
 }

@@ -6,31 +6,33 @@
 // settings.
 //
 // Every page is for signed-in organisers (the session cookie of hooks/web)
-// and every form checks the CSRF token. The scanner, the live dashboard and
+// and every form checks the CSRF token (web.RequireCSRF); each handler
+// reads its own form with web.ParseForm. The scanner, the live dashboard and
 // the shifts page live under /manage too, in their own packages.
 package manage
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // Register binds the console's pages and the hook that mails everyone
 // registered when an event is cancelled (from the console, the record API
 // or the admin UI alike).
 func Register(app core.App) {
-	app.OnRecordUpdateExecute("events").BindFunc(mailOnCancel)
+	app.OnRecordUpdateExecute(domain.Events).BindFunc(mailOnCancel)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/manage")
-		g.BindFunc(web.RequireSession("organisers"))
-		g.BindFunc(csrf)
+		g.BindFunc(web.RequireSession(domain.Organisers))
+		g.BindFunc(web.RequireCSRF)
 		g.GET("", dashboard)
 		g.GET("/events/new", eventForm)
 		g.POST("/events/new", eventSave)
@@ -41,26 +43,20 @@ func Register(app core.App) {
 		g.POST("/events/{id}/repeat", eventRepeat)
 		g.GET("/events/{id}/registrations", registrations)
 		g.GET("/events/{id}/registrations.csv", registrationsCSV)
+		g.GET("/events/{id}/registrations.xlsx", registrationsXLSX)
 		g.POST("/events/{id}/checkin", manualCheckIn)
 		g.POST("/events/{id}/walkin", walkIn)
 		g.GET("/events/{id}/registrations/{rid}/erase", eraseConfirm)
 		g.POST("/events/{id}/registrations/{rid}/erase", erase)
 		g.GET("/reports", reportPage)
 		g.GET("/reports.csv", reportCSV)
+		g.GET("/reports.xlsx", reportXLSX)
 		g.GET("/settings", settingsPage)
 		g.POST("/settings", settingsSave)
 		g.GET("/mail", mailPage)
 		g.POST("/mail/retry", mailRetry)
 		return se.Next()
 	})
-}
-
-// csrf refuses a console form posted without this browser's token.
-func csrf(e *core.RequestEvent) error {
-	if e.Request.Method == http.MethodPost && !web.CheckCSRF(e) {
-		return web.ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "error.csrf")
-	}
-	return e.Next()
 }
 
 // page prepares a console page: wide, with the console's stylesheet.
@@ -73,9 +69,11 @@ func page(e *core.RequestEvent, title string, data any) *web.Page {
 
 // Dashboard is what the console's front page shows.
 type Dashboard struct {
-	Events []web.EventView
+	Events []domain.EventView
 	// Past is set when the list shows past events too.
 	Past bool
+	// Proxy names the forwarding headers of an untrusted reverse proxy.
+	Proxy string
 }
 
 // recentDays is how long an event stays on the console's front page after
@@ -90,26 +88,29 @@ func dashboard(e *core.RequestEvent) error {
 		err  error
 	)
 	if past {
-		recs, err = e.App.FindRecordsByFilter("events", "", "-starts_at", 1000, 0)
+		recs, err = e.App.FindRecordsByFilter(domain.Events, "", "-starts_at", 1000, 0)
 	} else {
-		since, _ := types.ParseDateTime(time.Now().UTC().AddDate(0, 0, -recentDays))
-		recs, err = e.App.FindRecordsByFilter("events", "ends_at >= {:since} || status = 'draft'", "starts_at", 500, 0, dbx.Params{"since": since.String()})
+		since := domain.DateTime(time.Now().UTC().AddDate(0, 0, -recentDays))
+		recs, err = e.App.FindRecordsByFilter(domain.Events, "ends_at >= {:since} || status = {:draft}", "starts_at", 500, 0,
+			dbx.Params{"since": since.String(), "draft": domain.EventDraft})
 	}
 	if err != nil {
 		return err
 	}
-	rows := make([]web.EventView, 0, len(recs))
+	rows := make([]domain.EventView, 0, len(recs))
 	for _, r := range recs {
 		st, err := attendance.ForEvent(e.App, r.Id)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, web.NewEventView(r, lang, st))
+		rows = append(rows, domain.NewEventView(r, lang, st))
 	}
-	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past}))
+	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past, Proxy: proxyWarning(e)}))
 }
 
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t.UTC())
-	return d
+// proxyWarning names the forwarding headers of requests that came through
+// a reverse proxy PocketBase does not trust, for the console's warning; ""
+// when there is nothing to warn about.
+func proxyWarning(e *core.RequestEvent) string {
+	return strings.Join(web.UntrustedProxy(e.App), ", ")
 }

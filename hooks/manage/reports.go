@@ -8,6 +8,7 @@ import (
 
 	"kopa/hooks/reports"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -32,7 +33,7 @@ func defaultPeriod(now time.Time) (string, string) {
 
 func reportPage(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	d := ReportData{From: q.Get("from"), To: q.Get("to"), Kinds: reports.Kinds}
+	d := ReportData{From: q.Get("from"), To: q.Get("to"), Kinds: domain.Kinds}
 	if d.From == "" && d.To == "" {
 		d.From, d.To = defaultPeriod(time.Now())
 	}
@@ -46,9 +47,7 @@ func reportPage(e *core.RequestEvent) error {
 			return err
 		}
 		for _, t := range d.Report.Totals {
-			d.Sum.Events += t.Events
-			d.Sum.Registered += t.Registered
-			d.Sum.CheckedIn += t.CheckedIn
+			d.Sum.Merge(*t)
 		}
 		d.Chart = NewChart(d.Report, start, end)
 	}
@@ -57,11 +56,22 @@ func reportPage(e *core.RequestEvent) error {
 
 // reportCSV is the report's CSV for the console's session.
 func reportCSV(e *core.RequestEvent) error {
+	return reportFile(e, reports.WriteAttendanceCSV)
+}
+
+// reportXLSX is the report as an Excel workbook.
+func reportXLSX(e *core.RequestEvent) error {
+	return reportFile(e, reports.WriteAttendanceXLSX)
+}
+
+// reportFile answers with the report of ?from&to written by write, or the
+// period's error page.
+func reportFile(e *core.RequestEvent, write func(e *core.RequestEvent, from, to string, start, end time.Time) error) error {
 	q := e.Request.URL.Query()
 	from, to := q.Get("from"), q.Get("to")
 	start, end, err := reports.ParsePeriod(from, to)
 	if err != nil {
 		return web.ErrorPage(e, http.StatusBadRequest, "manage.reports", "manage.error.period")
 	}
-	return reports.WriteAttendanceCSV(e, from, to, start, end)
+	return write(e, from, to, start, end)
 }

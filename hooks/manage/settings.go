@@ -13,53 +13,69 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/outbox"
-	"kopa/hooks/registration"
-	"kopa/hooks/retention"
+	"kopa/hooks/settings"
 	"kopa/hooks/web"
+	"kopa/internal/contact"
 )
 
 // SettingsData is what the settings page shows.
 type SettingsData struct {
-	S      retention.Settings
+	S      settings.Settings
 	Saved  bool
 	Errors map[string]string
 	// Backups is PocketBase's backup schedule (cron), empty when off.
 	Backups     string
 	BackupsKeep int
+	// Proxy names the forwarding headers of an untrusted reverse proxy.
+	Proxy string
 }
 
 func showSettings(e *core.RequestEvent, status int, d SettingsData) error {
 	b := e.App.Settings().Backups
 	d.Backups, d.BackupsKeep = b.Cron, b.CronMaxKeep
+	d.Proxy = proxyWarning(e)
 	return web.Render(e, status, "manage/settings", page(e, "manage.settings", d))
 }
 
 func settingsPage(e *core.RequestEvent) error {
-	return showSettings(e, http.StatusOK, SettingsData{S: retention.Load(e.App), Saved: e.Request.URL.Query().Get("saved") == "1"})
+	return showSettings(e, http.StatusOK, SettingsData{S: settings.Load(e.App), Saved: e.Request.URL.Query().Get("saved") == "1"})
 }
 
 func settingsSave(e *core.RequestEvent) error {
-	v := e.Request.PostForm
+	v, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
 	days, err := strconv.Atoi(strings.TrimSpace(v.Get("retention_days")))
-	s := retention.Settings{RetentionDays: days, OrgName: strings.TrimSpace(v.Get("org_name")),
+	s := settings.Settings{RetentionDays: days, OrgName: strings.TrimSpace(v.Get("org_name")),
 		ContactEmail: strings.ToLower(strings.TrimSpace(v.Get("contact_email"))), ContactPhone: strings.TrimSpace(v.Get("contact_phone"))}
 	errs := map[string]string{}
-	if err != nil || days < retention.MinDays || days > retention.MaxDays {
+	if err != nil || days < settings.MinRetentionDays || days > settings.MaxRetentionDays {
 		errs["retention_days"] = "manage.error.retention_days"
 	}
-	if utf8.RuneCountInString(s.OrgName) > 200 {
+	if utf8.RuneCountInString(s.OrgName) > settings.MaxOrgName {
 		errs["org_name"] = "manage.error.too_long"
 	}
-	if s.ContactEmail != "" && registration.ValidateEmail(s.ContactEmail) != nil {
+	if _, err := contact.Email(s.ContactEmail); s.ContactEmail != "" && err != nil {
 		errs["contact_email"] = "manage.error.email"
 	}
-	if utf8.RuneCountInString(s.ContactPhone) > 40 {
+	if utf8.RuneCountInString(s.ContactPhone) > settings.MaxContactPhone {
 		errs["contact_phone"] = "manage.error.too_long"
+	}
+	// A form without the field (a page from before it existed) keeps the
+	// setting as it is.
+	s.ReminderHours = settings.Load(e.App).ReminderHours
+	if _, ok := v["reminder_hours"]; ok {
+		hours, err := strconv.Atoi(strings.TrimSpace(v.Get("reminder_hours")))
+		s.ReminderHours = hours
+		if err != nil || hours < settings.MinReminderHours || hours > settings.MaxReminderHours {
+			errs["reminder_hours"] = "manage.error.reminder_hours"
+		}
 	}
 	if len(errs) > 0 {
 		return showSettings(e, http.StatusBadRequest, SettingsData{S: s, Errors: errs})
 	}
-	if err := retention.Save(e.App, s); err != nil {
+	if err := settings.Save(e.App, s); err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
 	return e.Redirect(http.StatusSeeOther, "/manage/settings?saved=1")

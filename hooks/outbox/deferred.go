@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -13,14 +15,21 @@ import (
 	"kopa/internal/ids"
 )
 
-// StatusSkipped ends a mail written when it is sent whose news was no
-// longer true by then (its renderer returned ErrObsolete).
+// StatusSkipped ends a mail whose news was no longer true when it was due
+// (its renderer returned ErrObsolete).
 const StatusSkipped = "skipped"
 
-// A Renderer writes a deferred mail from the record it is about (ref) when
-// the worker sends it. It returns ErrObsolete when the mail has nothing
-// true left to say, and an error wrapping sql.ErrNoRows when the record is
-// gone; any other error is retried like a refused send.
+// Raw is the template of a mail stored whole when it was queued: the
+// messages PocketBase makes itself (see the package doc and EnqueueRaw).
+// Its "renderer" is Content, which returns what the row holds.
+const Raw = "raw"
+
+// A Renderer writes a mail from the record it is about (ref) when the
+// worker sends it, in the language that record keeps. It returns
+// ErrObsolete when the mail has nothing true left to say, and an error
+// wrapping sql.ErrNoRows when a record it cannot do without is gone (the
+// row then fails for good); any other error is retried like a refused
+// send. The recipient is the row's, whatever the Message says.
 type Renderer func(app core.App, ref string) (Message, error)
 
 // ErrObsolete is returned by a Renderer whose mail is no longer true: the
@@ -41,8 +50,14 @@ func permanent(err error) bool {
 }
 
 // Handle registers the renderer of a template. Features register theirs in
-// their Register function; registering a name again replaces it.
-func Handle(template string, r Renderer) { renderers.Store(template, r) }
+// their Register function; registering a name again replaces it. Raw is
+// not a name a feature can take.
+func Handle(template string, r Renderer) {
+	if template == "" || template == Raw {
+		panic(fmt.Sprintf("outbox: %q is not a template a renderer can take", template))
+	}
+	renderers.Store(template, r)
+}
 
 func rendererOf(template string) (Renderer, bool) {
 	r, ok := renderers.Load(template)
@@ -52,30 +67,39 @@ func rendererOf(template string) (Renderer, bool) {
 	return r.(Renderer), true
 }
 
-// Deferred is a mail queued by name and written when it is sent: To is the
-// recipient, Template a name given to Handle, Ref the id of the record the
-// renderer writes it from, and Kind what it is, for people reading the
-// queue.
+// Deferred is a mail as it is queued, to be written when it is sent: To is
+// the recipient, Template a name given to Handle, Ref the id of the record
+// the renderer writes it from, and Kind what it is, for people reading the
+// queue (the template's name when empty).
 type Deferred struct {
 	To, Template, Ref, Kind string
 }
 
+func (d Deferred) kind() string {
+	if d.Kind == "" {
+		return d.Template
+	}
+	return d.Kind
+}
+
 func (d Deferred) validate() error {
 	if err := validateTo(d.To); err != nil {
-		return fmt.Errorf("queue %s mail: %w", d.Kind, err)
+		return fmt.Errorf("queue %s mail: %w", d.kind(), err)
 	}
 	if _, ok := rendererOf(d.Template); !ok {
-		return fmt.Errorf("queue %s mail: no renderer for template %q", d.Kind, d.Template)
+		return fmt.Errorf("queue %s mail: no renderer for template %q", d.kind(), d.Template)
 	}
-	if d.Ref == "" || hasControl(d.Ref) || hasControl(d.Kind) || len(d.Ref) > 100 || len(d.Kind) > 50 {
-		return fmt.Errorf("queue %s mail: invalid ref or kind", d.Kind)
+	if d.Ref == "" || hasControl(d.Ref) || hasControl(d.Kind) || len(d.Ref) > 100 || len(d.kind()) > 50 {
+		return fmt.Errorf("queue %s mail: invalid ref or kind", d.kind())
 	}
 	return nil
 }
 
-// Writer queues deferred mails with one prepared statement, for a
-// transaction that queues many. The worker is woken when the transaction
-// commits.
+// Writer queues mails with one prepared statement, for a transaction that
+// queues many in a hurry (registration's group commit). The rows are the
+// ones Defer stores, but written without PocketBase's record save, so no
+// record hook of mail_outbox runs for them. The worker is woken when the
+// transaction commits.
 type Writer struct {
 	app core.App
 	q   *dbx.Query
@@ -108,11 +132,11 @@ func (w *Writer) Add(d Deferred) error {
 		w.q = w.app.DB().NewQuery(insertDeferred).Prepare()
 	}
 	_, err := w.q.Bind(dbx.Params{
-		"id": ids.Ordered(), "to": d.To, "template": d.Template, "ref": d.Ref, "kind": d.Kind,
+		"id": ids.Ordered(), "to": d.To, "template": d.Template, "ref": d.Ref, "kind": d.kind(),
 		"now": types.NowDateTime().String(),
 	}).Execute()
 	if err != nil {
-		return fmt.Errorf("queue %s mail: %w", d.Kind, err)
+		return fmt.Errorf("queue %s mail: %w", d.kind(), err)
 	}
 	stateOf(w.app).queued()
 	if w.app.TxInfo() == nil {
@@ -130,18 +154,48 @@ func (w *Writer) Close() {
 }
 
 // Defer queues one mail to be written when it is sent. Call it with the
-// transaction app of the change the mail is about, as Enqueue.
+// transaction app of the change the mail is about: the mail is then sent
+// only if that change commits. The row is saved as a record, so
+// mail_outbox's record hooks run (the worker is woken by one of them once
+// the row is committed). Nothing is stored when d is not valid.
 func Defer(app core.App, d Deferred) error {
-	w := NewWriter(app)
-	defer w.Close()
-	return w.Add(d)
+	if err := d.validate(); err != nil {
+		return err
+	}
+	c, err := app.FindCachedCollectionByNameOrId(Collection)
+	if err != nil {
+		return fmt.Errorf("queue %s mail: %w", d.kind(), err)
+	}
+	r := core.NewRecord(c)
+	r.Id = ids.Ordered()
+	r.Set("to", d.To)
+	r.Set("template", d.Template)
+	r.Set("ref", d.Ref)
+	r.Set("kind", d.kind())
+	r.Set("attachments", []Attachment{})
+	r.Set("status", StatusPending)
+	r.Set("attempts", 0)
+	r.Set("next_attempt_at", types.NowDateTime())
+	if err := app.Save(r); err != nil {
+		return fmt.Errorf("queue %s mail: %w", d.kind(), err)
+	}
+	stateOf(app).queued()
+	return nil
 }
 
-// Content is the mail a row sends: its stored subject, bodies and
-// attachments, or, for a row with a template, the mail its renderer writes
-// now. The recipient is always the row's.
+// oneLine folds every run of spaces, line breaks and other control
+// characters in s into one space. A renderer writes its subject from
+// records (an event's title), and one stored with a line break in it would
+// otherwise fail every mail about that event for good.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+}
+
+// Content is the mail a row sends, written now: its template's renderer
+// writes it from the record the row is about; a raw row (template Raw, or
+// none) sends what it holds. The recipient is always the row's.
 func Content(app core.App, row *core.Record) (Message, error) {
-	if t := row.GetString("template"); t != "" {
+	if t := row.GetString("template"); t != "" && t != Raw {
 		r, ok := rendererOf(t)
 		if !ok {
 			return Message{}, fmt.Errorf("%w: %q", errNoRenderer, t)
@@ -151,6 +205,7 @@ func Content(app core.App, row *core.Record) (Message, error) {
 			return Message{}, err
 		}
 		msg.To = row.GetString("to")
+		msg.Subject = oneLine(msg.Subject)
 		return msg, nil
 	}
 	msg := Message{

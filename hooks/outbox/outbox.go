@@ -1,5 +1,5 @@
 // Package outbox is Kopā's durable mail queue. A feature that sends mail
-// calls Enqueue with the transaction app of the change the mail is about, so
+// queues it with the transaction app of the change the mail is about, so
 // the mail row commits (or rolls back) with it; a single worker started by
 // Register sends due rows over the SMTP server saved in PocketBase's
 // settings. An SMTP outage only delays mail: failed sends are retried with
@@ -7,7 +7,33 @@
 //
 // Delivery is at least once: a crash after the SMTP server accepted a mail
 // but before its row was marked sent repeats that mail (with the same
-// Message-ID), it never loses it.
+// Message-ID, made from the row's id), it never loses it.
+//
+// # One model: a row says what to send, the worker writes it when it sends
+//
+// Every row names a template, the record the mail is about (ref) and the
+// recipient; it holds no subject or body while it waits. When the worker
+// sends it, the template's Renderer (registered with Handle) writes the
+// mail from that record as it is then, in the language the record keeps
+// (a registration's or a volunteer's locale), so a mail always says what
+// is true when it goes out: a waiting-list mail of someone promoted
+// meanwhile says they have a seat, an invitation to a shift that was
+// deleted, has started or was answered already is not sent at all (the
+// renderer returns ErrObsolete and the row ends skipped). Features queue
+// with Defer, or a Writer for many rows in one transaction.
+//
+// The language is not stored on the row: the record the mail is about
+// has it, and a person who changed theirs before the mail went out reads
+// it in the new one.
+//
+// One kind of mail cannot be written again later: the messages PocketBase
+// itself makes (address verification, one-time codes, password resets,
+// superuser alerts), whose tokens and codes exist only in the message. They
+// are rows too, of the template Raw, whose stored subject, bodies and
+// attachments are what the worker sends (EnqueueRaw, called by the
+// OnMailerSend hook in pbmail.go). A row without a template is read the
+// same way: a superuser can write one in the admin UI. Kopā's own features
+// never queue raw mail.
 package outbox
 
 import (
@@ -25,11 +51,12 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/internal/domain"
 	"kopa/internal/ids"
 )
 
 // Collection is the name of the collection that holds the queue.
-const Collection = "mail_outbox"
+const Collection = domain.MailOutbox
 
 // Row statuses.
 const (
@@ -55,14 +82,10 @@ type Attachment struct {
 	ContentType string `json:"content_type"`
 	Data        []byte `json:"data"`
 	Inline      bool   `json:"inline"`
-	// QR, when set instead of Data, is text the worker draws as a PNG QR
-	// code when it sends the mail. A ticket's QR code costs more to draw
-	// than the rest of a registration; drawn here it stays off the
-	// request's path and out of its transaction.
-	QR string `json:"qr,omitempty"`
 }
 
-// Message is one mail to one recipient.
+// Message is one mail to one recipient, as a Renderer writes it (or as
+// PocketBase made it, for a raw row).
 type Message struct {
 	// To is a single bare address ("anna@example.com").
 	To      string
@@ -150,9 +173,6 @@ func validateAttachments(list []Attachment, hasHTML bool) error {
 		if a.Inline && !hasHTML {
 			return validation.NewError("validation_inline_without_html", "Inline attachments need an HTML body.")
 		}
-		if a.QR != "" && (len(a.Data) > 0 || len(a.QR) > 2000 || hasControl(a.QR)) {
-			return validation.NewError("validation_invalid_qr", fmt.Sprintf("Attachment %q has either data or a QR text of at most 2000 characters.", a.Name))
-		}
 		total += len(a.Data)
 	}
 	if total > maxAttachBytes<<10 {
@@ -184,12 +204,14 @@ func (a Attachment) contentType() string {
 	return "application/octet-stream"
 }
 
-// Enqueue validates msg and saves it as a pending row with app. Call it with
-// the transaction app of the change the mail belongs to: the mail is then
-// sent only if that change commits. The worker is woken once the row is
-// committed. Validation errors are returned as validation.Errors and nothing
-// is stored.
-func Enqueue(app core.App, msg Message) (*core.Record, error) {
+// EnqueueRaw validates msg and saves it whole as a pending row of the
+// template Raw. It is for mails made outside Kopā that cannot be written
+// again when they are sent: PocketBase's own (see the package doc). Call it
+// with the transaction app of the change the mail belongs to: the mail is
+// then sent only if that change commits. The worker is woken once the row
+// is committed. Validation errors are returned as validation.Errors and
+// nothing is stored.
+func EnqueueRaw(app core.App, msg Message) (*core.Record, error) {
 	if err := msg.Validate(); err != nil {
 		return nil, err
 	}
@@ -204,6 +226,7 @@ func Enqueue(app core.App, msg Message) (*core.Record, error) {
 	r := core.NewRecord(c)
 	r.Id = ids.Ordered()
 	r.Set("to", msg.To)
+	r.Set("template", Raw)
 	r.Set("subject", msg.Subject)
 	r.Set("text", msg.Text)
 	r.Set("html", msg.HTML)

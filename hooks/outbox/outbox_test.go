@@ -38,7 +38,7 @@ func enqueue(t testing.TB, app core.App, msg outbox.Message) *core.Record {
 	var rec *core.Record
 	err := app.RunInTransaction(func(txApp core.App) error {
 		var err error
-		rec, err = outbox.Enqueue(txApp, msg)
+		rec, err = outbox.EnqueueRaw(txApp, msg)
 		return err
 	})
 	if err != nil {
@@ -181,7 +181,7 @@ func TestRollbackQueuesNothing(t *testing.T) {
 	app := kopatest.NewApp(t, outbox.Register)
 	boom := errors.New("registration failed")
 	err := app.RunInTransaction(func(txApp core.App) error {
-		if _, err := outbox.Enqueue(txApp, simple("anna@example.com", "Biļete")); err != nil {
+		if _, err := outbox.EnqueueRaw(txApp, simple("anna@example.com", "Biļete")); err != nil {
 			return err
 		}
 		return boom
@@ -234,10 +234,10 @@ func TestRejectsBadMessagesAndStoresNothing(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rec, err := outbox.Enqueue(app, c.msg)
+			rec, err := outbox.EnqueueRaw(app, c.msg)
 			var verrs validation.Errors
 			if !errors.As(err, &verrs) {
-				t.Fatalf("Enqueue = %v, %v; want validation errors", rec, err)
+				t.Fatalf("EnqueueRaw = %v, %v; want validation errors", rec, err)
 			}
 			if verrs[c.field] == nil {
 				t.Errorf("errors %v do not name %q", verrs, c.field)
@@ -248,7 +248,7 @@ func TestRejectsBadMessagesAndStoresNothing(t *testing.T) {
 		t.Errorf("%d rows stored, want 0", n)
 	}
 	// The same message without the fault is accepted.
-	if _, err := outbox.Enqueue(app, ok); err != nil {
+	if _, err := outbox.EnqueueRaw(app, ok); err != nil {
 		t.Errorf("valid message: %v", err)
 	}
 }
@@ -662,7 +662,7 @@ func TestOutboxAPIRules(t *testing.T) {
 
 // BenchmarkEnqueue compares queueing a ticket-sized mail with a plain
 // PocketBase record create of the same row in a base collection with the
-// same fields and indexes, so the difference is Enqueue's own cost.
+// same fields and indexes, so the difference is EnqueueRaw's own cost.
 func BenchmarkEnqueue(b *testing.B) {
 	app := kopatest.NewApp(b, outbox.Register)
 	src, err := app.FindCollectionByNameOrId(outbox.Collection)
@@ -708,7 +708,7 @@ func BenchmarkEnqueue(b *testing.B) {
 	})
 	b.Run("enqueue", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := outbox.Enqueue(app, msg); err != nil {
+			if _, err := outbox.EnqueueRaw(app, msg); err != nil {
 				b.Fatal(err)
 			}
 		}

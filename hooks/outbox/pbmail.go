@@ -14,6 +14,9 @@ import (
 // verification, one-time codes, password resets, superuser alerts) into the
 // outbox instead of handing it to SMTP at once, so those mails are as
 // durable as Kopā's own: an SMTP outage delays them, it never loses them.
+// They are the outbox's raw rows: PocketBase's message is stored whole,
+// since its token or code cannot be made again when the mail is sent (see
+// the package doc).
 func routePocketBaseMail(app core.App) {
 	app.OnMailerSend().Bind(&hook.Handler[*core.MailerEvent]{
 		Id: "kopaOutboxPocketBaseMail",
@@ -47,7 +50,7 @@ func routePocketBaseMail(app core.App) {
 			recipients := append(append(append([]string{}, addrs(msg.To)...), addrs(msg.Cc)...), addrs(msg.Bcc)...)
 			return e.App.RunInTransaction(func(tx core.App) error {
 				for _, to := range recipients {
-					if _, err := Enqueue(tx, Message{To: to, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, Attachments: atts, Kind: "pocketbase"}); err != nil {
+					if _, err := EnqueueRaw(tx, Message{To: to, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, Attachments: atts, Kind: "pocketbase"}); err != nil {
 						return fmt.Errorf("queue PocketBase mail: %w", err)
 					}
 				}

@@ -17,8 +17,6 @@ import (
 
 	"github.com/jordan-wright/email"
 	"github.com/pocketbase/pocketbase/core"
-
-	"kopa/internal/ticketfile"
 )
 
 // The message is built by github.com/jordan-wright/email, but the SMTP
@@ -201,8 +199,8 @@ func isLocalhost(name string) bool {
 // the row id, so a mail repeated after a crash carries the same id and
 // mail clients can tell it is the same mail.
 func compose(msg Message, id string, from mail.Address, now time.Time) ([]byte, error) {
-	// Rows written by hand (a superuser in the admin UI) and mails written
-	// by a renderer get the same checks as Enqueue's.
+	// Mails written by a renderer and rows written by hand (a superuser in
+	// the admin UI) get the same checks as EnqueueRaw's.
 	if err := msg.Validate(); err != nil {
 		return nil, err
 	}
@@ -220,14 +218,7 @@ func compose(msg Message, id string, from mail.Address, now time.Time) ([]byte, 
 	e.Headers.Set("Message-Id", "<"+id+"@"+domain+">")
 	e.Headers.Set("Date", now.Format(time.RFC1123Z))
 	for _, a := range msg.Attachments {
-		data := a.Data
-		if a.QR != "" {
-			var err error
-			if data, err = ticketfile.QR(a.QR); err != nil {
-				return nil, fmt.Errorf("draw QR attachment: %w", err)
-			}
-		}
-		att, err := e.Attach(bytes.NewReader(data), a.Name, a.contentType())
+		att, err := e.Attach(bytes.NewReader(a.Data), a.Name, a.contentType())
 		if err != nil {
 			return nil, err
 		}

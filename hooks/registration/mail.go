@@ -1,14 +1,15 @@
 package registration
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"kopa/hooks/attendance"
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 	"kopa/internal/ticketfile"
 )
@@ -20,6 +21,7 @@ const (
 	MailPromoted   = "promoted"   // a seat came free and is yours
 	MailAgain      = "again"      // you asked for your ticket again
 	MailCancelled  = "event_cancelled"
+	MailReminder   = "reminder" // the event is near; a link to free the seat
 )
 
 // MailData is what the ticket mail templates receive.
@@ -27,11 +29,14 @@ type MailData struct {
 	L        *i18n.Localizer
 	Kind     string
 	Name     string
-	Event    web.EventView
+	Event    domain.EventView
 	Status   string
 	Position int
 	// TicketURL is the ticket page's absolute address; PrivacyURL the privacy page's.
 	TicketURL, PrivacyURL string
+	// CancelURL is the address of the page that frees the seat (its
+	// GET only asks; see cancelPage).
+	CancelURL string
 }
 
 // TicketURL is the absolute address of a ticket page, from the public
@@ -44,10 +49,11 @@ func TicketURL(app core.App, code string) string {
 func CalendarFor(app core.App, ev, r *core.Record, lang string) ticketfile.Event {
 	return ticketfile.Event{
 		UID:   r.Id + "@kopa",
-		Title: web.Localized(ev, "title", lang), Location: ev.GetString("venue"),
+		Title: domain.Localized(ev, "title", lang), Location: ev.GetString("venue"),
 		Description: TicketURL(app, r.GetString("ticket")), URL: TicketURL(app, r.GetString("ticket")),
 		Start: ev.GetDateTime("starts_at").Time(), End: ev.GetDateTime("ends_at").Time(),
-		Cancelled: ev.GetString("status") == "cancelled" || r.GetString("status") == StatusCancelled,
+		Cancelled: domain.EventStatusOf(ev) == domain.EventCancelled || domain.RegistrationStatusOf(r) == domain.RegistrationCancelled,
+		Tentative: domain.RegistrationStatusOf(r) == domain.RegistrationWaitlisted,
 	}
 }
 
@@ -65,7 +71,7 @@ func ticketMail(r *core.Record, kind string) outbox.Deferred {
 
 // registerMail gives the outbox the writer of each kind of ticket mail.
 func registerMail() {
-	for _, kind := range []string{MailConfirmed, MailWaitlisted, MailPromoted, MailAgain, MailCancelled} {
+	for _, kind := range []string{MailConfirmed, MailWaitlisted, MailPromoted, MailAgain, MailCancelled, MailReminder} {
 		outbox.Handle("ticket_"+kind, renderTicket(kind))
 	}
 }
@@ -78,34 +84,40 @@ func registerMail() {
 func renderTicket(kind string) outbox.Renderer {
 	return func(app core.App, ref string) (outbox.Message, error) {
 		kind := kind
-		r, err := app.FindRecordById("registrations", ref)
+		r, err := app.FindRecordById(domain.Registrations, ref)
 		if err != nil {
 			return outbox.Message{}, err
 		}
-		ev, err := app.FindRecordById("events", r.GetString("event"))
+		ev, err := app.FindRecordById(domain.Events, r.GetString("event"))
 		if err != nil {
 			return outbox.Message{}, err
 		}
 		// No mail to someone who cancelled (or was forgotten) meanwhile,
 		// nor about a cancellation once the event is back on.
-		switch status := r.GetString("status"); {
-		case status == StatusCancelled || r.GetString("email") == "":
+		switch status := domain.RegistrationStatusOf(r); {
+		case status == domain.RegistrationCancelled || r.GetString("email") == "":
 			return outbox.Message{}, outbox.ErrObsolete
 		case kind == MailCancelled:
-			if ev.GetString("status") != "cancelled" {
+			if domain.EventStatusOf(ev) != domain.EventCancelled {
 				return outbox.Message{}, outbox.ErrObsolete
 			}
-		case status == StatusWaitlisted && kind != MailAgain:
+		case kind == MailReminder:
+			// A reminder is for a seat at an event still ahead.
+			if status != domain.RegistrationConfirmed || domain.EventStatusOf(ev) != domain.EventPublished || !time.Now().Before(ev.GetDateTime("starts_at").Time()) {
+				return outbox.Message{}, outbox.ErrObsolete
+			}
+		case status == domain.RegistrationWaitlisted && kind != MailAgain:
 			kind = MailWaitlisted
-		case status == StatusConfirmed && kind == MailWaitlisted:
+		case status == domain.RegistrationConfirmed && kind == MailWaitlisted:
 			kind = MailConfirmed
 		}
 		return TicketMail(app, ev, r, kind)
 	}
 }
 
-// TicketMail builds a ticket mail in the registrant's language: the ticket
-// link, the QR code inline and the calendar entry attached.
+// TicketMail writes a ticket mail in the registrant's language: the ticket
+// link, the QR code inline and the calendar entry attached. The outbox
+// calls it (through renderTicket) when it sends the mail.
 func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, error) {
 	lang := r.GetString("locale")
 	if !i18n.IsSupported(lang) {
@@ -119,8 +131,9 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 	url := TicketURL(app, r.GetString("ticket"))
 	data := MailData{
 		L: l, Kind: kind, Name: r.GetString("name"), Status: r.GetString("status"), Position: pos,
-		Event:     web.NewEventView(ev, lang, attendance.Stats{}),
+		Event:     domain.NewEventView(ev, lang, domain.Stats{}),
 		TicketURL: url, PrivacyURL: strings.TrimRight(app.Settings().Meta.AppURL, "/") + "/privacy",
+		CancelURL: url + "/cancel",
 	}
 	html, text, err := web.RenderMail("ticket", data)
 	if err != nil {
@@ -129,9 +142,16 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 	atts := []outbox.Attachment{{Name: "event.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ticketfile.ICS(CalendarFor(app, ev, r, lang), time.Now())}}
 	// No QR code for a ticket or an event that was cancelled; the calendar
 	// file stays, marked cancelled, so calendars can drop the entry.
-	if r.GetString("status") != StatusCancelled && kind != MailCancelled {
-		// Drawn by the outbox worker when it sends the mail.
-		atts = append([]outbox.Attachment{{Name: "ticket-qr.png", ContentType: "image/png", QR: url, Inline: true}}, atts...)
+	if domain.RegistrationStatusOf(r) != domain.RegistrationCancelled && kind != MailCancelled {
+		// Drawn here, when the worker sends the mail: a ticket's QR code
+		// costs more to draw than the rest of a registration, and this
+		// keeps it off the request's path and out of its transaction. Not
+		// from the pages' cache: a burst of mails would only churn it.
+		qr, err := ticketfile.QR(url)
+		if err != nil {
+			return outbox.Message{}, fmt.Errorf("draw the ticket's QR code: %w", err)
+		}
+		atts = append([]outbox.Attachment{{Name: "ticket-qr.png", ContentType: "image/png", Data: qr, Inline: true}}, atts...)
 	}
 	return outbox.Message{
 		To:      r.GetString("email"),

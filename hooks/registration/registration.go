@@ -7,32 +7,23 @@ package registration
 import (
 	"database/sql"
 	"errors"
-	"fmt"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/internal/contact"
+	"kopa/internal/domain"
+	"kopa/internal/fastinsert"
 	"kopa/internal/i18n"
 	"kopa/internal/ids"
-	"kopa/internal/records"
-	migrations "kopa/pb_migrations"
 )
 
-// Outcomes of a registration.
-const (
-	StatusConfirmed  = "confirmed"
-	StatusWaitlisted = "waitlisted"
-	StatusCancelled  = "cancelled"
-	// StatusExists answers a second registration of the same e-mail.
-	StatusExists = "exists"
-)
+// StatusExists is the outcome of a second registration of the same e-mail
+// (the others are the registration statuses confirmed and waitlisted).
+const StatusExists = "exists"
 
 // Errors a registration can end with besides validation.Errors.
 var (
@@ -41,8 +32,15 @@ var (
 	ErrClosed   = errors.New("registration for the event is closed")
 )
 
-// MaxName is the longest name accepted, in characters.
-const MaxName = 200
+// ResendInterval is how long after a ticket was mailed again a duplicate
+// registration mails nothing more. "exists" tells the caller that the
+// address is registered (by design: the ticket is the proof); the cap
+// keeps anyone from filling a stranger's inbox with their ticket.
+const ResendInterval = time.Hour
+
+// MaxName is the longest name accepted, in characters (the rule of every
+// entry point, package contact).
+const MaxName = contact.MaxName
 
 // Input is what a person sends to register.
 type Input struct {
@@ -54,22 +52,17 @@ type Input struct {
 }
 
 // Normalize trims the input and lower-cases the e-mail (so one person is one
-// registration whatever they type), then validates it. The errors are keyed
+// registration whatever they type), then validates it with the name and
+// e-mail rules of every entry point (package contact). The errors are keyed
 // by the contract's field names.
 func (in *Input) Normalize() error {
-	in.Name = strings.TrimSpace(in.Name)
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	in.Locale = strings.ToLower(strings.TrimSpace(in.Locale))
 	errs := validation.Errors{}
-	switch {
-	case in.Name == "":
-		errs["name"] = validation.NewError("validation_required", "Cannot be blank.")
-	case utf8.RuneCountInString(in.Name) > MaxName:
-		errs["name"] = validation.NewError("validation_length_too_long", fmt.Sprintf("Must be no more than %d characters.", MaxName))
-	case strings.IndexFunc(in.Name, unicode.IsControl) >= 0:
-		errs["name"] = validation.NewError("validation_invalid_value", "Must not contain control characters.")
+	var err error
+	if in.Name, err = contact.Name(in.Name); err != nil {
+		errs["name"] = err
 	}
-	if err := ValidateEmail(in.Email); err != nil {
+	if in.Email, err = contact.Email(in.Email); err != nil {
 		errs["email"] = err
 	}
 	if !i18n.IsSupported(in.Locale) {
@@ -77,8 +70,8 @@ func (in *Input) Normalize() error {
 	}
 	seen := map[string]bool{}
 	for _, l := range in.Interpretation {
-		if !contains(migrations.Languages, l) || seen[l] {
-			errs["interpretation"] = validation.NewError("validation_invalid_value", "Must be distinct languages from "+strings.Join(migrations.Languages, ", ")+".")
+		if !contains(domain.Languages, l) || seen[l] {
+			errs["interpretation"] = validation.NewError("validation_invalid_value", "Must be distinct languages from "+strings.Join(domain.Languages, ", ")+".")
 			break
 		}
 		seen[l] = true
@@ -89,21 +82,18 @@ func (in *Input) Normalize() error {
 	return nil
 }
 
-// ValidateEmail accepts one bare address, at most 254 characters, with no
-// control characters (a CR or LF would inject mail headers).
-func ValidateEmail(email string) error {
-	if email == "" {
-		return validation.NewError("validation_required", "Cannot be blank.")
+// validateRecord requires a name that is not only spaces, for every write
+// that goes through PocketBase's save (the record API, the console, our own
+// code), except on a registration whose personal data retention has erased.
+func validateRecord(e *core.RecordEvent) error {
+	if e.Record.GetDateTime("erased_at").IsZero() {
+		name := strings.TrimSpace(e.Record.GetString("name"))
+		if name == "" {
+			return validation.Errors{"name": validation.NewError("validation_required", "Cannot be blank.")}
+		}
+		e.Record.Set("name", name)
 	}
-	bad := validation.NewError("validation_invalid_email", "Must be a valid e-mail address.")
-	if len(email) > 254 || strings.IndexFunc(email, unicode.IsControl) >= 0 || strings.ContainsAny(email, " ,;<>\"()[]\\") {
-		return bad
-	}
-	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
-		return bad
-	}
-	return nil
+	return e.Next()
 }
 
 func contains(list []string, v string) bool {
@@ -128,14 +118,14 @@ type Result struct {
 // confirmed seat while confirmed < capacity (0 = no limit), else a place on
 // the waiting list if the event keeps one, else ErrFull. The ticket mail is
 // queued in the same transaction. An e-mail already registered (and not
-// cancelled) gets StatusExists and its ticket mailed again, and nothing else
-// changes. in must have been normalized.
+// cancelled) gets StatusExists and its ticket mailed again (at most once
+// in ResendInterval), and nothing else changes. in must have been normalized.
 //
 // Registrations arriving together share a transaction (see registrar);
 // each still gets its own decision. Called with a transaction's app, Create
 // decides inside that transaction.
 func Create(app core.App, eventID string, in Input, now time.Time) (Result, error) {
-	col, err := app.FindCachedCollectionByNameOrId("registrations")
+	col, err := app.FindCachedCollectionByNameOrId(domain.Registrations)
 	if err != nil {
 		return Result{}, err
 	}
@@ -147,9 +137,9 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	}
 	r.Load(map[string]any{
 		"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
-		"status": StatusConfirmed, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
+		"status": domain.RegistrationConfirmed, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
 	})
-	stamp, _ := types.ParseDateTime(now.UTC())
+	stamp := domain.DateTime(now)
 	r.SetRaw("created", stamp)
 	r.SetRaw("updated", stamp)
 	export, err := r.DBExport(app)
@@ -173,10 +163,16 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	}
 	if j.created {
 		j.rec.MarkAsNotNew()
-		records.AnnounceCreate(app, j.rec)
+		fastinsert.AnnounceCreate(app, j.rec)
 	}
 	return j.res, nil
 }
+
+// LiveWithEmail is the condition of the partial unique index on a
+// registration's event and e-mail (a live registration with an address):
+// SQLite uses a partial index only for a query that repeats its condition
+// word for word, so it is spelled out here and not bound as parameters.
+const LiveWithEmail = "email != '' AND status != '" + string(domain.RegistrationCancelled) + "'"
 
 // findLive returns the registration of email at the event that is not
 // cancelled, or nil.
@@ -187,9 +183,9 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 // registration of the event was scanned).
 func findLive(app core.App, eventID, email string) (*core.Record, error) {
 	r := &core.Record{}
-	err := app.RecordQuery("registrations").
+	err := app.RecordQuery(domain.Registrations).
 		AndWhere(dbx.HashExp{"event": eventID, "email": email}).
-		AndWhere(dbx.NewExp("email != '' AND status != 'cancelled'")).
+		AndWhere(dbx.NewExp(LiveWithEmail)).
 		Limit(1).One(r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -205,8 +201,8 @@ func findLive(app core.App, eventID, email string) (*core.Record, error) {
 func countConfirmed(app core.App, eventID string, capacity int) (int, error) {
 	var n int
 	err := app.DB().NewQuery(`SELECT count(*) FROM (SELECT 1 FROM registrations
-		WHERE event = {:e} AND status = 'confirmed' LIMIT {:c})`).
-		Bind(dbx.Params{"e": eventID, "c": capacity}).Row(&n)
+		WHERE event = {:e} AND status = {:confirmed} LIMIT {:c})`).
+		Bind(dbx.Params{"e": eventID, "c": capacity, "confirmed": domain.RegistrationConfirmed}).Row(&n)
 	return n, err
 }
 
@@ -216,14 +212,14 @@ func countConfirmed(app core.App, eventID string, capacity int) (int, error) {
 // SQLite's rowid, which follows the order of insertion; the created time
 // has only millisecond precision, and ids are random.
 func Position(app core.App, r *core.Record) (int, error) {
-	if r.GetString("status") != StatusWaitlisted {
+	if domain.RegistrationStatusOf(r) != domain.RegistrationWaitlisted {
 		return 0, nil
 	}
 	var n int
 	err := app.DB().NewQuery(`SELECT count(*) FROM registrations
-		WHERE event = {:e} AND status = 'waitlisted'
+		WHERE event = {:e} AND status = {:waitlisted}
 		AND rowid < (SELECT rowid FROM registrations WHERE id = {:id})`).
-		Bind(dbx.Params{"e": r.GetString("event"), "id": r.Id}).Row(&n)
+		Bind(dbx.Params{"e": r.GetString("event"), "id": r.Id, "waitlisted": domain.RegistrationWaitlisted}).Row(&n)
 	return n + 1, err
 }
 
@@ -232,7 +228,7 @@ func FindByTicket(app core.App, code string) (*core.Record, error) {
 	if !ValidCode(code) {
 		return nil, sql.ErrNoRows
 	}
-	return app.FindFirstRecordByData("registrations", "ticket", code)
+	return app.FindFirstRecordByData(domain.Registrations, "ticket", code)
 }
 
 // codeAlphabet is URL-safe: the 62 ASCII letters and digits.
@@ -281,24 +277,23 @@ func Cancel(app core.App, code string, now time.Time) (cancelled, promoted *core
 			return ErrNotFound
 		}
 		cancelled = r
-		if r.GetString("status") == StatusCancelled {
+		if domain.RegistrationStatusOf(r) == domain.RegistrationCancelled {
 			return nil
 		}
-		wasConfirmed := r.GetString("status") == StatusConfirmed
-		at, _ := types.ParseDateTime(now.UTC())
-		r.Set("status", StatusCancelled)
-		r.Set("cancelled_at", at)
+		wasConfirmed := domain.RegistrationStatusOf(r) == domain.RegistrationConfirmed
+		r.Set("status", domain.RegistrationCancelled)
+		r.Set("cancelled_at", domain.DateTime(now))
 		if err := tx.Save(r); err != nil {
 			return err
 		}
 		if !wasConfirmed {
 			return nil
 		}
-		ev, err := tx.FindRecordById("events", r.GetString("event"))
+		ev, err := tx.FindRecordById(domain.Events, r.GetString("event"))
 		if err != nil {
 			return err
 		}
-		if ev.GetString("status") != "published" || !now.Before(ev.GetDateTime("ends_at").Time()) {
+		if domain.EventStatusOf(ev) != domain.EventPublished || !now.Before(ev.GetDateTime("ends_at").Time()) {
 			return nil // nobody to promote into a cancelled or finished event
 		}
 		promoted, err = promoteNext(tx, ev)
@@ -310,24 +305,46 @@ func Cancel(app core.App, code string, now time.Time) (cancelled, promoted *core
 // promoteNext confirms the first waitlisted registration of ev while a seat
 // is free, and queues their mail.
 func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
+	promoted, err := promote(tx, ev, 1)
+	if len(promoted) == 0 {
+		return nil, err
+	}
+	return promoted[0], err
+}
+
+// promote confirms up to max waitlisted registrations of ev, in the order
+// they came, while seats are free (all of them, max permitting, when the
+// event has no limit), and queues their mails. It returns those it
+// confirmed.
+func promote(tx core.App, ev *core.Record, max int) ([]*core.Record, error) {
 	if c := ev.GetInt("capacity"); c > 0 {
-		if n, err := countConfirmed(tx, ev.Id, c); err != nil || n >= c {
+		n, err := countConfirmed(tx, ev.Id, c)
+		if err != nil {
 			return nil, err
 		}
+		max = min(max, c-n)
 	}
-	next := &core.Record{}
-	err := tx.RecordQuery("registrations").
-		AndWhere(dbx.HashExp{"event": ev.Id, "status": StatusWaitlisted}).
-		OrderBy("rowid ASC").Limit(1).One(next)
-	if errors.Is(err, sql.ErrNoRows) {
+	if max <= 0 {
 		return nil, nil
 	}
+	var next []*core.Record
+	err := tx.RecordQuery(domain.Registrations).
+		AndWhere(dbx.HashExp{"event": ev.Id, "status": domain.RegistrationWaitlisted}).
+		OrderBy("rowid ASC").Limit(int64(max)).All(&next)
 	if err != nil {
 		return nil, err
 	}
-	next.Set("status", StatusConfirmed)
-	if err := tx.Save(next); err != nil {
-		return nil, err
+	for _, r := range next {
+		r.Set("status", domain.RegistrationConfirmed)
+		if err := tx.Save(r); err != nil {
+			return nil, err
+		}
+		if r.GetString("email") == "" {
+			continue // registered without an address: the ticket page says it
+		}
+		if err := QueueTicketMail(tx, r, MailPromoted); err != nil {
+			return nil, err
+		}
 	}
-	return next, QueueTicketMail(tx, next, MailPromoted)
+	return next, nil
 }

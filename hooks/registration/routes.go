@@ -1,7 +1,6 @@
 package registration
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -10,20 +9,25 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/attendance"
-	"kopa/hooks/events"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
-// MaxBody is the largest request body a public endpoint reads.
-const MaxBody = web.MaxBody
-
-// Register binds the registration API, the form's handler, availability and
-// the ticket pages.
+// Register binds the registration API, an event's page with its form and
+// the form's handler, availability and the ticket pages, the check of
+// registration records, the waiting list's move when an event's capacity
+// is raised, and the reminders' cron job.
 func Register(app core.App) {
 	registerMail()
+	registerReminders(app)
+	app.OnRecordValidate(domain.Registrations).BindFunc(validateRecord)
+	app.OnRecordUpdateExecute(domain.Events).BindFunc(moveOnRaise)
+	app.OnRecordCreateRequest(domain.Registrations).BindFunc(web.CheckRecordName)
+	app.OnRecordUpdateRequest(domain.Registrations).BindFunc(web.CheckRecordName)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/register", apiRegister)
 		se.Router.GET("/api/events/{id}/availability", apiAvailability)
+		se.Router.GET("/events/{id}", eventPage)
 		se.Router.POST("/events/{id}/register", formRegister)
 		se.Router.GET("/t/{code}", ticketPage)
 		se.Router.GET("/t/{code}/qr.png", ticketQR)
@@ -35,58 +39,27 @@ func Register(app core.App) {
 }
 
 // DecodeInput reads the JSON registration body field by field, so a value of
-// the wrong type is reported on its own field.
+// the wrong type is reported on its own field, then normalizes it. A
+// missing locale is defaultLocale; unknown fields are ignored.
 func DecodeInput(data []byte, defaultLocale string) (Input, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return Input{}, validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")}
-	}
 	in := Input{Locale: defaultLocale}
-	errs := validation.Errors{}
-	str := func(key string, dst *string) {
-		if v, ok := raw[key]; ok && string(v) != "null" {
-			if json.Unmarshal(v, dst) != nil {
-				errs[key] = validation.NewError("validation_invalid_type", "Must be a string.")
-			}
-		}
+	obj, err := web.ParseJSONObject(data)
+	if err != nil {
+		return in, err
 	}
-	str("name", &in.Name)
-	str("email", &in.Email)
-	str("locale", &in.Locale)
-	if v, ok := raw["photo_consent"]; ok && string(v) != "null" {
-		if json.Unmarshal(v, &in.PhotoConsent) != nil {
-			errs["photo_consent"] = validation.NewError("validation_invalid_type", "Must be true or false.")
-		}
-	}
-	if v, ok := raw["interpretation"]; ok && string(v) != "null" {
-		if json.Unmarshal(v, &in.Interpretation) != nil {
-			errs["interpretation"] = validation.NewError("validation_invalid_type", "Must be a list of language codes.")
-		}
-	}
-	if err := in.Normalize(); err != nil {
-		var verrs validation.Errors
-		if errors.As(err, &verrs) {
-			for k, v := range verrs {
-				if _, already := errs[k]; !already {
-					errs[k] = v
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return in, errs
-	}
-	return in, nil
+	obj.Field("name", &in.Name, "Must be a string.")
+	obj.Field("email", &in.Email, "Must be a string.")
+	obj.Field("locale", &in.Locale, "Must be a string.")
+	obj.Field("photo_consent", &in.PhotoConsent, "Must be true or false.")
+	obj.Field("interpretation", &in.Interpretation, "Must be a list of language codes.")
+	err = obj.Check(in.Normalize)
+	return in, err
 }
 
 func apiRegister(e *core.RequestEvent) error {
-	data, err := web.ReadBody(e)
+	in, err := web.DecodeJSON(e, DecodeInput)
 	if err != nil {
 		return err
-	}
-	in, err := DecodeInput(data, web.Lang(e))
-	if err != nil {
-		return e.BadRequestError("Please check the highlighted fields.", err)
 	}
 	res, err := Create(e.App, e.Request.PathValue("id"), in, time.Now())
 	switch {
@@ -105,7 +78,7 @@ func apiRegister(e *core.RequestEvent) error {
 		// Same work as a new registration (the ticket is mailed again), and
 		// nothing in the answer that only the address's owner should see.
 		return e.JSON(http.StatusOK, map[string]any{"status": StatusExists})
-	case StatusWaitlisted:
+	case string(domain.RegistrationWaitlisted):
 		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "position": res.Position, "ticket": code, "ticket_url": "/t/" + code})
 	default:
 		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "ticket": code, "ticket_url": "/t/" + code})
@@ -116,16 +89,15 @@ func apiRegister(e *core.RequestEvent) error {
 // API, then a redirect to the ticket page, or the form again with errors in
 // the visitor's language and their values kept. It needs no JavaScript.
 func formRegister(e *core.RequestEvent) error {
-	ev := events.FindPublished(e.App, e.Request.PathValue("id"))
+	ev := findPublished(e.App, e.Request.PathValue("id"))
 	if ev == nil {
 		return web.NotFound(e)
 	}
-	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
-	if err := e.Request.ParseForm(); err != nil {
-		return events.ShowEvent(e, http.StatusBadRequest, ev, events.Form{Errors: map[string]string{"form": "form.error.too_large"}})
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
 	}
-	f := e.Request.PostForm
-	form := events.Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"]}
+	form := Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"]}
 	// A filled honeypot is a bot: it sees the same "check your e-mail" page
 	// a person sees, and nothing is stored or sent.
 	if f.Get("website") != "" {
@@ -138,7 +110,7 @@ func formRegister(e *core.RequestEvent) error {
 	in := Input{Name: form.Name, Email: form.Email, Locale: locale, PhotoConsent: form.PhotoConsent, Interpretation: form.Interpretation}
 	if err := in.Normalize(); err != nil {
 		form.Errors = fieldMessages(err)
-		return events.ShowEvent(e, http.StatusBadRequest, ev, form)
+		return showEvent(e, http.StatusBadRequest, ev, form)
 	}
 	res, err := Create(e.App, ev.Id, in, time.Now())
 	switch {
@@ -146,10 +118,10 @@ func formRegister(e *core.RequestEvent) error {
 		return web.NotFound(e)
 	case errors.Is(err, ErrFull):
 		form.Errors = map[string]string{"form": "form.error.full"}
-		return events.ShowEvent(e, http.StatusConflict, ev, form)
+		return showEvent(e, http.StatusConflict, ev, form)
 	case errors.Is(err, ErrClosed):
 		form.Errors = map[string]string{"form": "form.error.closed"}
-		return events.ShowEvent(e, http.StatusConflict, ev, form)
+		return showEvent(e, http.StatusConflict, ev, form)
 	case err != nil:
 		return err
 	}
@@ -170,16 +142,9 @@ func fieldMessages(err error) map[string]string {
 		return out
 	}
 	for field, fe := range verrs {
-		code := ""
-		var ve validation.Error
-		if errors.As(fe, &ve) {
-			code = ve.Code()
-		}
 		switch {
-		case field == "name" && code == "validation_length_too_long":
-			out["name"] = "form.error.name_too_long"
 		case field == "name":
-			out["name"] = "form.error.name_required"
+			out["name"] = web.NameMessage(fe)
 		case field == "email":
 			out["email"] = "form.error.email_invalid"
 		default:
@@ -190,8 +155,8 @@ func fieldMessages(err error) map[string]string {
 }
 
 func apiAvailability(e *core.RequestEvent) error {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
-	if err != nil || ev.GetString("status") != "published" {
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
+	if err != nil || domain.EventStatusOf(ev) != domain.EventPublished {
 		return e.NotFoundError("No such event.", nil)
 	}
 	st, err := attendance.ForEvent(e.App, ev.Id)

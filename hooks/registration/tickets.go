@@ -10,6 +10,7 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/ticketfile"
 )
 
@@ -19,21 +20,25 @@ type TicketData struct {
 	Name     string
 	Status   string
 	Position int
-	Event    web.EventView
+	Event    domain.EventView
 	// Done is set right after the person cancelled.
 	Done bool
 }
 
-// loadTicket finds the ticket of the request's code and its event.
+// loadTicket finds the ticket of the request's code and its event. The
+// ticket's pages and files are then in the registration's language,
+// unless the visitor chose another (a mail's link opens in the language
+// of the mail, also in a browser set to another).
 func loadTicket(e *core.RequestEvent) (*core.Record, *core.Record, bool) {
 	r, err := FindByTicket(e.App, e.Request.PathValue("code"))
 	if err != nil {
 		return nil, nil, false
 	}
-	ev, err := e.App.FindRecordById("events", r.GetString("event"))
+	ev, err := e.App.FindRecordById(domain.Events, r.GetString("event"))
 	if err != nil {
 		return nil, nil, false
 	}
+	web.PreferLang(e, r.GetString("locale"))
 	return r, ev, true
 }
 
@@ -48,7 +53,7 @@ func ticketData(e *core.RequestEvent, r, ev *core.Record) (TicketData, error) {
 	}
 	return TicketData{
 		Code: r.GetString("ticket"), Name: r.GetString("name"), Status: r.GetString("status"), Position: pos,
-		Event: web.NewEventView(ev, web.Lang(e), st),
+		Event: domain.NewEventView(ev, web.Lang(e), st),
 	}, nil
 }
 
@@ -68,7 +73,7 @@ func ticketPage(e *core.RequestEvent) error {
 
 func ticketQR(e *core.RequestEvent) error {
 	r, _, ok := loadTicket(e)
-	if !ok || r.GetString("status") == StatusCancelled {
+	if !ok || domain.RegistrationStatusOf(r) == domain.RegistrationCancelled {
 		return e.NotFoundError("", nil)
 	}
 	png, err := QRCode(TicketURL(e.App, r.GetString("ticket")))
@@ -84,10 +89,7 @@ func ticketICS(e *core.RequestEvent) error {
 	if !ok {
 		return e.NotFoundError("", nil)
 	}
-	lang := r.GetString("locale")
-	if l := e.Request.URL.Query().Get("lang"); l != "" {
-		lang = web.Lang(e)
-	}
+	lang := web.Lang(e)
 	e.Response.Header().Set("Content-Disposition", `attachment; filename="kopa-event.ics"`)
 	return e.Blob(http.StatusOK, "text/calendar; charset=utf-8", ticketfile.ICS(CalendarFor(e.App, ev, r, lang), time.Now()))
 }
@@ -99,7 +101,7 @@ func cancelPage(e *core.RequestEvent) error {
 	if !ok {
 		return web.NotFound(e)
 	}
-	if r.GetString("status") == StatusCancelled {
+	if domain.RegistrationStatusOf(r) == domain.RegistrationCancelled {
 		return e.Redirect(http.StatusSeeOther, "/t/"+r.GetString("ticket"))
 	}
 	data, err := ticketData(e, r, ev)
@@ -124,7 +126,7 @@ func cancelSubmit(e *core.RequestEvent) error {
 		return err
 	}
 	if wantsJSON {
-		return e.JSON(http.StatusOK, map[string]any{"status": StatusCancelled})
+		return e.JSON(http.StatusOK, map[string]any{"status": domain.RegistrationCancelled})
 	}
 	return e.Redirect(http.StatusSeeOther, "/t/"+r.GetString("ticket")+"?cancelled=1")
 }

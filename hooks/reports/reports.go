@@ -1,10 +1,11 @@
 // Package reports gives organisers what funders ask for without handing over
 // anyone's personal data: attendance per event, kind and period; and, for
-// the organisers' own use, an event's registrations as a CSV file.
+// the organisers' own use, an event's registrations. Both come as CSV and
+// as an Excel workbook (.xlsx).
 //
 // The API routes here answer to PocketBase auth tokens (Authorization
 // header). The console in /manage serves the same files to its session
-// through WriteRegistrationsCSV and WriteAttendanceCSV.
+// through WriteRegistrationsCSV, WriteAttendanceCSV and their XLSX twins.
 package reports
 
 import (
@@ -18,13 +19,11 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
-	"kopa/hooks/access"
+	"kopa/hooks/attendance"
 	"kopa/internal/csvsafe"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
-
-// Kinds of event, in report order.
-var Kinds = []string{"discussion", "club", "culture"}
 
 // MaxRangeDays bounds a report's period (both days included).
 const MaxRangeDays = 3 * 366
@@ -44,12 +43,14 @@ var RegistrationsHeader = []string{"name", "email", "status", "locale", "registe
 // events of that kind.
 var AttendanceHeader = []string{"id", "kind", "title", "starts_at", "events", "capacity", "registered", "checked_in", "no_show_percent"}
 
-// Register binds the CSV export and the attendance report.
+// Register binds the registrations export and the attendance report.
 func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/events/{id}/registrations.csv", registrationsCSV)
+		se.Router.GET("/api/events/{id}/registrations.xlsx", registrationsXLSX)
 		se.Router.GET("/api/reports/attendance", attendanceJSON)
 		se.Router.GET("/api/reports/attendance.csv", attendanceCSV)
+		se.Router.GET("/api/reports/attendance.xlsx", attendanceXLSX)
 		return se.Next()
 	})
 }
@@ -60,7 +61,7 @@ func organiser(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return e.UnauthorizedError("Sign in as an organiser.", nil)
 	}
-	if !access.IsOrganiser(e.Auth) {
+	if !domain.IsStaff(e.Auth) {
 		return e.ForbiddenError("Only organisers may do this.", nil)
 	}
 	return nil
@@ -70,7 +71,7 @@ func registrationsCSV(e *core.RequestEvent) error {
 	if err := organiser(e); err != nil {
 		return err
 	}
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return e.NotFoundError("No such event.", nil)
 	}
@@ -80,9 +81,10 @@ func registrationsCSV(e *core.RequestEvent) error {
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // safeFilename keeps a download's name to plain ASCII letters, digits, dots,
-// dashes and underscores, so no header or path trick can ride on it.
-func safeFilename(parts ...string) string {
-	return strings.Trim(unsafeName.ReplaceAllString(strings.Join(parts, "-"), "-"), "-.") + ".csv"
+// dashes and underscores, so no header or path trick can ride on it; ext
+// (".csv", ".xlsx") ends it.
+func safeFilename(ext string, parts ...string) string {
+	return strings.Trim(unsafeName.ReplaceAllString(strings.Join(parts, "-"), "-"), "-.") + ext
 }
 
 // startDownload sets the headers of a CSV download and starts the body with
@@ -98,26 +100,21 @@ func startDownload(e *core.RequestEvent, filename string) (*csvsafe.Writer, erro
 	return csvsafe.NewWriter(e.Response)
 }
 
+// registrationsFilename names an event's export by its day and id.
+func registrationsFilename(ev *core.Record, ext string) string {
+	day := ev.GetDateTime("starts_at").Time().In(i18n.Riga).Format(DateLayout)
+	return safeFilename(ext, "registrations", day, ev.Id)
+}
+
 // WriteRegistrationsCSV answers with every registration of ev (cancelled
 // and erased ones too, so the rows add up to the counts) as a CSV download.
 // The caller has checked that the visitor is an organiser.
 func WriteRegistrationsCSV(e *core.RequestEvent, ev *core.Record) error {
-	var rows []struct {
-		Name    string `db:"name"`
-		Email   string `db:"email"`
-		Status  string `db:"status"`
-		Locale  string `db:"locale"`
-		Created string `db:"created"`
-		At      string `db:"at"`
-	}
-	err := e.App.DB().NewQuery(`SELECT r.name, r.email, r.status, r.locale, r.created, COALESCE(c.at, '') AS at
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
-		WHERE r.event = {:e} ORDER BY r.created, r.rowid`).Bind(dbx.Params{"e": ev.Id}).All(&rows)
+	rows, err := attendance.Registrations(e.App, ev.Id, 0)
 	if err != nil {
-		return fmt.Errorf("registrations of %s: %w", ev.Id, err)
+		return err
 	}
-	day := ev.GetDateTime("starts_at").Time().In(i18n.Riga).Format(DateLayout)
-	w, err := startDownload(e, safeFilename("registrations", day, ev.Id))
+	w, err := startDownload(e, registrationsFilename(ev, ".csv"))
 	if err != nil {
 		return err
 	}
@@ -125,7 +122,7 @@ func WriteRegistrationsCSV(e *core.RequestEvent, ev *core.Record) error {
 		return err
 	}
 	for _, r := range rows {
-		if err := w.Write([]string{r.Name, r.Email, r.Status, r.Locale, r.Created, r.At}); err != nil {
+		if err := w.Write([]string{r.Name, r.Email, string(r.Status), r.Locale, r.Created, r.CheckedInAt}); err != nil {
 			return err
 		}
 	}
@@ -141,6 +138,8 @@ type EventRow struct {
 	Capacity  int    `json:"capacity"`
 	Confirmed int    `json:"confirmed"`
 	CheckedIn int    `json:"checked_in"`
+	// Ended is set once the event is over: only then has anyone not come.
+	Ended bool `json:"-"`
 
 	// Titles holds the title in each language for the console's page;
 	// the JSON keeps the contract's single (Latvian) title.
@@ -162,7 +161,8 @@ func (r EventRow) TitleIn(lang string) string {
 }
 
 // NoShow is the share of confirmed people who did not come, in whole
-// percent (0 when nobody was confirmed).
+// percent (0 when nobody was confirmed). It means something once the event
+// has Ended; before, the people who have not come yet are still to come.
 func (r EventRow) NoShow() int { return NoShow(r.Confirmed, r.CheckedIn) }
 
 // NoShow is the share of registered people who did not come, in whole
@@ -179,10 +179,50 @@ type Total struct {
 	Events     int `json:"events"`
 	Registered int `json:"registered"`
 	CheckedIn  int `json:"checked_in"`
+	// Ended counts the events that are over, and EndedRegistered and
+	// EndedCheckedIn their people: the no-show rate is theirs.
+	Ended, EndedRegistered, EndedCheckedIn int `json:"-"`
 }
 
-// NoShow is the kind's share of registered people who did not come.
-func (t Total) NoShow() int { return NoShow(t.Registered, t.CheckedIn) }
+// Add counts an event in the sums.
+func (t *Total) Add(r EventRow) {
+	t.Events++
+	t.Registered += r.Confirmed
+	t.CheckedIn += r.CheckedIn
+	if r.Ended {
+		t.Ended++
+		t.EndedRegistered += r.Confirmed
+		t.EndedCheckedIn += r.CheckedIn
+	}
+}
+
+// Merge adds the sums of o.
+func (t *Total) Merge(o Total) {
+	t.Events += o.Events
+	t.Registered += o.Registered
+	t.CheckedIn += o.CheckedIn
+	t.Ended += o.Ended
+	t.EndedRegistered += o.EndedRegistered
+	t.EndedCheckedIn += o.EndedCheckedIn
+}
+
+// NoShow is the share of registered people who did not come to the
+// kind's events that have ended (see HasNoShow).
+func (t Total) NoShow() int { return NoShow(t.EndedRegistered, t.EndedCheckedIn) }
+
+// HasNoShow reports whether NoShow means something: some of the kind's
+// events have ended, or it has none at all (0, as ever). A kind whose
+// events are all still ahead has no rate yet.
+func (t Total) HasNoShow() bool { return t.Ended > 0 || t.Events == 0 }
+
+// noShowCell is a no-show rate as a report's cell: empty until an event
+// has ended.
+func noShowCell(ok bool, percent int) any {
+	if !ok {
+		return nil
+	}
+	return percent
+}
 
 // Report is the attendance report: aggregates only, no names or e-mails.
 type Report struct {
@@ -231,10 +271,11 @@ func parseDay(s string) (time.Time, error) {
 // Attendance builds the report of the published events that start in
 // [start, end). Drafts and cancelled events did not take place and are left
 // out. "registered" counts confirmed registrations (walk-ins included);
-// waiting and cancelled ones are not people who had a seat.
+// waiting and cancelled ones are not people who had a seat. An event is
+// Ended once its end is past: only those have a no-show rate.
 func Attendance(app core.App, start, end time.Time) (Report, error) {
 	rep := Report{Events: []EventRow{}, Totals: map[string]*Total{}}
-	for _, k := range Kinds {
+	for _, k := range domain.Kinds {
 		rep.Totals[k] = &Total{}
 	}
 	var rows []struct {
@@ -244,30 +285,32 @@ func Attendance(app core.App, start, end time.Time) (Report, error) {
 		TitleEN   string `db:"title_en"`
 		TitleRU   string `db:"title_ru"`
 		StartsAt  string `db:"starts_at"`
+		Ended     bool   `db:"ended"`
 		Capacity  int    `db:"capacity"`
 		Confirmed int    `db:"confirmed"`
 		CheckedIn int    `db:"checked_in"`
 	}
 	err := app.DB().NewQuery(`SELECT e.id, e.kind, e.title_lv, e.title_en, e.title_ru, e.starts_at, e.capacity,
-			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = 'confirmed') AS confirmed,
+			(e.ends_at <= {:now}) AS ended,
+			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:confirmed}) AS confirmed,
 			(SELECT count(*) FROM checkins c WHERE c.event = e.id) AS checked_in
 		FROM events e
-		WHERE e.status = 'published' AND e.starts_at >= {:from} AND e.starts_at < {:to}
+		WHERE e.status = {:published} AND e.starts_at >= {:from} AND e.starts_at < {:to}
 		ORDER BY e.starts_at, e.id`).
-		Bind(dbx.Params{"from": start.UTC().Format(dbTime), "to": end.UTC().Format(dbTime)}).All(&rows)
+		Bind(dbx.Params{"from": start.UTC().Format(dbTime), "to": end.UTC().Format(dbTime), "now": time.Now().UTC().Format(dbTime),
+			"confirmed": domain.RegistrationConfirmed, "published": domain.EventPublished}).All(&rows)
 	if err != nil {
 		return rep, fmt.Errorf("attendance report: %w", err)
 	}
 	for _, r := range rows {
-		rep.Events = append(rep.Events, EventRow{
+		row := EventRow{
 			ID: r.ID, Kind: r.Kind, Title: r.TitleLV, StartsAt: r.StartsAt, Capacity: r.Capacity,
-			Confirmed: r.Confirmed, CheckedIn: r.CheckedIn,
+			Confirmed: r.Confirmed, CheckedIn: r.CheckedIn, Ended: r.Ended,
 			Titles: map[string]string{"lv": r.TitleLV, "en": r.TitleEN, "ru": r.TitleRU},
-		})
+		}
+		rep.Events = append(rep.Events, row)
 		if t, ok := rep.Totals[r.Kind]; ok {
-			t.Events++
-			t.Registered += r.Confirmed
-			t.CheckedIn += r.CheckedIn
+			t.Add(row)
 		}
 	}
 	return rep, nil
@@ -322,7 +365,7 @@ func WriteAttendanceCSV(e *core.RequestEvent, from, to string, start, end time.T
 	if err != nil {
 		return err
 	}
-	w, err := startDownload(e, safeFilename("attendance", from, to))
+	w, err := startDownload(e, safeFilename(".csv", "attendance", from, to))
 	if err != nil {
 		return err
 	}
@@ -330,14 +373,20 @@ func WriteAttendanceCSV(e *core.RequestEvent, from, to string, start, end time.T
 		return err
 	}
 	n := fmt.Sprint
+	cell := func(v any) string { // an empty cell for no value
+		if v == nil {
+			return ""
+		}
+		return n(v)
+	}
 	for _, r := range rep.Events {
-		if err := w.Write([]string{r.ID, r.Kind, r.Title, r.StartsAt, "1", n(r.Capacity), n(r.Confirmed), n(r.CheckedIn), n(r.NoShow())}); err != nil {
+		if err := w.Write([]string{r.ID, r.Kind, r.Title, r.StartsAt, "1", n(r.Capacity), n(r.Confirmed), n(r.CheckedIn), cell(noShowCell(r.Ended, r.NoShow()))}); err != nil {
 			return err
 		}
 	}
-	for _, k := range Kinds {
+	for _, k := range domain.Kinds {
 		t := rep.Totals[k]
-		if err := w.Write([]string{"", k, "total", "", n(t.Events), "", n(t.Registered), n(t.CheckedIn), n(t.NoShow())}); err != nil {
+		if err := w.Write([]string{"", k, "total", "", n(t.Events), "", n(t.Registered), n(t.CheckedIn), cell(noShowCell(t.HasNoShow(), t.NoShow()))}); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,7 @@
 package retention_test
 
 import (
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/reports"
 	"kopa/hooks/retention"
+	"kopa/hooks/settings"
 	"kopa/internal/kopatest"
 )
 
@@ -26,7 +25,7 @@ const day = 24 * time.Hour
 // mail queues a mail with the given status, last changed ago.
 func mail(t *testing.T, app core.App, to, status string, ago time.Duration) *core.Record {
 	t.Helper()
-	r, err := outbox.Enqueue(app, outbox.Message{To: to, Subject: "Biļete", Text: "x", Kind: "ticket_confirmed"})
+	r, err := outbox.EnqueueRaw(app, outbox.Message{To: to, Subject: "Biļete", Text: "x", Kind: "ticket_confirmed"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,12 +109,12 @@ func TestErasedAtStartUp(t *testing.T) {
 func TestRunFollowsTheSetting(t *testing.T) {
 	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
-	s := retention.Load(app)
+	s := settings.Load(app)
 	if s.RetentionDays != 30 {
 		t.Fatalf("default retention %d days", s.RetentionDays)
 	}
 	s.RetentionDays = 7
-	if err := retention.Save(app, s); err != nil {
+	if err := settings.Save(app, s); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 12, 20, 12, 0, 0, 0, time.UTC)
@@ -170,7 +169,7 @@ func TestErase(t *testing.T) {
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
 	other := kopatest.Registration(t, app, ev, "Ivan", "ivan@example.com", "confirmed")
-	if _, err := outbox.Enqueue(app, outbox.Message{To: "amina@example.com", Subject: "Biļete", Text: "x", Kind: "ticket_confirmed", Ref: r.Id}); err != nil {
+	if _, err := outbox.EnqueueRaw(app, outbox.Message{To: "amina@example.com", Subject: "Biļete", Text: "x", Kind: "ticket_confirmed", Ref: r.Id}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := attendance.ForEvent(app, ev.Id)
@@ -211,7 +210,7 @@ func TestPrivacyPage(t *testing.T) {
 	t.Parallel()
 	withContact := func(t testing.TB) *tests.TestApp {
 		app := kopatest.NewApp(t, hooks.Default)
-		if err := retention.Save(app, retention.Settings{RetentionDays: 21, OrgName: "Drošā māja", ContactEmail: "info@example.org", ContactPhone: "+371 20000000"}); err != nil {
+		if err := settings.Save(app, settings.Settings{RetentionDays: 21, OrgName: "Drošā māja", ContactEmail: "info@example.org", ContactPhone: "+371 20000000"}); err != nil {
 			t.Fatal(err)
 		}
 		return app
@@ -229,7 +228,7 @@ func TestPrivacyPage(t *testing.T) {
 		{Name: "one day (ru)", Method: http.MethodGet, URL: "/privacy?lang=ru", ExpectedStatus: 200,
 			TestAppFactory: func(t testing.TB) *tests.TestApp {
 				app := kopatest.NewApp(t, hooks.Default)
-				if err := retention.Save(app, retention.Settings{RetentionDays: 1}); err != nil {
+				if err := settings.Save(app, settings.Settings{RetentionDays: 1}); err != nil {
 					t.Fatal(err)
 				}
 				return app
@@ -240,39 +239,5 @@ func TestPrivacyPage(t *testing.T) {
 			s.TestAppFactory = kopatest.Factory(hooks.Default)
 		}
 		s.Test(t)
-	}
-}
-
-// TestFooterShowsTheContact: every page's footer says how to reach the
-// organisation once an organiser has set a contact, and follows a change
-// at once.
-func TestFooterShowsTheContact(t *testing.T) {
-	t.Parallel()
-	app := kopatest.NewApp(t, hooks.Default)
-	srv := kopatest.Serve(t, app)
-	page := func() string {
-		t.Helper()
-		res, err := http.Get(srv.URL + "/?lang=en")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return string(b)
-	}
-	if p := page(); strings.Contains(p, `class="contact"`) {
-		t.Error("a footer contact without any set")
-	}
-	if err := retention.Save(app, retention.Settings{RetentionDays: 30, OrgName: "Drošā māja", ContactEmail: "info@example.org"}); err != nil {
-		t.Fatal(err)
-	}
-	if p := page(); !strings.Contains(p, "Contact Drošā māja:") || !strings.Contains(p, `href="mailto:info@example.org"`) {
-		t.Error("the footer lacks the contact")
-	}
-	if err := retention.Save(app, retention.Settings{RetentionDays: 30, OrgName: "Drošā māja", ContactPhone: "+371 20000000"}); err != nil {
-		t.Fatal(err)
-	}
-	if p := page(); strings.Contains(p, "info@example.org") || !strings.Contains(p, `href="tel:&#43;37120000000"`) {
-		t.Error("the footer did not follow the change")
 	}
 }

@@ -13,8 +13,9 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/spf13/cast"
 
-	"kopa/hooks/registration"
 	"kopa/hooks/web"
+	"kopa/internal/contact"
+	"kopa/internal/domain"
 )
 
 // Password limits: PocketBase's minimum, and bcrypt's 72-byte input.
@@ -39,7 +40,7 @@ func verifiedVolunteer(app core.App, token string) (*core.Record, error) {
 		return nil, errBadToken
 	}
 	rec, err := app.FindAuthRecordByToken(token, core.TokenTypeVerification)
-	if err != nil || rec.Collection().Name != colVolunteers || rec.Email() != email {
+	if err != nil || !domain.IsVolunteer(rec) || rec.Email() != email {
 		return nil, errBadToken
 	}
 	return rec, nil
@@ -48,11 +49,24 @@ func verifiedVolunteer(app core.App, token string) (*core.Record, error) {
 // ConfirmData is what the confirmation page receives.
 type ConfirmData struct {
 	Token, Name, Email string
-	Error              string // message id
+	// Known is a volunteer whose address is confirmed already, who came
+	// by the sign-in link of the "already signed up" mail: the page signs
+	// them in, with a new password or without changing it.
+	Known bool
+	Error string // message id
+}
+
+// T is the message id of part of the page: the sign-in wording for a
+// known volunteer, the confirmation's otherwise.
+func (d ConfirmData) T(part string) string {
+	if d.Known {
+		return "volunteer.signin." + part
+	}
+	return "volunteer.confirm." + part
 }
 
 func showConfirm(e *core.RequestEvent, status int, d ConfirmData) error {
-	p := web.NewPage(e, "volunteer.confirm.title", d)
+	p := web.NewPage(e, d.T("title"), d)
 	p.Styles = []string{"css/volunteers.css"}
 	return web.Render(e, status, "volunteer/confirm", p)
 }
@@ -70,33 +84,36 @@ func confirmPage(e *core.RequestEvent) error {
 	if err != nil {
 		return badLink(e)
 	}
-	return showConfirm(e, http.StatusOK, ConfirmData{Token: token, Name: rec.GetString("name"), Email: rec.Email()})
+	return showConfirm(e, http.StatusOK, ConfirmData{Token: token, Name: rec.GetString("name"), Email: rec.Email(), Known: rec.Verified()})
 }
 
 // confirmSubmit confirms the address, sets the chosen password (or keeps
 // the random one for a volunteer who logs in by code) and signs in. The key
 // behind the volunteer's tokens is renewed, so the link works once.
 func confirmSubmit(e *core.RequestEvent) error {
-	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
-	token := e.Request.FormValue("token")
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	token := f.Get("token")
 	rec, err := verifiedVolunteer(e.App, token)
 	if err != nil {
 		return badLink(e)
 	}
-	d := ConfirmData{Token: token, Name: rec.GetString("name"), Email: rec.Email()}
+	d := ConfirmData{Token: token, Name: rec.GetString("name"), Email: rec.Email(), Known: rec.Verified()}
 	if !web.CheckCSRF(e) {
 		d.Error = "error.csrf"
 		return showConfirm(e, http.StatusBadRequest, d)
 	}
 	rec.SetVerified(true)
-	if e.Request.FormValue("action") != "skip" {
-		pw := e.Request.FormValue("password")
+	if f.Get("action") != "skip" {
+		pw := f.Get("password")
 		switch {
 		case utf8.RuneCountInString(pw) < minPassword:
 			d.Error = "volunteer.confirm.too_short"
 		case len(pw) > maxPassword:
 			d.Error = "volunteer.confirm.too_long"
-		case pw != e.Request.FormValue("password_confirm"):
+		case pw != f.Get("password_confirm"):
 			d.Error = "volunteer.confirm.mismatch"
 		}
 		if d.Error != "" {
@@ -144,14 +161,17 @@ const maxLiveCodes = 5
 // address gets the same page (with an id that matches no code) after the
 // same hashing work, so the page does not tell whether it is known.
 func codeRequest(e *core.RequestEvent) error {
-	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
-	email := strings.ToLower(strings.TrimSpace(e.Request.FormValue("email")))
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	email, emailErr := contact.Email(f.Get("email"))
 	d := CodeData{Email: email}
 	if !web.CheckCSRF(e) {
 		d.Error = "error.csrf"
 		return showCode(e, http.StatusBadRequest, d)
 	}
-	if registration.ValidateEmail(email) != nil {
+	if emailErr != nil {
 		d.Error = "form.error.email_invalid"
 		return showCode(e, http.StatusBadRequest, d)
 	}
@@ -168,7 +188,7 @@ func codeRequest(e *core.RequestEvent) error {
 // volunteer's language, through the outbox). It returns the code's id; for
 // an unknown address a random id that matches no code.
 func SendLoginCode(app core.App, email string) (string, error) {
-	col, err := app.FindCachedCollectionByNameOrId(colVolunteers)
+	col, err := app.FindCachedCollectionByNameOrId(domain.Volunteers)
 	if err != nil {
 		return "", err
 	}
@@ -246,7 +266,7 @@ var ErrBadCode = errors.New("invalid or expired login code")
 // does, deletes it, marks the address confirmed when the code was mailed
 // to it, and returns the volunteer.
 func CheckLoginCode(app core.App, otpID, code string) (*core.Record, error) {
-	col, err := app.FindCachedCollectionByNameOrId(colVolunteers)
+	col, err := app.FindCachedCollectionByNameOrId(domain.Volunteers)
 	if err != nil {
 		return nil, err
 	}
@@ -285,8 +305,11 @@ func CheckLoginCode(app core.App, otpID, code string) (*core.Record, error) {
 
 // codeVerify signs a volunteer in with a one-time code.
 func codeVerify(e *core.RequestEvent) error {
-	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
-	d := CodeData{OTP: e.Request.FormValue("otp")}
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	d := CodeData{OTP: f.Get("otp")}
 	if len(d.OTP) > 64 {
 		d.OTP = ""
 	}
@@ -294,7 +317,7 @@ func codeVerify(e *core.RequestEvent) error {
 		d.Error = "error.csrf"
 		return showCode(e, http.StatusBadRequest, d)
 	}
-	code := strings.Join(strings.Fields(e.Request.FormValue("code")), "")
+	code := strings.Join(strings.Fields(f.Get("code")), "")
 	rec, err := CheckLoginCode(e.App, d.OTP, code)
 	if errors.Is(err, ErrBadCode) {
 		d.Error = "volunteer.code.invalid"

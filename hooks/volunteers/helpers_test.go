@@ -27,6 +27,17 @@ func outboxRows(t testing.TB, app core.App, kind string) []*core.Record {
 	return out
 }
 
+// written is the mail a queued row sends, as the outbox writes it now:
+// Kopā's volunteer mails are written when they are sent.
+func written(t testing.TB, app core.App, row *core.Record) outbox.Message {
+	t.Helper()
+	msg, err := outbox.Content(app, row)
+	if err != nil {
+		t.Fatalf("the mail of row %s: %v", row.Id, err)
+	}
+	return msg
+}
+
 func count(t testing.TB, app core.App, collection string) int {
 	t.Helper()
 	n, err := app.CountRecords(collection)

@@ -14,10 +14,9 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
-	"kopa/hooks/access"
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
-	migrations "kopa/pb_migrations"
+	"kopa/internal/domain"
 )
 
 // Errors of Invite.
@@ -31,8 +30,8 @@ var (
 const maxInviteList = 500
 
 // Match chooses volunteers for a shift by language and skill. A volunteer
-// matches when the address is confirmed, they agreed to be contacted, they
-// speak ANY of Languages (when Languages is empty, language does not
+// matches when an organiser approved them, the address is confirmed, they
+// agreed to be contacted, they speak ANY of Languages (when Languages is empty, language does not
 // matter) and they have ALL of Skills. Skills nil means the shift's role;
 // an empty, non-nil Skills means skills do not matter.
 type Match struct {
@@ -44,21 +43,24 @@ type Match struct {
 // is not nil, every volunteer it matches. Volunteers without a confirmed
 // address or without consent to be contacted are skipped, and so is anyone
 // already invited to the shift (whatever they answered): inviting twice
-// sends nothing new. Each new invitee gets an assignment and one mail in
-// their language with the links to answer, both written in one
-// transaction. It returns how many were newly invited.
+// sends nothing new. Naming a volunteer who is not approved (pending or
+// paused) invites nobody: ErrNotApproved; a match selects only approved
+// volunteers. Each new invitee gets an assignment and one mail in
+// their language with the links to answer, both queued in one transaction
+// (the mail is written when it is sent). It returns how many were newly
+// invited.
 func Invite(app core.App, shiftID string, ids []string, match *Match, now time.Time) (int, error) {
 	invited := 0
 	err := app.RunInTransaction(func(tx core.App) error {
-		shift, err := tx.FindRecordById(colShifts, shiftID)
+		shift, err := tx.FindRecordById(domain.Shifts, shiftID)
 		if err != nil {
 			return ErrShiftNotFound
 		}
-		ev, err := tx.FindRecordById("events", shift.GetString("event"))
+		ev, err := tx.FindRecordById(domain.Events, shift.GetString("event"))
 		if err != nil {
 			return ErrShiftNotFound
 		}
-		if !now.Before(shift.GetDateTime("starts_at").Time()) || ev.GetString("status") == "cancelled" {
+		if !domain.ShiftOpen(ev, shift.GetDateTime("starts_at").Time(), now) {
 			return ErrShiftClosed
 		}
 		var targets []*core.Record
@@ -74,7 +76,7 @@ func Invite(app core.App, shiftID string, ids []string, match *Match, now time.T
 		if err != nil {
 			return err
 		}
-		col, err := tx.FindCachedCollectionByNameOrId(colAssignments)
+		col, err := tx.FindCachedCollectionByNameOrId(domain.Assignments)
 		if err != nil {
 			return err
 		}
@@ -85,15 +87,11 @@ func Invite(app core.App, shiftID string, ids []string, match *Match, now time.T
 			a := core.NewRecord(col)
 			a.Set("shift", shift.Id)
 			a.Set("volunteer", v.Id)
-			a.Set("status", StatusInvited)
+			a.Set("status", domain.AssignmentInvited)
 			if err := tx.Save(a); err != nil {
 				return fmt.Errorf("save assignment: %w", err)
 			}
-			msg, err := inviteMail(tx, ev, shift, v, a)
-			if err != nil {
-				return err
-			}
-			if _, err := outbox.Enqueue(tx, msg); err != nil {
+			if err := queueMail(tx, v, mailInvite, a.Id); err != nil {
 				return err
 			}
 			have[v.Id] = true
@@ -110,13 +108,17 @@ func Invite(app core.App, shiftID string, ids []string, match *Match, now time.T
 // reachable is the condition for a volunteer Kopā may write to.
 var reachable = dbx.NewExp("[[volunteers.verified]] = TRUE AND [[volunteers.contact_consent]] = TRUE")
 
+// invitable is the condition for a volunteer Kopā may invite to a shift:
+// reachable and approved by an organiser.
+var invitable = dbx.And(reachable, dbx.HashExp{"volunteers.status": VolunteerApproved})
+
 // matching finds the volunteers a match selects for a shift.
 func matching(tx core.App, shift *core.Record, m Match) ([]*core.Record, error) {
 	skills := m.Skills
 	if skills == nil {
 		skills = []string{shift.GetString("role")}
 	}
-	q := tx.RecordQuery(colVolunteers).AndWhere(reachable)
+	q := tx.RecordQuery(domain.Volunteers).AndWhere(invitable)
 	if len(m.Languages) > 0 {
 		params := dbx.Params{}
 		names := make([]string, len(m.Languages))
@@ -139,12 +141,13 @@ func matching(tx core.App, shift *core.Record, m Match) ([]*core.Record, error) 
 }
 
 // listed finds the named volunteers that may be written to; an id that
-// names no volunteer is an error.
+// names no volunteer is an error, and so is one that names a volunteer
+// who is not approved (ErrNotApproved).
 func listed(tx core.App, ids []string) ([]*core.Record, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	recs, err := tx.FindRecordsByIds(colVolunteers, ids)
+	recs, err := tx.FindRecordsByIds(domain.Volunteers, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +156,9 @@ func listed(tx core.App, ids []string) ([]*core.Record, error) {
 	}
 	out := recs[:0]
 	for _, v := range recs {
+		if !IsApproved(v) {
+			return nil, ErrNotApproved
+		}
 		if v.Verified() && v.GetBool("contact_consent") {
 			out = append(out, v)
 		}
@@ -163,7 +169,7 @@ func listed(tx core.App, ids []string) ([]*core.Record, error) {
 // assignedTo is the set of volunteers already on a shift, whatever their answer.
 func assignedTo(tx core.App, shiftID string) (map[string]bool, error) {
 	var ids []string
-	err := tx.DB().Select("volunteer").From(colAssignments).Where(dbx.HashExp{"shift": shiftID}).Column(&ids)
+	err := tx.DB().Select("volunteer").From(domain.Assignments).Where(dbx.HashExp{"shift": shiftID}).Column(&ids)
 	if err != nil {
 		return nil, fmt.Errorf("assignments of shift: %w", err)
 	}
@@ -196,7 +202,7 @@ func InviteURL(app core.App, token, answer, lang string) string {
 // inviteMail asks volunteer v to take a shift.
 func inviteMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error) {
 	d, l := newMail(app, v)
-	title := web.Localized(ev, "title", l.Lang)
+	title := domain.Localized(ev, "title", l.Lang)
 	role := l.T("skill." + shift.GetString("role"))
 	span := l.Span(shift.GetDateTime("starts_at").Time(), shift.GetDateTime("ends_at").Time())
 	token := a.GetString("token")
@@ -208,21 +214,21 @@ func inviteMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, err
 		{l.T("vmail.invite.decline"), InviteURL(app, token, "decline", l.Lang)},
 	}
 	d.Notes = []string{l.T("vmail.invite.expires"), l.T("vmail.invite.portal", "URL", baseURL(app)+"/volunteer/me")}
-	return message(v, "volunteer_invite", a.Id, d)
+	return message(v, mailInvite, a.Id, d)
 }
 
 // withdrawnMail tells volunteer v that the organisers withdrew their
 // invitation to (or place on) a shift.
 func withdrawnMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error) {
 	d, l := newMail(app, v)
-	title := web.Localized(ev, "title", l.Lang)
+	title := domain.Localized(ev, "title", l.Lang)
 	role := l.T("skill." + shift.GetString("role"))
 	span := l.Span(shift.GetDateTime("starts_at").Time(), shift.GetDateTime("ends_at").Time())
 	d.Title = l.T("vmail.withdrawn.subject", "Role", role, "Title", title)
 	d.Paras = []string{l.T("vmail.withdrawn.lead"), l.T("vmail.withdrawn.thanks")}
 	d.Facts = shiftFacts(l, span, title, role, ev.GetString("venue"))
 	d.Notes = []string{l.T("vmail.invite.portal", "URL", baseURL(app)+"/volunteer/me")}
-	return message(v, "volunteer_withdrawn", a.Id, d)
+	return message(v, mailWithdrawn, a.Id, d)
 }
 
 // InviteRequest is the body of POST /api/shifts/{id}/invite.
@@ -282,7 +288,7 @@ func DecodeInviteRequest(data []byte) (InviteRequest, error) {
 			var langs []string
 			if json.Unmarshal(v, &langs) != nil {
 				sub["languages"] = validation.NewError("validation_invalid_type", "Must be a list of language codes.")
-			} else if req.Match.Languages, err = pick(langs, migrations.Languages); err != nil {
+			} else if req.Match.Languages, err = pick(langs, domain.Languages); err != nil {
 				sub["languages"] = err
 			}
 		}
@@ -290,7 +296,7 @@ func DecodeInviteRequest(data []byte) (InviteRequest, error) {
 			var skills []string
 			if json.Unmarshal(v, &skills) != nil {
 				sub["skills"] = validation.NewError("validation_invalid_type", "Must be a list of skills.")
-			} else if req.Match.Skills, err = pick(skills, migrations.Skills); err != nil {
+			} else if req.Match.Skills, err = pick(skills, domain.Skills); err != nil {
 				sub["skills"] = err
 			}
 		}
@@ -309,7 +315,7 @@ func apiInvite(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return e.UnauthorizedError("Log in as an organiser.", nil)
 	}
-	if !access.IsOrganiser(e.Auth) {
+	if !domain.IsStaff(e.Auth) {
 		return e.ForbiddenError("Only organisers invite volunteers.", nil)
 	}
 	data, err := web.ReadBody(e)
@@ -325,6 +331,8 @@ func apiInvite(e *core.RequestEvent) error {
 	switch {
 	case errors.Is(err, ErrShiftNotFound):
 		return e.NotFoundError("No such shift.", nil)
+	case errors.Is(err, ErrNotApproved):
+		return web.CodeError(http.StatusConflict, "not_approved", "Only approved volunteers can be invited; nobody was invited.")
 	case errors.Is(err, ErrShiftClosed):
 		return web.CodeError(http.StatusConflict, "closed", "The shift has started or its event was cancelled.")
 	case errors.As(err, &verrs):

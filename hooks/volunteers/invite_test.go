@@ -112,20 +112,21 @@ func TestInviteAPI(t *testing.T) {
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				invitedExactly(interp, map[string]string{arInterp.Id: "invited", faInterp.Id: "invited"})(t, app, res)
 				for _, m := range outboxRows(t, app, "volunteer_invite") {
+					msg := written(t, app, m)
 					switch m.GetString("to") {
 					case "ar.interp@example.com":
-						if m.GetString("subject") != "Can you help? Interpreting: Bēgļu nodarbinātība (en)" {
-							t.Errorf("subject %q", m.GetString("subject"))
+						if msg.Subject != "Can you help? Interpreting: Bēgļu nodarbinātība (en)" {
+							t.Errorf("subject %q", msg.Subject)
 						}
 					case "fa.interp@example.com":
-						if m.GetString("subject") != "Сможете помочь? Устный перевод: Bēgļu nodarbinātība (ru)" {
-							t.Errorf("subject %q", m.GetString("subject"))
+						if msg.Subject != "Сможете помочь? Устный перевод: Bēgļu nodarbinātība (ru)" {
+							t.Errorf("subject %q", msg.Subject)
 						}
 					default:
 						t.Errorf("mail to %s", m.GetString("to"))
 					}
-					if !strings.Contains(m.GetString("text"), "/i/") || !strings.Contains(m.GetString("text"), "a=accept") {
-						t.Errorf("no answer links: %s", m.GetString("text"))
+					if !strings.Contains(msg.Text, "/i/") || !strings.Contains(msg.Text, "a=accept") {
+						t.Errorf("no answer links: %s", msg.Text)
 					}
 				}
 			}},

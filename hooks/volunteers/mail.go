@@ -1,16 +1,121 @@
 package volunteers
 
 import (
+	"database/sql"
+	"errors"
+	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
+
+// Templates of the volunteer mails Kopā writes itself. A queued row holds
+// only the template, the recipient and the record named here (its ref);
+// the outbox worker writes the mail from that record when it sends it (see
+// package outbox), so an invitation to a shift that was deleted, has
+// started or was answered meanwhile is not sent.
+const (
+	mailInvite    = "volunteer_invite"    // ref: the assignment
+	mailWithdrawn = "volunteer_withdrawn" // ref: the assignment
+	mailReminder  = "volunteer_reminder"  // ref: the assignment
+	mailAlready   = "volunteer_already"   // ref: the volunteer
+)
+
+// registerMail gives the outbox the writer of each volunteer mail.
+// PocketBase's own mails (address confirmation, one-time code) are
+// localized by localizeAuthMails instead: they carry a token or code that
+// only PocketBase's message holds.
+func registerMail() {
+	outbox.Handle(mailInvite, renderAssignment(mailInvite, inviteMail))
+	outbox.Handle(mailWithdrawn, renderAssignment(mailWithdrawn, withdrawnMail))
+	outbox.Handle(mailReminder, renderAssignment(mailReminder, reminderMail))
+	outbox.Handle(mailAlready, renderAlready)
+}
+
+// queueMail queues the volunteer mail of template about ref to v with tx,
+// so it commits with the change it announces.
+func queueMail(tx core.App, v *core.Record, template, ref string) error {
+	return outbox.Defer(tx, outbox.Deferred{To: v.Email(), Template: template, Ref: ref})
+}
+
+// assignmentMail writes a mail about an assignment from its records.
+type assignmentMail func(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error)
+
+// renderAssignment writes a mail about an assignment when it is sent, from
+// the assignment, its shift, event and volunteer as they are then. The mail
+// is obsolete when any of them is gone (a deleted shift or account takes
+// its assignments with it) or when it no longer fits (see stillTrue).
+func renderAssignment(template string, write assignmentMail) outbox.Renderer {
+	return func(app core.App, ref string) (outbox.Message, error) {
+		a, err := app.FindRecordById(domain.Assignments, ref)
+		if err != nil {
+			return outbox.Message{}, gone(err)
+		}
+		shift, err := app.FindRecordById(domain.Shifts, a.GetString("shift"))
+		if err != nil {
+			return outbox.Message{}, gone(err)
+		}
+		ev, err := app.FindRecordById(domain.Events, shift.GetString("event"))
+		if err != nil {
+			return outbox.Message{}, gone(err)
+		}
+		v, err := app.FindRecordById(domain.Volunteers, a.GetString("volunteer"))
+		if err != nil {
+			return outbox.Message{}, gone(err)
+		}
+		if !stillTrue(template, ev, shift, v, a, time.Now()) {
+			return outbox.Message{}, outbox.ErrObsolete
+		}
+		return write(app, ev, shift, v, a)
+	}
+}
+
+// stillTrue reports whether a mail about an assignment says something true
+// at now: an invitation while it waits for an answer and the shift can
+// still be answered (and the volunteer is approved and still wants to hear
+// from Kopā); a reminder while the place is accepted, the shift is ahead
+// and the volunteer is approved; the notice
+// of a withdrawal while the assignment stays withdrawn.
+func stillTrue(template string, ev, shift, v, a *core.Record, now time.Time) bool {
+	open := domain.ShiftOpen(ev, shift.GetDateTime("starts_at").Time(), now)
+	status := domain.AssignmentStatusOf(a)
+	switch template {
+	case mailInvite:
+		return status == domain.AssignmentInvited && open && IsApproved(v) && v.Verified() && v.GetBool("contact_consent")
+	case mailReminder:
+		return status == domain.AssignmentAccepted && open && IsApproved(v)
+	case mailWithdrawn:
+		return status == domain.AssignmentCancelled
+	}
+	return false
+}
+
+// renderAlready writes the "you are signed up already" mail to the
+// volunteer ref, unless the account was deleted meanwhile.
+func renderAlready(app core.App, ref string) (outbox.Message, error) {
+	v, err := app.FindRecordById(domain.Volunteers, ref)
+	if err != nil {
+		return outbox.Message{}, gone(err)
+	}
+	return alreadyMail(app, v)
+}
+
+// gone makes a record that no longer exists an obsolete mail; other errors
+// are tried again later.
+func gone(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return outbox.ErrObsolete
+	}
+	return fmt.Errorf("read the mail's records: %w", err)
+}
 
 // Fact is one "label: value" line of a mail.
 type Fact struct{ Label, Value string }
@@ -72,9 +177,10 @@ func pageURL(app core.App, path string, query url.Values, lang string) string {
 // localizeAuthMails replaces PocketBase's English verification and
 // one-time code mails of volunteers with Kopā's, in the volunteer's
 // language and pointing at Kopā's own pages. They are then queued in the
-// outbox like every other mail (see outbox's OnMailerSend hook).
+// outbox as raw mail, stored whole, since their token or code exists only
+// in PocketBase's message (see outbox's OnMailerSend hook).
 func localizeAuthMails(app core.App) {
-	app.OnMailerRecordVerificationSend(colVolunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
+	app.OnMailerRecordVerificationSend(domain.Volunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
 		Id: "kopaVolunteerVerificationMail",
 		Func: func(e *core.MailerRecordEvent) error {
 			token, _ := e.Meta["token"].(string)
@@ -84,7 +190,7 @@ func localizeAuthMails(app core.App) {
 			return e.Next()
 		},
 	})
-	app.OnMailerRecordOTPSend(colVolunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
+	app.OnMailerRecordOTPSend(domain.Volunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
 		Id: "kopaVolunteerOTPMail",
 		Func: func(e *core.MailerRecordEvent) error {
 			otpID, _ := e.Meta["otpId"].(string)
@@ -132,17 +238,28 @@ func codeMail(app core.App, v *core.Record, otpID, code string) MailData {
 }
 
 // alreadyMail tells the owner of an address that signed up again that
-// they have an account, and how to log in.
+// they have an account, with a link that signs them in: the address
+// confirmation page (/volunteer/confirm), opened with a verification token
+// made now, as the mail is sent. It proves the address as the first
+// confirmation did, lets them choose a new password or keep theirs, and
+// works once and for three days (PocketBase's verification token; using
+// it renews the key behind the volunteer's tokens). A volunteer who never
+// confirmed the address confirms it with the same link.
 func alreadyMail(app core.App, v *core.Record) (outbox.Message, error) {
+	token, err := v.NewVerificationToken()
+	if err != nil {
+		return outbox.Message{}, fmt.Errorf("sign-in link: %w", err)
+	}
 	d, l := newMail(app, v)
 	d.Title = l.T("vmail.already.subject")
 	d.Paras = []string{l.T("vmail.already.lead"), l.T("vmail.already.action")}
 	d.Buttons = []Link{
+		{l.T("vmail.already.signin"), pageURL(app, "/volunteer/confirm", url.Values{"token": {token}}, l.Lang)},
 		{l.T("vmail.already.login"), pageURL(app, "/manage/login", url.Values{"next": {"/volunteer/me"}}, l.Lang)},
 		{l.T("vmail.already.code"), pageURL(app, "/volunteer/login-code", nil, l.Lang)},
 	}
-	d.Notes = []string{l.T("vmail.not_you")}
-	return message(v, "volunteer_already", v.Id, d)
+	d.Notes = []string{l.T("vmail.confirm.expires"), l.T("vmail.not_you")}
+	return message(v, mailAlready, v.Id, d)
 }
 
 // message makes an outbox message to volunteer v from a built mail.
@@ -156,7 +273,7 @@ func message(v *core.Record, kind, ref string, d MailData) (outbox.Message, erro
 
 // otpMinutes is how long a one-time code stays valid.
 func otpMinutes(app core.App) int {
-	col, err := app.FindCachedCollectionByNameOrId(colVolunteers)
+	col, err := app.FindCachedCollectionByNameOrId(domain.Volunteers)
 	if err != nil || col.OTP.Duration <= 0 {
 		return 3
 	}

@@ -4,45 +4,33 @@
 // shifts and invitations matched by language and skill, the answers to an
 // invitation at /i/{token}, and the reminder the day before a shift.
 //
-// Every mail goes through the outbox, in the same transaction as the change
-// it announces.
+// Every mail goes through the outbox, queued in the same transaction as the
+// change it announces and written when it is sent (see mail.go).
 package volunteers
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
-
-// Collection names this package works with.
-const (
-	colVolunteers  = "volunteers"
-	colShifts      = "shifts"
-	colAssignments = "assignments"
-)
-
-// Assignment statuses.
-const (
-	StatusInvited   = "invited"
-	StatusAccepted  = "accepted"
-	StatusDeclined  = "declined"
-	StatusCancelled = "cancelled"
-)
-
-// MaxBody is the largest request body a public endpoint reads.
-const MaxBody = web.MaxBody
 
 // reminderJob is the cron job that mails tomorrow's shifts.
 const reminderJob = "kopaVolunteerReminders"
 
-// Register binds the volunteer pages and API, localizes PocketBase's
-// verification and one-time code mails for volunteers, and schedules the
-// reminders.
+// Register binds the volunteer pages and API, the check of shift records
+// and of the names the record API writes, gives the outbox the writers of the volunteer mails, localizes
+// PocketBase's verification and one-time code mails for volunteers, and
+// schedules the reminders.
 func Register(app core.App) {
+	registerMail()
+	registerApproval(app)
 	localizeAuthMails(app)
+	app.OnRecordValidate(domain.Shifts).BindFunc(validateShift)
+	app.OnRecordCreateRequest(domain.Volunteers).BindFunc(web.CheckRecordName)
+	app.OnRecordUpdateRequest(domain.Volunteers).BindFunc(web.CheckRecordName)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
 		r.POST("/api/volunteers/signup", apiSignup)
@@ -57,8 +45,8 @@ func Register(app core.App) {
 		r.POST("/volunteer/login-code/verify", codeVerify)
 
 		me := r.Group("/volunteer/me")
-		me.BindFunc(web.RequireSession(colVolunteers))
-		me.BindFunc(csrf)
+		me.BindFunc(web.RequireSession(domain.Volunteers))
+		me.BindFunc(web.RequireCSRF)
 		me.GET("", portalPage)
 		me.POST("/profile", portalProfile)
 		me.POST("/assignments/{id}/{answer}", portalAnswer)
@@ -69,8 +57,8 @@ func Register(app core.App) {
 		r.POST("/i/{token}/{answer}", inviteAnswer)
 
 		m := r.Group("/manage/events/{id}")
-		m.BindFunc(web.RequireSession("organisers"))
-		m.BindFunc(csrf)
+		m.BindFunc(web.RequireSession(domain.Organisers))
+		m.BindFunc(web.RequireCSRF)
 		m.GET("/shifts", shiftsPage)
 		m.POST("/shifts", shiftCreate)
 		m.POST("/shifts/{shift}/invite", shiftInvite)
@@ -89,12 +77,4 @@ func Register(app core.App) {
 			app.Logger().Info("volunteer reminders queued", "count", n)
 		}
 	})
-}
-
-// csrf refuses a signed-in form posted without this browser's token.
-func csrf(e *core.RequestEvent) error {
-	if e.Request.Method == http.MethodPost && !web.CheckCSRF(e) {
-		return web.ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "error.csrf")
-	}
-	return e.Next()
 }

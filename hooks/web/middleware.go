@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -22,8 +23,9 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"form-action 'self'; frame-ancestors 'none'"
 
 // noStorePrefixes are pages that hold secrets (ticket and invite links) or
-// personal data: browsers and proxies must not keep them.
-var noStorePrefixes = []string{"/t/", "/i/", "/manage", "/volunteer/me", "/volunteer/confirm"}
+// personal data: browsers and proxies must not keep them. /b/ are the
+// bulletin subscribers' confirm and unsubscribe links.
+var noStorePrefixes = []string{"/t/", "/i/", "/manage", "/volunteer/me", "/volunteer/confirm", "/b/"}
 
 // Middleware sets the security headers, decides the visitor's language and
 // loads the session of a signed-in organiser or volunteer on page routes.
@@ -33,20 +35,7 @@ func Middleware(e *core.RequestEvent) error {
 	if strings.HasPrefix(p, "/_/") {
 		return e.Next()
 	}
-	h := e.Response.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", ContentSecurityPolicy)
-	if IsTLS(e) {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
-	}
-	for _, prefix := range noStorePrefixes {
-		if strings.HasPrefix(p, prefix) {
-			h.Set("Cache-Control", "no-store")
-			break
-		}
-	}
+	secure(e)
 
 	var cookieLang string
 	if c, err := e.Request.Cookie(langCookie); err == nil {
@@ -65,7 +54,7 @@ func Middleware(e *core.RequestEvent) error {
 	if e.Auth == nil && !strings.HasPrefix(p, "/api/") {
 		loadSession(e)
 	}
-	if !isStaff(e.Auth) {
+	if !domain.IsStaff(e.Auth) {
 		// People's visits are not logged. PocketBase's request log (URL,
 		// address, browser) keeps a successful request only when an
 		// organiser or a superuser made it, so what staff do stays
@@ -80,8 +69,22 @@ func Middleware(e *core.RequestEvent) error {
 
 var skipSuccessLog = apis.SkipSuccessActivityLog()
 
-func isStaff(auth *core.Record) bool {
-	return auth != nil && (auth.IsSuperuser() || auth.Collection().Name == "organisers")
+// secure sets the security headers of every response but the admin UI's.
+func secure(e *core.RequestEvent) {
+	h := e.Response.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	if IsTLS(e) {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	for _, prefix := range noStorePrefixes {
+		if strings.HasPrefix(e.Request.URL.Path, prefix) {
+			h.Set("Cache-Control", "no-store")
+			break
+		}
+	}
 }
 
 // Lang is the language decided for this request.
@@ -94,6 +97,22 @@ func Lang(e *core.RequestEvent) string {
 		cookieLang = c.Value
 	}
 	return i18n.Negotiate(e.Request.URL.Query().Get("lang"), cookieLang, e.Request.Header.Get("Accept-Language"))
+}
+
+// PreferLang makes lang the language of the rest of this request unless
+// the visitor chose one (?lang= or the language cookie; a browser's
+// Accept-Language is no choice), and returns the request's language. A
+// page about a record that keeps a language opens in it: a ticket in its
+// registration's, whoever opens the link.
+func PreferLang(e *core.RequestEvent, lang string) string {
+	if !i18n.IsSupported(lang) || i18n.IsSupported(e.Request.URL.Query().Get("lang")) {
+		return Lang(e)
+	}
+	if c, err := e.Request.Cookie(langCookie); err == nil && i18n.IsSupported(c.Value) {
+		return Lang(e)
+	}
+	e.Set(langKey, lang)
+	return lang
 }
 
 // IsTLS reports whether the visitor reached Kopā over HTTPS, directly or

@@ -1,6 +1,10 @@
 // Package web is what every Kopā page shares: the layout and templates, the
 // visitor's language, security headers, the session cookie of organisers and
-// volunteers, CSRF tokens and the embedded static files.
+// volunteers, the embedded static files, and one way to handle a request:
+// a handler reads its form with ParseForm (or a JSON body with ReadBody or
+// DecodeJSON), both within MaxBody; signed-in forms are guarded by
+// RequireCSRF; and whatever error a page route returns is shown as the
+// error page in the visitor's language (JSON stays for /api/).
 package web
 
 import (
@@ -12,11 +16,12 @@ import (
 	"path"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/hooks/settings"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 	"kopa/templates"
 )
@@ -62,6 +67,7 @@ var funcs = template.FuncMap{
 		}
 		return part * 100 / whole
 	},
+	"asset": Asset, // a /static/ file's versioned URL
 }
 
 // load parses the layout with every page below templates/pages once.
@@ -106,7 +112,8 @@ type Page struct {
 	L     *i18n.Localizer
 	Lang  string
 	Title string
-	// Path is the request path, for the language switch.
+	// Path is the request path, for the language switch: always a path on
+	// this site (see LocalPath).
 	Path string
 	// CSRF is the token forms send back in a hidden "csrf" field.
 	CSRF string
@@ -118,40 +125,28 @@ type Page struct {
 	Styles []string
 	// Wide lets a page use the full width (dashboards).
 	Wide bool
-	// Org is the organisation's contact, shown in the footer.
-	Org  Org
+	// Org is the organisation's settings: the footer shows its contact.
+	Org  settings.Settings
 	Data any
-}
-
-// Org is how to reach the organisation that runs Kopā.
-type Org struct {
-	Name, Email, Phone string
-	// PhoneURL is a tel: link built from the phone's digits only.
-	PhoneURL template.URL
-}
-
-// orgSource gives the organisation's contact for the footer; the feature
-// that keeps it (retention) sets it.
-var orgSource atomic.Pointer[func(core.App) Org]
-
-// SetOrgSource sets where pages get the organisation's contact from.
-func SetOrgSource(f func(core.App) Org) { orgSource.Store(&f) }
-
-func orgOf(app core.App) Org {
-	if f := orgSource.Load(); f != nil {
-		return (*f)(app)
-	}
-	return Org{}
 }
 
 // IsOrganiser reports whether the page is shown to an organiser.
 func (p *Page) IsOrganiser() bool {
-	return p.Auth != nil && (p.Auth.Collection().Name == "organisers" || p.Auth.IsSuperuser())
+	return domain.IsStaff(p.Auth)
 }
 
 // IsVolunteer reports whether the page is shown to a volunteer.
 func (p *Page) IsVolunteer() bool {
-	return p.Auth != nil && p.Auth.Collection().Name == "volunteers"
+	return domain.IsVolunteer(p.Auth)
+}
+
+// LocalPath makes a request path safe to link to: it always stays on this
+// site. A path that begins with more than one slash or with a backslash
+// ("/%2fevil.test" arrives as "//evil.test") would make a link such as
+// "//evil.test?lang=en", which browsers open on another host; its leading
+// slashes and backslashes become one slash.
+func LocalPath(p string) string {
+	return "/" + strings.TrimLeft(p, "/\\")
 }
 
 // NewPage prepares the data of a page for this request. title is a message id.
@@ -159,8 +154,8 @@ func NewPage(e *core.RequestEvent, title string, data any) *Page {
 	lang := Lang(e)
 	l := Catalog().For(lang)
 	return &Page{
-		L: l, Lang: lang, Title: l.T(title), Path: e.Request.URL.Path,
-		CSRF: CSRFToken(e), Auth: e.Auth, Data: data, Org: orgOf(e.App),
+		L: l, Lang: lang, Title: l.T(title), Path: LocalPath(e.Request.URL.Path),
+		CSRF: CSRFToken(e), Auth: e.Auth, Data: data, Org: settings.Load(e.App),
 	}
 }
 

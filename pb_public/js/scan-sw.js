@@ -40,15 +40,16 @@ function forgetLists() {
   return withLists(function (tickets, meta) { tickets.clear(); meta.clear(); });
 }
 
-// forgetEnded deletes the lists of events that have ended, even when
-// nobody opens their scanner page again.
+// forgetEnded deletes the lists kept past their time (keep_hours after
+// their event's end, as the scanner page does), even when nobody opens
+// their scanner page again.
 function forgetEnded() {
   return withLists(function (tickets, meta) {
     var all = meta.getAll();
     all.onsuccess = function () {
       var now = Date.now();
       all.result.forEach(function (m) {
-        if (!m.ends_at || new Date(m.ends_at.replace(" ", "T")).getTime() >= now) return;
+        if (!m.ends_at || new Date(m.ends_at.replace(" ", "T")).getTime() + (m.keep_hours || 0) * 3600 * 1000 >= now) return;
         meta.delete(m.event);
         tickets.delete(IDBKeyRange.bound(m.event + ":", m.event + ":\uffff"));
       });
@@ -82,6 +83,8 @@ self.addEventListener("fetch", function (e) {
     // One copy per event, whatever ?lang= the page was opened with.
     e.respondWith(fromNetwork(e.request, url.origin + url.pathname));
   } else if (FILES.indexOf(url.pathname) >= 0) {
-    e.respondWith(fromNetwork(e.request, e.request));
+    // Pages ask for /static/ files with their version (?v=…); the copy
+    // kept for offline use is the latest one, whatever its version.
+    e.respondWith(fromNetwork(e.request, url.origin + url.pathname));
   }
 });

@@ -3,6 +3,11 @@
 // full-screen. Scans made offline wait in IndexedDB (they survive closing
 // the tab) and are sent, with the time they were made, when the connection
 // is back; the server's answers then replace the local judgments.
+//
+// A basement's connection is often neither on nor off but hanging: no
+// request keeps the door waiting longer than DOOR_WAIT. A scan that has no
+// answer by then is judged from the list on this device and queued, and
+// while the connection stays that slow, scans are judged here at once.
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
@@ -45,17 +50,28 @@
       });
     });
   }
+  // queueCount shows how many scans wait to be sent, and counts the ones
+  // judged "ok" here among the checked-in (the server counts them once
+  // they are sent). A scan whose request timed out may have reached the
+  // server too: until it is sent it can be counted twice, never missed.
   function queueCount() {
-    return store("queue", "readonly", function (s) { return s.count(); }).then(function (n) {
-      $("pending").textContent = n;
-      $("pending-wrap").className = n > 0 ? "waiting" : "";
-      return n;
+    return store("queue", "readonly", function (s) { return s.getAll(); }).then(function (items) {
+      items = items || [];
+      pendingIn = items.filter(function (it) { return it.event === eventId && it.local === "ok"; }).length;
+      paintIn();
+      $("pending").textContent = items.length;
+      $("pending-wrap").className = items.length > 0 ? "waiting" : "";
+      return items.length;
     }).catch(function () { return 0; });
   }
 
   // ---- the answer on screen ----
-  var colours = { ok: "ok", already: "warn", wrong_event: "bad", cancelled: "bad", waitlisted: "bad", unknown: "bad", forbidden: "bad" };
-  var keys = { ok: "tOk", already: "tAlready", wrong_event: "tWrongEvent", cancelled: "tCancelled", waitlisted: "tWaitlisted", unknown: "tUnknown", forbidden: "tForbidden" };
+  // Besides the server's results, the page has three of its own: forbidden
+  // (this sign-in may not check in now), outside (not within a day of the
+  // event, see inWindow) and unchecked (no answer and no list to judge by:
+  // the scan is kept and sent later).
+  var colours = { ok: "ok", already: "warn", wrong_event: "bad", cancelled: "bad", waitlisted: "bad", unknown: "bad", forbidden: "bad", outside: "bad", unchecked: "warn" };
+  var keys = { ok: "tOk", already: "tAlready", wrong_event: "tWrongEvent", cancelled: "tCancelled", waitlisted: "tWaitlisted", unknown: "tUnknown", forbidden: "tForbidden", outside: "tOutside", unchecked: "tUnchecked" };
   function riga(dt) {
     if (!dt) return "";
     var d = new Date(dt.replace(" ", "T"));
@@ -81,16 +97,25 @@
     $("answer-photo").hidden = !(res.result === "ok" || res.result === "already") || res.photo_consent !== false;
     box.dataset.result = res.result;
     box.hidden = false;
+    // How many answers the page gave, and when the last one was shown:
+    // for the browser test (one ticket, one answer).
+    root.dataset.answers = String(Number(root.dataset.answers || 0) + 1);
+    root.dataset.answeredAt = String(Math.round(performance.now()));
     if (res.stats) counts(res.stats);
     signal(res.result === "ok");
     clearTimeout(hideTimer);
     hideTimer = setTimeout(hideAnswer, res.result === "ok" ? 2500 : 6000);
   }
+  // serverIn is the server's last checked-in count; pendingIn the scans
+  // judged "ok" on this device and not yet sent (see queueCount).
+  var serverIn = Number($("n-in").textContent) || 0, pendingIn = 0;
   function counts(s) {
-    $("n-in").textContent = s.checked_in;
+    serverIn = s.checked_in;
+    paintIn();
     $("n-confirmed").textContent = s.confirmed;
     $("n-capacity").textContent = s.capacity > 0 ? s.capacity : "∞";
   }
+  function paintIn() { $("n-in").textContent = serverIn + pendingIn; }
   // The audio context is made on the tap that starts the camera: phones
   // let a page make sound only after a gesture, and making it costs a
   // moment that should not delay the first answer.
@@ -112,58 +137,136 @@
   $("answer").addEventListener("click", hideAnswer);
 
   // ---- talking to the server ----
-  // api resolves with the response, or rejects when there is no
-  // connection. A 401 asks the session for a fresh token once.
-  function api(method, path, body, retried) {
-    return KopaSession.token(!!retried).catch(function (err) {
+  // DOOR_WAIT bounds every request the door waits for (a check-in, a
+  // search, a walk-in): with the decoding before it and the answer drawn
+  // after it, even a slow phone never keeps the door waiting more than 4 s.
+  // Work nobody waits for (sending queued scans, fetching the ticket list)
+  // may take longer on a slow line.
+  var DOOR_WAIT = 2500, BACKGROUND_WAIT = 15000;
+  // link is what the page knows of its line to the server: "on" after an
+  // answer within DOOR_WAIT, "slow" after a request that got no answer in
+  // time (or none at all) while the device believes it is online, "off"
+  // when the device says it is offline.
+  var link = navigator.onLine ? "on" : "off";
+  function setLink(state) {
+    if (!navigator.onLine) state = "off";
+    link = state;
+    $("net").textContent = state === "on" ? t.tOnline : state === "slow" ? t.tSlow : t.tOfflineState;
+    $("net").className = "net " + state;
+    root.dataset.link = state;
+  }
+  var signedOut = false;
+  // api resolves with {status, ok, data} (data: the JSON body, or null) once
+  // the whole answer is read, or rejects: "timeout" when it took longer
+  // than wait ms (the request is aborted), "session …" when the sign-in has
+  // ended, anything else when there is no connection. A 401 asks the
+  // session for a fresh token once, within the same wait.
+  function api(method, path, body, wait, retried) {
+    var began = performance.now(), timer = 0;
+    var ctl = window.AbortController ? new AbortController() : null;
+    var late = new Promise(function (resolve, reject) {
+      timer = setTimeout(function () {
+        if (ctl) ctl.abort();
+        reject(new Error("timeout"));
+      }, wait);
+    });
+    var answer = KopaSession.token(!!retried).catch(function (err) {
       // The server answered but will not give a token: the sign-in has
       // ended (or this page is an old copy). Scans keep being queued.
-      if (/^session /.test(err && err.message)) $("session-msg").hidden = false;
+      if (/^session /.test(err && err.message)) { signedOut = true; $("session-msg").hidden = false; }
       throw err;
     }).then(function (s) {
+      signedOut = false;
       $("session-msg").hidden = true;
       return fetch(path, {
-        method: method, credentials: "same-origin",
+        method: method, credentials: "same-origin", signal: ctl ? ctl.signal : undefined,
         headers: { "Authorization": s.token, "Content-Type": "application/json" },
         body: body ? JSON.stringify(body) : undefined
       });
     }).then(function (r) {
-      if (r.status === 401 && !retried) return api(method, path, body, true);
+      return r.json().catch(function () { return null; }).then(function (data) {
+        return { status: r.status, ok: r.ok, data: data };
+      });
+    });
+    return Promise.race([answer, late]).then(function (r) {
+      clearTimeout(timer);
+      var took = performance.now() - began;
+      setLink(took <= DOOR_WAIT ? "on" : "slow");
+      if (r.status === 401 && !retried) {
+        if (wait - took < 200) throw new Error("timeout");
+        return api(method, path, body, wait - took, true);
+      }
       return r;
+    }, function (err) {
+      clearTimeout(timer);
+      if (!/^session /.test(err && err.message)) setLink("slow");
+      throw err;
     });
   }
+  // session is KopaSession.token() within DOOR_WAIT: a hanging line
+  // must not stall what waits for it (the list's owner, the live counts).
+  function session() {
+    var late = new Promise(function (resolve, reject) { setTimeout(function () { reject(new Error("timeout")); }, DOOR_WAIT); });
+    return Promise.race([KopaSession.token(), late]);
+  }
+  // who resolves with the signed-in person's id, or "" without an answer.
+  function who() {
+    return session().then(function (s) { return s.id; }, function () { return ""; });
+  }
   function nowUTC() { return new Date().toISOString().replace("T", " "); }
+  function parseUTC(s) { return s ? Date.parse(s.replace(" ", "T")) : NaN; }
+
+  // inWindow says whether a check-in at this time (UTC) would be taken:
+  // from a day before the event starts until a day after it ends, the
+  // server's rule (checkin.ScanWindow) for scans sent at once and later.
+  function inWindow(at) {
+    var t0 = parseUTC(root.dataset.opens), t1 = parseUTC(root.dataset.closes), now = parseUTC(at);
+    return isNaN(t0) || isNaN(t1) || (now >= t0 && now <= t1);
+  }
+  function outsideError(j) {
+    return !!(j && j.data && j.data.at && j.data.at.code === "validation_outside_event");
+  }
 
   // checkIn sends a scan (scan.code) or a manual check-in (scan.registration)
-  // and shows the answer; without a connection (or with a server in
-  // trouble) the scan is judged from this device's list and queued.
+  // and shows the answer. Without a connection, without an answer within
+  // DOOR_WAIT, or with a server in trouble, the scan is judged from this
+  // device's list and queued; while the line stays slow, a device with a
+  // list judges at once instead of waiting again.
   function checkIn(scan, startedAt) {
     var at = nowUTC();
-    return api("POST", "/api/checkin", scan).then(function (r) {
-      if (r.status === 401 || r.status >= 500) throw new Error("server " + r.status);
-      return r.json().then(function (j) {
-        if (r.ok) {
-          show(j);
-          remember(scan, j);
-        } else if (r.status === 403) {
-          show({ result: "forbidden" });
-        } else {
-          show({ result: "unknown" });
-        }
-        return painted(startedAt);
-      });
-    }).catch(function () {
-      return judgeLocally(scan).then(function (res) {
-        var item = { event: eventId, at: at, local: res.result, name: res.name || "" };
+    var asked = link !== "on" && root.dataset.prepared === "1" ? Promise.reject(new Error("link " + link)) :
+      api("POST", "/api/checkin", scan, DOOR_WAIT);
+    // Exactly one of the two shows the answer.
+    return asked.then(function (r) {
+      if (r.status === 401 || r.status === 429 || r.status >= 500) return judgeHere(new Error("server " + r.status));
+      if (r.ok) {
+        show(r.data);
+        remember(scan, r.data);
+      } else if (r.status === 403) {
+        show({ result: "forbidden" });
+      } else if (outsideError(r.data)) {
+        show({ result: "outside" });
+      } else {
+        show({ result: "unknown" });
+      }
+      return painted(startedAt);
+    }, judgeHere);
+    function judgeHere(err) {
+      return judgeLocally(scan, at).then(function (res) {
+        // The server would refuse it too: nothing to send.
+        if (res.result === "outside") { show(res); return painted(startedAt); }
+        // maybe: the request may have reached the server before it was
+        // given up (see send).
+        var item = { event: eventId, at: at, local: res.result, name: res.name || "", maybe: err.message === "timeout" };
         if (scan.code) item.code = scan.code;
         if (scan.registration) { item.registration = scan.registration; item.method = "manual"; }
         return store("queue", "readwrite", function (s) { s.add(item); }).then(function () {
-          show(res, t.tOffline);
+          show(res, link === "off" ? t.tOffline : t.tJudgedHere);
           queueCount();
           return painted(startedAt);
         });
       });
-    });
+    }
   }
   // painted resolves once the answer is on screen, and records, for the
   // browser test and for curious door staff, how long it took from the
@@ -209,15 +312,23 @@
       return store("tickets", "readonly", function (s) { return s.get(eventId + ":" + h); });
     }).then(function (tk) { return tk || null; });
   }
-  function judgeLocally(scan) {
-    return ticketFor(scan).catch(function () { return null; }).then(function (tk) {
+  // judgeLocally answers a scan from the list on this device: as the server
+  // would, as far as the list knows. Without a usable list it can only say
+  // that the scan is kept (unchecked).
+  function judgeLocally(scan, at) {
+    if (!inWindow(at)) return Promise.resolve({ result: "outside" });
+    return usableList().then(function (ok) {
+      if (!ok) return null;
+      return ticketFor(scan).catch(function () { return null; }).then(function (tk) { return tk || false; });
+    }).then(function (tk) {
+      if (tk === null) return { result: "unchecked" };
       if (!tk) return { result: "unknown" };
       // The event was cancelled (as this page was loaded, or as the list
       // was kept): nobody is let in on its tickets.
       if (tk.status === "confirmed" && (root.dataset.eventCancelled || tk.event_cancelled)) return { result: "cancelled", event_cancelled: true, name: tk.name };
       if (tk.status !== "confirmed") return { result: tk.status, name: tk.name };
       if (tk.checked_in_at) return { result: "already", name: tk.name, checked_in_at: tk.checked_in_at, photo_consent: tk.photo_consent };
-      tk.checked_in_at = nowUTC();
+      tk.checked_in_at = at;
       return store("tickets", "readwrite", function (s) { s.put(tk); }).then(function () {
         return { result: "ok", name: tk.name, photo_consent: tk.photo_consent };
       });
@@ -236,39 +347,56 @@
 
   // ---- sending what was scanned offline ----
   var syncing = false;
+  // sync sends the queued scans one by one. It stops at the first that
+  // finds no connection (the rest would not either), and does not try while
+  // the sign-in has ended: the scans wait for the next sign-in on this
+  // device, and the page says so.
   function sync() {
-    if (syncing) return Promise.resolve();
+    if (syncing || signedOut) return Promise.resolve();
     syncing = true;
     return store("queue", "readonly", function (s) { return s.getAll(); }).then(function (items) {
-      var chain = Promise.resolve();
-      (items || []).forEach(function (it) {
-        chain = chain.then(function () { return send(it); });
-      });
-      return chain;
-    }).catch(function () { /* still offline: try again later */ }).then(function () {
+      var i = 0;
+      items = items || [];
+      function next() { if (i < items.length) return send(items[i++]).then(next); }
+      return next();
+    }).catch(function () { /* no connection: try again later */ }).then(function () {
       syncing = false;
       return queueCount();
     });
   }
-  // send sends one queued scan. The answer replaces the local judgment; a
-  // scan the server refuses for good (a malformed one) is dropped, one it
-  // cannot take now (no connection, no session, a shift not yet synced) stays.
+  // send sends one queued scan and settles it: the server's answer replaces
+  // the local judgment; a scan the server refuses for good (malformed, or
+  // outside the event's day) or refuses this sign-in (it lost its access to
+  // the door, 401/403) is dropped with a note; one it cannot take now (429,
+  // a server in trouble) stays for the next round. It rejects when there is
+  // no connection.
   function send(it) {
     var body = { event: it.event, at: it.at, method: it.method || "qr" };
     if (it.code) body.code = it.code; else body.registration = it.registration;
-    return api("POST", "/api/checkin", body).then(function (r) {
-      if (r.status !== 200 && r.status !== 400 && r.status !== 404) throw new Error("not now: " + r.status);
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        if (r.status === 200) {
-          if (j.stats && it.event === eventId) counts(j.stats);
-          if (it.event === eventId) remember(it, j);
-          if (j.result !== it.local) note(t.tSynced.replace("{answer}", describe({ result: j.result, name: j.name || it.name, checked_in_at: j.checked_in_at })));
-        } else {
-          note(t.tNotAccepted.replace("{name}", it.name || "?"));
-        }
-        return store("queue", "readwrite", function (s) { s.delete(it.id); });
-      });
+    return api("POST", "/api/checkin", body, BACKGROUND_WAIT).then(function (r) {
+      var j = r.data || {};
+      if (r.status === 200) {
+        if (j.stats && it.event === eventId) counts(j.stats);
+        if (it.event === eventId) remember(it, j);
+        if (j.result !== it.local && !ownScan(it, j)) note(t.tSynced.replace("{answer}", describe({ result: j.result, name: j.name || it.name, checked_in_at: j.checked_in_at })));
+      } else if (r.status === 400 || r.status === 404) {
+        note(t.tNotAccepted.replace("{name}", it.name || "?"));
+      } else if (r.status === 401 || r.status === 403) {
+        note(t.tLostAccess.replace("{name}", it.name || "?"));
+      } else {
+        return;
+      }
+      return store("queue", "readwrite", function (s) { s.delete(it.id); });
     });
+  }
+  // ownScan: the server says "already" to a scan judged "ok" here, but the
+  // first check-in it holds is this scan's own: its request timed out after
+  // reaching the server (it then keeps the earlier of the two times, and the
+  // device's and the server's clocks may differ by up to the five minutes
+  // the server allows). Not a different answer, so no note.
+  function ownScan(it, j) {
+    return it.maybe && it.local === "ok" && j.result === "already" &&
+      Math.abs(parseUTC(j.checked_in_at) - parseUTC(it.at)) <= 5 * 60 * 1000;
   }
   // note lists what the server answered differently from this device.
   function note(msg) {
@@ -277,16 +405,30 @@
     $("synced").insertBefore(li, $("synced").firstChild);
     $("synced-wrap").hidden = false;
   }
+  // probe asks for the counts: the answer (or its absence) tells the line's
+  // state when there is nothing to send.
+  function probe() {
+    return api("GET", "/api/events/" + eventId + "/stats", null, DOOR_WAIT).then(function (r) {
+      if (r.ok && r.data) counts(r.data);
+    }).catch(function () {});
+  }
   function netState() {
-    $("net").textContent = navigator.onLine ? t.tOnline : t.tOfflineState;
-    $("net").className = "net " + (navigator.onLine ? "on" : "off");
-    if (navigator.onLine) { sync(); refreshList(); }
+    if (!navigator.onLine) { setLink("off"); return; }
+    // The device says online: the next answer (or none) tells.
+    queueCount().then(function (n) { return n > 0 ? sync() : probe(); });
+    refreshList();
   }
   window.addEventListener("online", netState);
   window.addEventListener("offline", netState);
   // navigator.onLine can say online in a basement that has no internet:
-  // the queue is simply tried again every few seconds.
-  setInterval(function () { queueCount().then(function (n) { if (n > 0) sync(); }); }, 5000);
+  // the queue is simply tried again every few seconds, and a line that was
+  // slow is asked again whether it has recovered.
+  setInterval(function () {
+    queueCount().then(function (n) {
+      if (n > 0) return sync();
+      if (link === "slow") return probe();
+    });
+  }, 5000);
 
   // ---- camera ----
   function loadDecoder() {
@@ -310,10 +452,13 @@
   }
   // The same code is not sent again while it stays in front of the camera
   // (and for 3 s after it was last seen): one person, one answer.
+  // The 3 s count from the answer on screen, not from the first sight: a
+  // slow answer does not let the same ticket be answered twice.
   var lastSeen = {};
   function seen(raw) {
     var now = Date.now(), again = lastSeen[raw] !== undefined && now - lastSeen[raw] < 3000;
     lastSeen[raw] = now;
+    if (again) root.dataset.repeatAt = String(Math.round(performance.now()));
     return !again;
   }
   // Frames are decoded at most MAX_SIDE pixels wide or high: a ticket's
@@ -337,7 +482,7 @@
       decode(w, h).then(function (raw) {
         if (!raw || !seen(raw)) return;
         root.dataset.lastDecode = String(Math.round(performance.now() - started));
-        return checkIn({ event: eventId, code: raw }, started);
+        return checkIn({ event: eventId, code: raw }, started).then(function () { lastSeen[raw] = Date.now(); });
       }).catch(function () {}).then(function () { busy = false; });
     }
     requestAnimationFrame(tick);
@@ -362,7 +507,7 @@
       (m.status !== "confirmed" ? " (" + describe({ result: m.status, name: "" }).replace(/[:\s]+$/, "") + ")" : "");
     var b = document.createElement("button");
     b.type = "button"; b.textContent = t.tCheckIn;
-    b.addEventListener("click", function () { checkIn({ event: eventId, registration: m.registration, method: "manual" }); });
+    b.addEventListener("click", function () { checkIn({ event: eventId, registration: m.registration, method: "manual" }, performance.now()); });
     li.appendChild(label); li.appendChild(b);
     return li;
   }
@@ -374,17 +519,23 @@
   }
   $("search-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    var q = $("q").value.trim();
+    var q = $("q").value.trim(), began = performance.now();
     if (q.length < 2) return;
-    api("GET", "/api/events/" + eventId + "/search?q=" + encodeURIComponent(q)).then(function (r) {
-      if (!r.ok) throw new Error("search " + r.status);
-      return r.json();
-    }).then(function (j) { showResults(j.items || []); }).catch(function () {
+    // A slow line is not asked: the list on this device answers at once.
+    var asked = link !== "on" && root.dataset.prepared === "1" ? Promise.reject(new Error("link " + link)) :
+      api("GET", "/api/events/" + eventId + "/search?q=" + encodeURIComponent(q), null, DOOR_WAIT);
+    asked.then(function (r) {
+      if (!r.ok || !r.data) throw new Error("search " + r.status);
+      showResults(r.data.items || []);
+    }).catch(function () {
       var needle = q.toLocaleLowerCase();
-      return allTickets().then(function (all) {
+      return usableList().then(function (ok) { return ok ? allTickets() : []; }).then(function (all) {
         showResults(all.filter(function (tk) { return tk.name.toLocaleLowerCase().indexOf(needle) >= 0; }).slice(0, 20));
       });
-    }).catch(function () { showResults([]); });
+    }).catch(function () { showResults([]); }).then(function () {
+      // How long the results took to show, for the browser test.
+      root.dataset.lastSearch = String(Math.round(performance.now() - began));
+    });
   });
 
   // ---- walk-in ----
@@ -392,14 +543,18 @@
     ev.preventDefault();
     var o = $("w-override"), msg = $("walkin-msg");
     msg.textContent = "";
-    api("POST", "/api/events/" + eventId + "/walkin", { name: $("w-name").value, email: $("w-email").value, override: !!(o && o.checked) })
-      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
-      .then(function (x) {
-        if (x.ok) { show(x.j); ev.target.reset(); }
-        else if (x.j.data && x.j.data.code === "full") { msg.textContent = t.tFull; }
-        else if (x.j.data && x.j.data.code === "event_cancelled") { msg.textContent = t.tEventCancelledNotice; }
+    api("POST", "/api/events/" + eventId + "/walkin", { name: $("w-name").value, email: $("w-email").value, override: !!(o && o.checked) }, DOOR_WAIT)
+      .then(function (r) {
+        var j = r.data || {};
+        if (r.ok) { show(j); ev.target.reset(); }
+        else if (j.data && j.data.code === "full") { msg.textContent = t.tFull; }
+        else if (j.data && j.data.code === "event_cancelled") { msg.textContent = t.tEventCancelledNotice; }
         else { msg.textContent = t.tError; }
-      }, function () { msg.textContent = t.tNeedsConnection; });
+      }, function (err) {
+        // A walk-in that timed out may have been registered: look before
+        // registering them again.
+        msg.textContent = err.message === "timeout" ? t.tWalkinUnsure : t.tNeedsConnection;
+      });
   });
 
   // ---- offline preparation ----
@@ -418,18 +573,16 @@
         });
       });
     }).then(function () {
-      return store("meta", "readwrite", function (s) { s.put({ event: eventId, ends_at: j.ends_at, user: user }); });
+      return store("meta", "readwrite", function (s) { s.put({ event: eventId, ends_at: j.ends_at, keep_hours: j.keep_hours || 0, user: user }); });
     }).then(function () {
       $("prepared").textContent = t.tPrepared.replace("{n}", tickets.length);
       root.dataset.prepared = "1";
     });
   }
   function fetchList() {
-    return KopaSession.token().then(function (s) {
-      return api("GET", "/api/events/" + eventId + "/tickets").then(function (r) {
-        if (!r.ok) throw new Error("tickets " + r.status);
-        return r.json();
-      }).then(function (j) { return keepList(j, s.id); });
+    return api("GET", "/api/events/" + eventId + "/tickets", null, BACKGROUND_WAIT).then(function (r) {
+      if (!r.ok || !r.data) throw new Error("tickets " + r.status);
+      return who().then(function (user) { return keepList(r.data, user); });
     });
   }
   function prepared() {
@@ -468,21 +621,36 @@
     }
     Promise.all([workerReady(), decoder()]).then(fetchList).catch(function () { $("prepared").textContent = t.tError; });
   });
-  // Forget the lists of events that have ended, and lists kept for
-  // someone else who signed in on this device.
+  // Forget the lists kept past their time (keep_hours after the event's
+  // end, checkin.ListKeep; the service worker applies the same rule), and
+  // lists kept for someone else who signed in on this device.
   function forget(ev) {
+    if (ev === eventId) delete root.dataset.prepared;
     return store("tickets", "readwrite", function (s) { s.delete(IDBKeyRange.bound(ev + ":", ev + ":\uffff")); })
       .then(function () { return store("meta", "readwrite", function (s) { s.delete(ev); }); });
   }
+  function expired(m) {
+    var end = parseUTC(m.ends_at);
+    return !isNaN(end) && end + (m.keep_hours || 0) * 3600 * 1000 < Date.now();
+  }
   function tidy(user) {
     return store("meta", "readonly", function (s) { return s.getAll(); }).then(function (metas) {
-      var now = Date.now();
       return Promise.all((metas || []).map(function (m) {
-        var ended = m.ends_at && new Date(m.ends_at.replace(" ", "T")).getTime() < now;
-        if (ended || (user && m.user && m.user !== user)) return forget(m.event);
+        if (expired(m) || (user && m.user && m.user !== user)) return forget(m.event);
       }));
     });
   }
+  // usableList resolves true when this event's list is kept and not past
+  // its time (one past its time is forgotten now, not used).
+  function usableList() {
+    return prepared().then(function (m) {
+      if (!m) return false;
+      if (expired(m)) return forget(eventId).then(function () { $("prepared").textContent = ""; return false; });
+      return true;
+    }).catch(function () { return false; });
+  }
+  // The page may stay open past the list's time.
+  setInterval(function () { tidy("").catch(function () {}); usableList(); }, 60000);
   var logout = document.querySelector('form[action="/manage/logout"]');
   if (logout) logout.addEventListener("submit", function () {
     store("meta", "readonly", function (s) { return s.getAll(); }).then(function (metas) {
@@ -493,25 +661,33 @@
   // ---- running counts: every answer, the live hub, and a slow poll ----
   var socket = null;
   function live() {
-    KopaSession.token().then(function (s) {
+    session().then(function (s) {
       var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/live?event=" + encodeURIComponent(eventId));
       socket = ws;
-      ws.onopen = function () { ws.send(JSON.stringify({ type: "auth", token: s.token })); };
+      // A hanging line can hold the opening handshake for minutes.
+      var opening = setTimeout(function () { ws.close(); }, 10000);
+      ws.onopen = function () { clearTimeout(opening); ws.send(JSON.stringify({ type: "auth", token: s.token })); };
       ws.onmessage = function (m) { try { var j = JSON.parse(m.data); if (j.stats) counts(j.stats); } catch (e) { /* ignore */ } };
-      ws.onclose = function () { socket = null; setTimeout(live, 5000); };
+      ws.onclose = function (ev) {
+        clearTimeout(opening); socket = null;
+        // 4429: this sign-in opened more pages than the server keeps, and
+        // this one was the oldest; coming back would close another. The
+        // counts then come with every answer and the slow poll. 4403: no
+        // access to the event (not yet, or no longer): ask again slowly.
+        if (ev.code === 4429) return;
+        setTimeout(live, ev.code === 4403 ? 60000 : 5000);
+      };
     }).catch(function () { setTimeout(live, 10000); });
   }
   setInterval(function () {
     if (socket && socket.readyState === WebSocket.OPEN) return;
-    api("GET", "/api/events/" + eventId + "/stats").then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (s) { if (s) counts(s); }).catch(function () {});
+    probe();
   }, 30000);
 
-  KopaSession.token().then(function (s) { return tidy(s.id); }, function () { return tidy(""); })
-    .then(prepared).then(function (m) {
-      if (m) { root.dataset.prepared = "1"; return allTickets().then(function (all) { $("prepared").textContent = t.tPrepared.replace("{n}", all.length); }); }
-    }).catch(function () {});
+  who().then(tidy).then(prepared).then(function (m) {
+    if (m) { root.dataset.prepared = "1"; return allTickets().then(function (all) { $("prepared").textContent = t.tPrepared.replace("{n}", all.length); }); }
+  }).catch(function () {});
+  setLink(link);
   netState();
-  queueCount();
   live();
 })();
