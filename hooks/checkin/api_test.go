@@ -305,6 +305,7 @@ func TestCheckInAPI(t *testing.T) {
 // the address of an existing registration checks that registration in and
 // answers with the short name.
 func TestTheDoorsNames(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	start := time.Now().Add(30 * time.Minute)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 10, Starts: start})
@@ -380,6 +381,7 @@ func TestTheDoorsNames(t *testing.T) {
 // made offline and sent later: the check-in's time decides, not when it is
 // sent nor which way it came.
 func TestTheDoorsDay(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	soon := kopatest.Event(t, src, kopatest.EventOpts{Starts: time.Now().Add(72 * time.Hour)})
 	early := kopatest.Registration(t, src, soon, "Amina", "amina@example.com", "confirmed")

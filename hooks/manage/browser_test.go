@@ -108,6 +108,7 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 // table sideways (a check-in button, the door's link), and axe-core finds
 // nothing serious.
 func TestConsoleOnAPhone(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.Organiser(t, app, "org@example.com")
 	starts := time.Now().Add(2 * time.Hour).Truncate(time.Minute)

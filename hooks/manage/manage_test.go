@@ -570,6 +570,7 @@ func dbxTitle(title string) dbx.Expression { return dbx.HashExp{"title_lv": titl
 // each handler reads its own form rather than relying on the CSRF check to
 // have read it.
 func TestConsoleFormsTokenInHeader(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	draft := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Melnraksts", Status: "draft"})
 	h := map[string]string{"Cookie": f.orgH["Cookie"], "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf}
@@ -634,6 +635,7 @@ func TestConsoleFormsTokenInHeader(t *testing.T) {
 // TestConsoleErrorsArePages: what goes wrong in the console is answered
 // with a page in the organiser's language, never PocketBase's JSON.
 func TestConsoleErrorsArePages(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	cancelled := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Atcelts", Status: "cancelled"})
 	door := kopatest.Shift(t, f.src, f.ev, "door", f.ev.GetDateTime("starts_at").Time(), f.ev.GetDateTime("ends_at").Time())

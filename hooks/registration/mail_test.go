@@ -284,6 +284,7 @@ func TestTicketMailSaysWhatIsTrueWhenSent(t *testing.T) {
 // its title and venue (old data, written past the checks) still gets its
 // ticket mails: the subject is one line, and the calendar file is valid.
 func TestTicketMailOfATitleWithLineBreaks(t *testing.T) {
+	t.Parallel()
 	mp := mailpit.Start(t)
 	app := kopatest.NewApp(t, hooks.Default)
 	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
@@ -338,6 +339,7 @@ func TestTicketMailOfATitleWithLineBreaks(t *testing.T) {
 // often it is repeated; the answer stays "exists". Time passes by ageing
 // the outbox's stored rows.
 func TestTicketMailedAgainAtMostHourly(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	other := kopatest.Event(t, app, kopatest.EventOpts{})

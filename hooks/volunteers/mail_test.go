@@ -196,6 +196,7 @@ func TestReminderSentOnce(t *testing.T) {
 // address answers as for a new one; the owner gets, in their language, a
 // link that signs them in (keeping their password) and works once.
 func TestKnownAddressIsMailedASignInLink(t *testing.T) {
+	t.Parallel()
 	mp, app, base := mailApp(t)
 	v := volunteer(t, app, "olga@example.com", "ru", []string{"ru"}, []string{"door"}, true, true)
 	res, err := http.Post(base+"/api/volunteers/signup", "application/json",

@@ -232,6 +232,7 @@ func TestLanguageLinksStayOnSite(t *testing.T) {
 // the visitor's language, whoever refused the request (a handler, the body
 // limit, PocketBase's rate limiter); /api/ keeps PocketBase's JSON.
 func TestPageErrors(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{})
 	big := strings.Repeat("x", 70<<10)
@@ -275,6 +276,7 @@ func TestPageErrors(t *testing.T) {
 // TestRateLimitedPageIsAPage: PocketBase's rate limiter refuses before any
 // of Kopā's code runs; on a page route its 429 is still the error page.
 func TestRateLimitedPageIsAPage(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
 		s.RateLimits.Enabled = true
