@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,21 +63,56 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 
 // Camera opens a tab as New does and shows the image (a ticket's QR code,
 // say) to the browser's fake camera, centred on white, until the test
-// ends. Tests that use the camera take turns: Camera waits while another
-// test holds it.
+// ends. A camera shows one test's image at a time: while the shared
+// Chromium's camera is taken, a second Chromium starts for the next camera
+// test, and further ones wait for a camera to come free.
 func Camera(t testing.TB, pngData []byte) context.Context {
 	t.Helper()
 	img, err := png.Decode(bytes.NewReader(pngData))
 	if err != nil {
 		t.Fatalf("fake camera image: %v", err)
 	}
-	b := shared(t)
-	b.turn <- struct{}{}
-	t.Cleanup(func() { <-b.turn }) // after the tab below has closed
+	b := takeCamera(t)
+	t.Cleanup(func() { b.giveBack() }) // after the tab below has closed
 	if err := b.show(img); err != nil {
 		t.Fatal(err)
 	}
 	return tab(t, b.browser)
+}
+
+// cameras is how many Chromiums the camera tests of one process may use at
+// once. Decoding the camera's frames is work for a core: two keep both of
+// this machine's busy.
+const cameras = 2
+
+var (
+	cameraMu   sync.Mutex
+	cameraFree = sync.NewCond(&cameraMu)
+)
+
+// takeCamera takes the camera of the first Chromium of the process whose
+// camera is free, starting the next one when all are taken, or waits.
+func takeCamera(t testing.TB) *chromium {
+	t.Helper()
+	cameraMu.Lock()
+	defer cameraMu.Unlock()
+	for {
+		for i := 0; i < cameras; i++ {
+			b := sharedN(t, i)
+			if !b.filming {
+				b.filming = true
+				return b
+			}
+		}
+		cameraFree.Wait()
+	}
+}
+
+func (b *chromium) giveBack() {
+	cameraMu.Lock()
+	b.filming = false
+	cameraMu.Unlock()
+	cameraFree.Broadcast()
 }
 
 // chromium is a running Chromium whose fake camera plays the file camera.
@@ -84,13 +120,20 @@ type chromium struct {
 	browser context.Context // its first tab
 	end     func()
 	camera  string
-	turn    chan struct{} // held by the test whose picture the camera shows
+	filming bool // a test's image is in camera (guarded by cameraMu)
 }
 
 // shared returns the Chromium of this test process.
 func shared(t testing.TB) *chromium {
 	t.Helper()
-	b, err := testrun.Share(t, "browser", startShared)
+	return sharedN(t, 0)
+}
+
+// sharedN returns the process's i-th Chromium (from 0), starting it if
+// need be.
+func sharedN(t testing.TB, i int) *chromium {
+	t.Helper()
+	b, err := testrun.Share(t, fmt.Sprintf("browser.%d", i), startShared)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +145,7 @@ func startShared() (*chromium, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	b := &chromium{camera: filepath.Join(dir, "camera.y4m"), turn: make(chan struct{}, 1)}
+	b := &chromium{camera: filepath.Join(dir, "camera.y4m")}
 	if err = b.show(nil); err == nil {
 		b.browser, b.end, err = start(nil,
 			chromedp.Flag("use-fake-device-for-media-stream", true),
