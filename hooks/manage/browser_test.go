@@ -23,7 +23,11 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.Organiser(t, app, "org@example.com")
 	srv := kopatest.Serve(t, app)
-	ctx := browser.New(t, chromedp.WindowSize(1200, 900))
+	ctx := browser.New(t)
+	// A desktop's window.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1200, 900)); err != nil {
+		t.Fatal(err)
+	}
 	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
 		t.Fatal(err)
 	}
