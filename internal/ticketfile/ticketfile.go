@@ -164,17 +164,40 @@ type Event struct {
 	Title, Description, Location string
 	URL                          string
 	Start, End                   time.Time
-	Cancelled                    bool
+	// Cancelled makes the file one that removes the entry: METHOD:CANCEL
+	// and STATUS:CANCELLED.
+	Cancelled bool
+	// Sequence is the entry's version: a calendar that holds the entry
+	// already takes a file with the same UID and a higher SEQUENCE as its
+	// update (RFC 5545, 3.8.7.4). It grows with each change people are
+	// told of.
+	Sequence int
+}
+
+// Method is the iCalendar METHOD of the entry's file: CANCEL for a
+// cancelled one, else PUBLISH. A mail's attachment names it in its
+// Content-Type too.
+func (e Event) Method() string {
+	if e.Cancelled {
+		return string(ics.MethodCancel)
+	}
+	return string(ics.MethodPublish)
+}
+
+// ContentType is the MIME type of the entry's file, with its method.
+func (e Event) ContentType() string {
+	return "text/calendar; charset=utf-8; method=" + e.Method()
 }
 
 // ICS renders a one-event calendar. Times are written in UTC, which every
 // calendar converts to the reader's zone (Europe/Riga for the NGO).
 func ICS(e Event, now time.Time) []byte {
 	cal := ics.NewCalendarFor("Kopā")
-	cal.SetMethod(ics.MethodPublish)
+	cal.SetMethod(ics.Method(e.Method()))
 	cal.SetProductId("-//Kopā//Kopā tickets//EN")
 	ev := cal.AddEvent(e.UID)
 	ev.SetDtStampTime(now.UTC())
+	ev.SetSequence(e.Sequence)
 	ev.SetStartAt(e.Start.UTC())
 	ev.SetEndAt(e.End.UTC())
 	ev.SetSummary(e.Title)
