@@ -49,6 +49,7 @@ func CalendarFor(app core.App, ev, r *core.Record, lang string) ticketfile.Event
 		Description: TicketURL(app, r.GetString("ticket")), URL: TicketURL(app, r.GetString("ticket")),
 		Start: ev.GetDateTime("starts_at").Time(), End: ev.GetDateTime("ends_at").Time(),
 		Cancelled: ev.GetString("status") == "cancelled" || r.GetString("status") == StatusCancelled,
+		Sequence:  ev.GetInt("sequence"),
 	}
 }
 
@@ -128,7 +129,8 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 	if err != nil {
 		return outbox.Message{}, err
 	}
-	atts := []outbox.Attachment{{Name: "event.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ticketfile.ICS(CalendarFor(app, ev, r, lang), time.Now())}}
+	cal := CalendarFor(app, ev, r, lang)
+	atts := []outbox.Attachment{{Name: "event.ics", ContentType: cal.ContentType(), Data: ticketfile.ICS(cal, time.Now())}}
 	// No QR code for a ticket or an event that was cancelled; the calendar
 	// file stays, marked cancelled, so calendars can drop the entry.
 	if r.GetString("status") != StatusCancelled && kind != MailCancelled {
