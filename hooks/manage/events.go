@@ -261,7 +261,8 @@ func mailOnCancel(e *core.RecordEvent) error {
 }
 
 // mailCancellation queues the cancellation mail of every confirmed and
-// waiting registration of ev that still has an address.
+// waiting registration of ev that still has an address, and of every
+// volunteer invited to or accepted on one of its shifts.
 func mailCancellation(tx core.App, ev *core.Record) error {
 	regs, err := tx.FindAllRecords("registrations",
 		dbx.HashExp{"event": ev.Id}, dbx.In("status", registration.StatusConfirmed, registration.StatusWaitlisted), dbx.NewExp("email != ''"))
@@ -295,7 +296,7 @@ func mailCancellation(tx core.App, ev *core.Record) error {
 	if len(regs) > 0 {
 		tx.Logger().Info("event cancelled, registrations told", "event", ev.Id, "mails", len(regs))
 	}
-	return nil
+	return volunteers.QueueEventCancelled(tx, ev)
 }
 
 // eventRepeat copies an event to each of the next N weeks at the same Riga

@@ -46,6 +46,7 @@ func Register(app core.App) {
 	registerMail()
 	localizeAuthMails(app)
 	app.OnRecordValidate(colShifts).BindFunc(validateShift)
+	watchDropOuts(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
 		r.POST("/api/volunteers/signup", apiSignup)
