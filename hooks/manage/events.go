@@ -38,6 +38,9 @@ type EventForm struct {
 	Starts, Ends                    string // datetime-local, Riga time
 	Capacity                        string
 	Waitlist                        bool
+	// MoveShifts: the shifts move with the event when its start changes
+	// (asked only of an event that has shifts).
+	MoveShifts bool
 	// Shifts are the event's volunteer shifts with their filled places.
 	Shifts []volunteers.ShiftView
 	Errors map[string]string
@@ -72,6 +75,7 @@ func formOf(r *core.Record) EventForm {
 		SummaryLV: r.GetString("summary_lv"), SummaryEN: r.GetString("summary_en"), SummaryRU: r.GetString("summary_ru"),
 		Starts: toLocal(r.GetDateTime("starts_at")), Ends: toLocal(r.GetDateTime("ends_at")),
 		Capacity: strconv.Itoa(r.GetInt("capacity")), Waitlist: r.GetBool("waitlist"),
+		MoveShifts: true,
 	}
 }
 
@@ -168,11 +172,16 @@ func eventSave(e *core.RequestEvent) error {
 		TitleLV: trim("title_lv"), TitleEN: trim("title_en"), TitleRU: trim("title_ru"),
 		SummaryLV: trim("summary_lv"), SummaryEN: trim("summary_en"), SummaryRU: trim("summary_ru"),
 		Starts: trim("starts_at"), Ends: trim("ends_at"), Capacity: trim("capacity"), Waitlist: v.Get("waitlist") != "",
-		Errors: map[string]string{},
+		MoveShifts: v.Get("move_shifts") != "",
+		Errors:     map[string]string{},
 	}
 	starts, ends, capacity := f.check()
 	if len(f.Errors) > 0 {
 		return showForm(e, http.StatusBadRequest, f)
+	}
+	moved := time.Duration(0)
+	if !rec.IsNew() && f.MoveShifts {
+		moved = starts.Sub(rec.GetDateTime("starts_at").Time())
 	}
 	rec.Load(map[string]any{
 		"kind": f.Kind, "status": f.Status, "venue": f.Venue,
@@ -180,8 +189,17 @@ func eventSave(e *core.RequestEvent) error {
 		"summary_lv": f.SummaryLV, "summary_en": f.SummaryEN, "summary_ru": f.SummaryRU,
 		"starts_at": dt(starts), "ends_at": dt(ends), "capacity": capacity, "waitlist": f.Waitlist,
 	})
-	// A status change to cancelled mails everyone registered (mailOnCancel).
-	if err := e.App.Save(rec); err != nil {
+	// A status change to cancelled mails everyone registered (mailOnCancel);
+	// a new time, place or title tells them and the volunteers what changed
+	// (package notices), with the shifts as they are once moved.
+	err := e.App.RunInTransaction(func(tx core.App) error {
+		if err := tx.Save(rec); err != nil {
+			return err
+		}
+		_, err := volunteers.MoveShifts(tx, rec.Id, moved)
+		return err
+	})
+	if err != nil {
 		e.App.Logger().Info("event not saved", "event", id, "error", err)
 		f.Errors["form"] = "manage.error.save"
 		return showForm(e, http.StatusBadRequest, f)
