@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
@@ -17,8 +16,8 @@ import (
 
 	"kopa/hooks/access"
 	"kopa/hooks/attendance"
-	"kopa/hooks/registration"
 	"kopa/hooks/web"
+	"kopa/internal/contact"
 )
 
 // ClockSkew is how far in the future a device's scan time may be.
@@ -220,18 +219,14 @@ func apiWalkIn(e *core.RequestEvent) error {
 	if err := json.Unmarshal(data, &b); err != nil {
 		return e.BadRequestError("The body must be a JSON object with a name.", validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")})
 	}
-	b.Name = strings.TrimSpace(b.Name)
-	b.Email = strings.ToLower(strings.TrimSpace(b.Email))
+	// The name and e-mail rules of every entry point; the e-mail is
+	// optional at the door.
 	errs := validation.Errors{}
-	if b.Name == "" || strings.IndexFunc(b.Name, unicode.IsControl) >= 0 {
-		errs["name"] = validation.NewError("validation_required", "Cannot be blank.")
-	} else if utf8.RuneCountInString(b.Name) > registration.MaxName {
-		errs["name"] = validation.NewError("validation_length_too_long", "Must be no more than 200 characters.")
+	if b.Name, err = contact.Name(b.Name); err != nil {
+		errs["name"] = err
 	}
-	if b.Email != "" {
-		if err := registration.ValidateEmail(b.Email); err != nil {
-			errs["email"] = err
-		}
+	if b.Email, err = contact.Email(b.Email); b.Email != "" && err != nil {
+		errs["email"] = err
 	}
 	if b.Override && !access.IsOrganiser(e.Auth) {
 		errs["override"] = validation.NewError("validation_organisers_only", "Only organisers may let people in over capacity.")

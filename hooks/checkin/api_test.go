@@ -268,6 +268,12 @@ func TestCheckInAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina"`, `"confirmed":2`}},
 		{Name: "a walk-in needs a name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":" ","email":"x"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_required"`, `"email":{"code":"validation_invalid_email"`}},
+		{Name: "a walk-in's name follows the rules of every entry point", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body:           strings.NewReader(`{"name":"Nadia\u0000"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_invalid_value"`}},
+		{Name: "a walk-in's name of over 200 characters", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body:           strings.NewReader(`{"name":"` + strings.Repeat("ā", 201) + `"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_length_too_long"`}},
 		{Name: "409 full: a walk-in on a full event", Method: http.MethodPost, URL: "/api/events/" + full.Id + "/walkin", Headers: orgH, Body: strings.NewReader(`{"name":"Late"}`),
 			ExpectedStatus: 409, ExpectedContent: []string{`"status":409`, `"code":"full"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
@@ -431,7 +437,7 @@ func TestScannerPageAccess(t *testing.T) {
 	for _, s := range []tests.ApiScenario{
 		{Name: "anonymous goes to the login", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan", ExpectedStatus: 303},
 		{Name: "organiser", Method: http.MethodGet, URL: "/manage/events/" + ev.Id + "/scan?lang=en", Headers: cookie(org), ExpectedStatus: 200,
-			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js"`, `href="/static/css/scanner.css"`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
+			ExpectedContent:    []string{`data-event="` + ev.Id + `"`, `src="/static/js/scanner.js?v=`, `href="/static/css/scanner.css?v=`, "Start the camera", "No QR code?", "Let them in even when the event is full"},
 			NotExpectedContent: []string{"<script>", "data-event-cancelled=", `role="alert">This event was cancelled`}},
 		{Name: "the door of a cancelled event says so", Method: http.MethodGet, URL: "/manage/events/" + called.Id + "/scan?lang=lv", Headers: cookie(org), ExpectedStatus: 200,
 			ExpectedContent: []string{`data-event-cancelled="1"`, `id="event-cancelled" class="notice" role="alert">Šis pasākums ir atcelts.`}},

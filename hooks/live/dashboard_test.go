@@ -52,7 +52,7 @@ func TestDashboardPage(t *testing.T) {
 			ExpectedContent: []string{
 				`<html lang="en">`, "Kultūršoks (en)", "Live attendance", `id="live-checked-in">1<`, `id="live-confirmed">2<`,
 				`id="live-expected">1<`, `id="live-capacity">40<`, `id="live-waitlisted">1<`, `<progress id="live-bar" max="40" value="1">`,
-				"Hall filled: 2 %", `src="/static/js/session.js"`, `src="/static/js/live.js"`, `href="/static/css/live.css"`,
+				"Hall filled: 2 %", `src="/static/js/session.js?v=`, `src="/static/js/live.js?v=`, `href="/static/css/live.css?v=`,
 				`data-event="` + ev.Id + `"`, `<meta name="csrf-token"`,
 			},
 			NotExpectedContent: []string{"Amina", "amina@example.org", a.GetString("ticket"), "<script>", "style=", `class="live projector"`},

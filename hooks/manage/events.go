@@ -165,7 +165,10 @@ func eventSave(e *core.RequestEvent) error {
 			return web.NotFound(e)
 		}
 	}
-	v := e.Request.PostForm
+	v, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
 	trim := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	f := EventForm{
 		ID: id, Kind: v.Get("kind"), Status: v.Get("status"), Venue: trim("venue"),
@@ -234,7 +237,11 @@ func eventCancel(e *core.RequestEvent) error {
 	if rec.GetString("status") == statusCancelled {
 		return e.Redirect(http.StatusSeeOther, "/manage/events/"+rec.Id+"?notice=cancelled")
 	}
-	if e.Request.PostForm.Get("confirm") == "" {
+	v, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	if v.Get("confirm") == "" {
 		f := formOf(rec)
 		f.Errors = map[string]string{"confirm": "manage.error.confirm_cancel"}
 		return showForm(e, http.StatusBadRequest, f)
@@ -327,7 +334,11 @@ func eventRepeat(e *core.RequestEvent) error {
 	if err != nil {
 		return web.NotFound(e)
 	}
-	weeks, err := strconv.Atoi(strings.TrimSpace(e.Request.PostForm.Get("weeks")))
+	v, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	weeks, err := strconv.Atoi(strings.TrimSpace(v.Get("weeks")))
 	if err != nil || weeks < 1 || weeks > MaxSeriesWeeks {
 		f := formOf(rec)
 		f.Errors = map[string]string{"weeks": "manage.error.weeks"}

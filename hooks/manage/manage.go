@@ -6,12 +6,14 @@
 // settings.
 //
 // Every page is for signed-in organisers (the session cookie of hooks/web)
-// and every form checks the CSRF token. The scanner, the live dashboard and
+// and every form checks the CSRF token (web.RequireCSRF); each handler
+// reads its own form with web.ParseForm. The scanner, the live dashboard and
 // the shifts page live under /manage too, in their own packages.
 package manage
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -30,7 +32,7 @@ func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/manage")
 		g.BindFunc(web.RequireSession("organisers"))
-		g.BindFunc(csrf)
+		g.BindFunc(web.RequireCSRF)
 		g.GET("", dashboard)
 		g.GET("/events/new", eventForm)
 		g.POST("/events/new", eventSave)
@@ -41,26 +43,20 @@ func Register(app core.App) {
 		g.POST("/events/{id}/repeat", eventRepeat)
 		g.GET("/events/{id}/registrations", registrations)
 		g.GET("/events/{id}/registrations.csv", registrationsCSV)
+		g.GET("/events/{id}/registrations.xlsx", registrationsXLSX)
 		g.POST("/events/{id}/checkin", manualCheckIn)
 		g.POST("/events/{id}/walkin", walkIn)
 		g.GET("/events/{id}/registrations/{rid}/erase", eraseConfirm)
 		g.POST("/events/{id}/registrations/{rid}/erase", erase)
 		g.GET("/reports", reportPage)
 		g.GET("/reports.csv", reportCSV)
+		g.GET("/reports.xlsx", reportXLSX)
 		g.GET("/settings", settingsPage)
 		g.POST("/settings", settingsSave)
 		g.GET("/mail", mailPage)
 		g.POST("/mail/retry", mailRetry)
 		return se.Next()
 	})
-}
-
-// csrf refuses a console form posted without this browser's token.
-func csrf(e *core.RequestEvent) error {
-	if e.Request.Method == http.MethodPost && !web.CheckCSRF(e) {
-		return web.ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "error.csrf")
-	}
-	return e.Next()
 }
 
 // page prepares a console page: wide, with the console's stylesheet.
@@ -76,6 +72,8 @@ type Dashboard struct {
 	Events []web.EventView
 	// Past is set when the list shows past events too.
 	Past bool
+	// Proxy names the forwarding headers of an untrusted reverse proxy.
+	Proxy string
 }
 
 // recentDays is how long an event stays on the console's front page after
@@ -106,7 +104,14 @@ func dashboard(e *core.RequestEvent) error {
 		}
 		rows = append(rows, web.NewEventView(r, lang, st))
 	}
-	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past}))
+	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past, Proxy: proxyWarning(e)}))
+}
+
+// proxyWarning names the forwarding headers of requests that came through
+// a reverse proxy PocketBase does not trust, for the console's warning; ""
+// when there is nothing to warn about.
+func proxyWarning(e *core.RequestEvent) string {
+	return strings.Join(web.UntrustedProxy(e.App), ", ")
 }
 
 func dt(t time.Time) types.DateTime {

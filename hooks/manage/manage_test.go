@@ -94,7 +94,8 @@ func TestConsoleAccess(t *testing.T) {
 	f := newConsoleFixture(t)
 	var scenarios []tests.ApiScenario
 	for _, path := range []string{"/manage", "/manage/events/new", "/manage/events/" + f.ev.Id, "/manage/events/" + f.ev.Id + "/registrations",
-		"/manage/events/" + f.ev.Id + "/registrations.csv", "/manage/reports", "/manage/reports.csv?from=2026-01-01&to=2026-01-31", "/manage/settings", "/manage/mail"} {
+		"/manage/events/" + f.ev.Id + "/registrations.csv", "/manage/reports", "/manage/reports.csv?from=2026-01-01&to=2026-01-31", "/manage/settings", "/manage/mail",
+		"/manage/events/" + f.ev.Id + "/registrations.xlsx", "/manage/reports.xlsx?from=2026-01-01&to=2026-01-31"} {
 		scenarios = append(scenarios,
 			tests.ApiScenario{Name: "anonymous is sent to the login: " + path, Method: http.MethodGet, URL: path, ExpectedStatus: 303,
 				AfterTestFunc: location("/manage/login?next=" + url.QueryEscape(path))},
@@ -555,3 +556,123 @@ func save(t testing.TB, app core.App, collection string, data map[string]any) *c
 }
 
 func dbxTitle(title string) dbx.Expression { return dbx.HashExp{"title_lv": title} }
+
+// TestConsoleFormsTokenInHeader: with the CSRF token in the X-CSRF-Token
+// header and none in the form, every console form still does its work:
+// each handler reads its own form rather than relying on the CSRF check to
+// have read it.
+func TestConsoleFormsTokenInHeader(t *testing.T) {
+	f := newConsoleFixture(t)
+	draft := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Melnraksts", Status: "draft"})
+	h := map[string]string{"Cookie": f.orgH["Cookie"], "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf}
+	body := func(v url.Values) *strings.Reader { return strings.NewReader(v.Encode()) }
+	regs := "/manage/events/" + f.ev.Id + "/registrations"
+	start := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
+
+	run(t, f.src, []tests.ApiScenario{
+		{Name: "save settings", Method: http.MethodPost, URL: "/manage/settings", Headers: h,
+			Body:           body(url.Values{"retention_days": {"14"}, "org_name": {"Drošā māja"}, "contact_email": {"Info@Example.org"}}),
+			ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				location("/manage/settings?saved=1")(t, app, res)
+				rows, _ := app.FindAllRecords("kopa_settings")
+				if len(rows) != 1 || rows[0].GetInt("retention_days") != 14 || rows[0].GetString("org_name") != "Drošā māja" || rows[0].GetString("contact_email") != "info@example.org" {
+					t.Errorf("settings not saved")
+				}
+			}},
+		{Name: "create an event", Method: http.MethodPost, URL: "/manage/events/new", Headers: h,
+			Body: body(url.Values{"kind": {"club"}, "status": {"draft"}, "title_lv": {"Galvenē"}, "starts_at": {start + "T18:00"},
+				"ends_at": {start + "T19:00"}, "capacity": {"12"}}),
+			ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				r, err := app.FindFirstRecordByData("events", "title_lv", "Galvenē")
+				if err != nil || r.GetInt("capacity") != 12 || r.GetString("kind") != "club" {
+					t.Errorf("event not created: %v", err)
+				}
+			}},
+		{Name: "publish an event", Method: http.MethodPost, URL: "/manage/events/" + draft.Id + "/publish", Headers: h,
+			ExpectedStatus: 303, AfterTestFunc: location("/manage/events/" + draft.Id + "?notice=published")},
+		{Name: "repeat an event", Method: http.MethodPost, URL: "/manage/events/" + draft.Id + "/repeat", Headers: h,
+			Body: body(url.Values{"weeks": {"2"}}), ExpectedStatus: 303, AfterTestFunc: location("/manage/events/" + draft.Id + "?repeated=2")},
+		{Name: "cancel an event", Method: http.MethodPost, URL: "/manage/events/" + f.ev.Id + "/cancel", Headers: h,
+			Body: body(url.Values{"confirm": {"1"}}), ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				location("/manage/events/"+f.ev.Id+"?notice=cancelled")(t, app, res)
+				if r, _ := app.FindRecordById("events", f.ev.Id); r.GetString("status") != "cancelled" {
+					t.Error("not cancelled")
+				}
+			}},
+		{Name: "manual check-in", Method: http.MethodPost, URL: "/manage/events/" + f.ev.Id + "/checkin", Headers: h,
+			Body: body(url.Values{"registration": {f.amina.Id}}), ExpectedStatus: 303, AfterTestFunc: location(regs + "?notice=ok")},
+		{Name: "walk-in", Method: http.MethodPost, URL: "/manage/events/" + f.ev.Id + "/walkin", Headers: h,
+			Body: body(url.Values{"name": {"Nadia"}}), ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				location(regs+"?notice=ok")(t, app, res)
+				if _, err := app.FindFirstRecordByData("registrations", "name", "Nadia"); err != nil {
+					t.Error("walk-in not registered")
+				}
+			}},
+		{Name: "a wrong token in the header is refused, whatever the form holds", Method: http.MethodPost, URL: "/manage/settings",
+			Headers: map[string]string{"Cookie": f.orgH["Cookie"], "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": strings.Repeat("d", len(csrf))},
+			Body:    form(url.Values{"retention_days": {"14"}}), ExpectedStatus: 403, ExpectedContent: []string{"Forma ir novecojusi"},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if rows, _ := app.FindAllRecords("kopa_settings"); len(rows) == 1 && rows[0].GetInt("retention_days") != 30 {
+					t.Error("saved with a wrong token")
+				}
+			}},
+	})
+}
+
+// TestConsoleErrorsArePages: what goes wrong in the console is answered
+// with a page in the organiser's language, never PocketBase's JSON.
+func TestConsoleErrorsArePages(t *testing.T) {
+	f := newConsoleFixture(t)
+	cancelled := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Atcelts", Status: "cancelled"})
+	door := kopatest.Shift(t, f.src, f.ev, "door", f.ev.GetDateTime("starts_at").Time(), f.ev.GetDateTime("ends_at").Time())
+	h := map[string]string{"Cookie": f.orgH["Cookie"], "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf}
+	big := url.Values{"retention_days": {"14"}, "pad": {strings.Repeat("x", 70<<10)}}
+	html := func(t testing.TB, _ *tests.TestApp, res *http.Response) {
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("content type %q", ct)
+		}
+		if res.Header.Get("Content-Security-Policy") == "" {
+			t.Error("an error page without the security headers")
+		}
+	}
+	unchanged := func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		html(t, app, res)
+		if rows, _ := app.FindAllRecords("kopa_settings"); len(rows) == 1 && rows[0].GetInt("retention_days") != 30 {
+			t.Error("settings saved from a body over the limit")
+		}
+	}
+
+	run(t, f.src, []tests.ApiScenario{
+		{Name: "a walk-in at a cancelled event", Method: http.MethodPost, URL: "/manage/events/" + cancelled.Id + "/walkin?lang=en", Headers: f.orgH,
+			Body: form(url.Values{"name": {"Nadia"}}), ExpectedStatus: 409,
+			ExpectedContent:    []string{`<html lang="en">`, "The event is cancelled", "Nobody can be registered or checked in at a cancelled event."},
+			NotExpectedContent: []string{`"status":`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				html(t, app, res)
+				if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": cancelled.Id}); n != 0 {
+					t.Errorf("%d registrations at a cancelled event", n)
+				}
+			}},
+		{Name: "a walk-in with a line break in the name is refused like everywhere else", Method: http.MethodPost, URL: "/manage/events/" + f.ev.Id + "/walkin", Headers: f.orgH,
+			Body: form(url.Values{"name": {"Nadia\nBcc"}}), ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				location("/manage/events/"+f.ev.Id+"/registrations?notice=invalid")(t, app, res)
+				if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": f.ev.Id}); n != 2 {
+					t.Errorf("%d registrations", n)
+				}
+			}},
+		{Name: "a form over 64 KiB, token in the form", Method: http.MethodPost, URL: "/manage/settings?lang=en", Headers: f.orgH,
+			Body: form(big), ExpectedStatus: 413, ExpectedContent: []string{"Too much data", "64 KiB"}, NotExpectedContent: []string{`"status":`},
+			AfterTestFunc: unchanged},
+		{Name: "a form over 64 KiB, token in the header", Method: http.MethodPost, URL: "/manage/settings?lang=ru", Headers: h,
+			Body: form(big), ExpectedStatus: 413, ExpectedContent: []string{"Слишком много данных"}, NotExpectedContent: []string{`"status":`},
+			AfterTestFunc: unchanged},
+		{Name: "a forged invitation form is a page", Method: http.MethodPost, URL: "/manage/events/" + f.ev.Id + "/shifts/" + door.Id + "/invite?lang=en", Headers: f.orgH,
+			Body: form(url.Values{"languages": {"xx"}}), ExpectedStatus: 400, ExpectedContent: []string{"This request could not be handled"},
+			NotExpectedContent: []string{`"status":`}, AfterTestFunc: html},
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"kopa/hooks/reports"
 	"kopa/hooks/retention"
 	"kopa/hooks/web"
+	"kopa/internal/contact"
 )
 
 // RegistrationRow is one registration in the console.
@@ -127,6 +128,15 @@ func registrationsCSV(e *core.RequestEvent) error {
 	return reports.WriteRegistrationsCSV(e, ev)
 }
 
+// registrationsXLSX is the same export as an Excel workbook.
+func registrationsXLSX(e *core.RequestEvent) error {
+	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	if err != nil {
+		return web.NotFound(e)
+	}
+	return reports.WriteRegistrationsXLSX(e, ev)
+}
+
 // back redirects to the registrations page with a notice.
 func back(e *core.RequestEvent, eventID, notice string) error {
 	return e.Redirect(http.StatusSeeOther, "/manage/events/"+eventID+"/registrations?notice="+url.QueryEscape(notice))
@@ -137,26 +147,38 @@ func manualCheckIn(e *core.RequestEvent) error {
 	if _, err := e.App.FindRecordById("events", id); err != nil {
 		return web.NotFound(e)
 	}
-	res, err := checkin.CheckInRegistration(e.App, id, e.Request.PostForm.Get("registration"), checkin.MethodManual, time.Now())
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	res, err := checkin.CheckInRegistration(e.App, id, f.Get("registration"), checkin.MethodManual, time.Now())
 	if err != nil {
 		return err
 	}
 	return back(e, id, res.Result)
 }
 
+// walkIn registers and checks in someone who came without registering,
+// under the same name and e-mail rules as every other entry point.
 func walkIn(e *core.RequestEvent) error {
 	id := e.Request.PathValue("id")
-	name := strings.TrimSpace(e.Request.PostForm.Get("name"))
-	email := strings.ToLower(strings.TrimSpace(e.Request.PostForm.Get("email")))
-	if name == "" || len([]rune(name)) > registration.MaxName || (email != "" && registration.ValidateEmail(email) != nil) {
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	name, nameErr := contact.Name(f.Get("name"))
+	email, emailErr := contact.Email(f.Get("email"))
+	if nameErr != nil || (email != "" && emailErr != nil) {
 		return back(e, id, "invalid")
 	}
-	res, err := checkin.WalkIn(e.App, id, name, email, e.Request.PostForm.Get("override") != "", time.Now())
+	res, err := checkin.WalkIn(e.App, id, name, email, f.Get("override") != "", time.Now())
 	switch {
 	case errors.Is(err, checkin.ErrFull):
 		return back(e, id, "full")
 	case errors.Is(err, checkin.ErrNoEvent):
 		return web.NotFound(e)
+	case errors.Is(err, checkin.ErrEventCancelled):
+		return web.ErrorPage(e, http.StatusConflict, "error.event_cancelled.title", "error.event_cancelled.text")
 	case err != nil:
 		return err
 	}

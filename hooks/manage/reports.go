@@ -57,11 +57,22 @@ func reportPage(e *core.RequestEvent) error {
 
 // reportCSV is the report's CSV for the console's session.
 func reportCSV(e *core.RequestEvent) error {
+	return reportFile(e, reports.WriteAttendanceCSV)
+}
+
+// reportXLSX is the report as an Excel workbook.
+func reportXLSX(e *core.RequestEvent) error {
+	return reportFile(e, reports.WriteAttendanceXLSX)
+}
+
+// reportFile answers with the report of ?from&to written by write, or the
+// period's error page.
+func reportFile(e *core.RequestEvent, write func(e *core.RequestEvent, from, to string, start, end time.Time) error) error {
 	q := e.Request.URL.Query()
 	from, to := q.Get("from"), q.Get("to")
 	start, end, err := reports.ParsePeriod(from, to)
 	if err != nil {
 		return web.ErrorPage(e, http.StatusBadRequest, "manage.reports", "manage.error.period")
 	}
-	return reports.WriteAttendanceCSV(e, from, to, start, end)
+	return write(e, from, to, start, end)
 }

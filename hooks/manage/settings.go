@@ -13,9 +13,9 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/outbox"
-	"kopa/hooks/registration"
 	"kopa/hooks/settings"
 	"kopa/hooks/web"
+	"kopa/internal/contact"
 )
 
 // SettingsData is what the settings page shows.
@@ -26,11 +26,14 @@ type SettingsData struct {
 	// Backups is PocketBase's backup schedule (cron), empty when off.
 	Backups     string
 	BackupsKeep int
+	// Proxy names the forwarding headers of an untrusted reverse proxy.
+	Proxy string
 }
 
 func showSettings(e *core.RequestEvent, status int, d SettingsData) error {
 	b := e.App.Settings().Backups
 	d.Backups, d.BackupsKeep = b.Cron, b.CronMaxKeep
+	d.Proxy = proxyWarning(e)
 	return web.Render(e, status, "manage/settings", page(e, "manage.settings", d))
 }
 
@@ -39,7 +42,10 @@ func settingsPage(e *core.RequestEvent) error {
 }
 
 func settingsSave(e *core.RequestEvent) error {
-	v := e.Request.PostForm
+	v, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
 	days, err := strconv.Atoi(strings.TrimSpace(v.Get("retention_days")))
 	s := settings.Settings{RetentionDays: days, OrgName: strings.TrimSpace(v.Get("org_name")),
 		ContactEmail: strings.ToLower(strings.TrimSpace(v.Get("contact_email"))), ContactPhone: strings.TrimSpace(v.Get("contact_phone"))}
@@ -50,7 +56,7 @@ func settingsSave(e *core.RequestEvent) error {
 	if utf8.RuneCountInString(s.OrgName) > settings.MaxOrgName {
 		errs["org_name"] = "manage.error.too_long"
 	}
-	if s.ContactEmail != "" && registration.ValidateEmail(s.ContactEmail) != nil {
+	if _, err := contact.Email(s.ContactEmail); s.ContactEmail != "" && err != nil {
 		errs["contact_email"] = "manage.error.email"
 	}
 	if utf8.RuneCountInString(s.ContactPhone) > settings.MaxContactPhone {

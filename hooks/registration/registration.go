@@ -7,18 +7,15 @@ package registration
 import (
 	"database/sql"
 	"errors"
-	"fmt"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/internal/contact"
 	"kopa/internal/fastinsert"
 	"kopa/internal/i18n"
 	"kopa/internal/ids"
@@ -41,8 +38,9 @@ var (
 	ErrClosed   = errors.New("registration for the event is closed")
 )
 
-// MaxName is the longest name accepted, in characters.
-const MaxName = 200
+// MaxName is the longest name accepted, in characters (the rule of every
+// entry point, package contact).
+const MaxName = contact.MaxName
 
 // Input is what a person sends to register.
 type Input struct {
@@ -54,22 +52,17 @@ type Input struct {
 }
 
 // Normalize trims the input and lower-cases the e-mail (so one person is one
-// registration whatever they type), then validates it. The errors are keyed
+// registration whatever they type), then validates it with the name and
+// e-mail rules of every entry point (package contact). The errors are keyed
 // by the contract's field names.
 func (in *Input) Normalize() error {
-	in.Name = strings.TrimSpace(in.Name)
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	in.Locale = strings.ToLower(strings.TrimSpace(in.Locale))
 	errs := validation.Errors{}
-	switch {
-	case in.Name == "":
-		errs["name"] = validation.NewError("validation_required", "Cannot be blank.")
-	case utf8.RuneCountInString(in.Name) > MaxName:
-		errs["name"] = validation.NewError("validation_length_too_long", fmt.Sprintf("Must be no more than %d characters.", MaxName))
-	case strings.IndexFunc(in.Name, unicode.IsControl) >= 0:
-		errs["name"] = validation.NewError("validation_invalid_value", "Must not contain control characters.")
+	var err error
+	if in.Name, err = contact.Name(in.Name); err != nil {
+		errs["name"] = err
 	}
-	if err := ValidateEmail(in.Email); err != nil {
+	if in.Email, err = contact.Email(in.Email); err != nil {
 		errs["email"] = err
 	}
 	if !i18n.IsSupported(in.Locale) {
@@ -85,23 +78,6 @@ func (in *Input) Normalize() error {
 	}
 	if len(errs) > 0 {
 		return errs
-	}
-	return nil
-}
-
-// ValidateEmail accepts one bare address, at most 254 characters, with no
-// control characters (a CR or LF would inject mail headers).
-func ValidateEmail(email string) error {
-	if email == "" {
-		return validation.NewError("validation_required", "Cannot be blank.")
-	}
-	bad := validation.NewError("validation_invalid_email", "Must be a valid e-mail address.")
-	if len(email) > 254 || strings.IndexFunc(email, unicode.IsControl) >= 0 || strings.ContainsAny(email, " ,;<>\"()[]\\") {
-		return bad
-	}
-	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
-		return bad
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package registration
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -12,9 +11,6 @@ import (
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
 )
-
-// MaxBody is the largest request body a public endpoint reads.
-const MaxBody = web.MaxBody
 
 // Register binds the registration API, an event's page with its form and
 // the form's handler, availability and the ticket pages, and the check of
@@ -37,58 +33,27 @@ func Register(app core.App) {
 }
 
 // DecodeInput reads the JSON registration body field by field, so a value of
-// the wrong type is reported on its own field.
+// the wrong type is reported on its own field, then normalizes it. A
+// missing locale is defaultLocale; unknown fields are ignored.
 func DecodeInput(data []byte, defaultLocale string) (Input, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return Input{}, validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")}
-	}
 	in := Input{Locale: defaultLocale}
-	errs := validation.Errors{}
-	str := func(key string, dst *string) {
-		if v, ok := raw[key]; ok && string(v) != "null" {
-			if json.Unmarshal(v, dst) != nil {
-				errs[key] = validation.NewError("validation_invalid_type", "Must be a string.")
-			}
-		}
+	obj, err := web.ParseJSONObject(data)
+	if err != nil {
+		return in, err
 	}
-	str("name", &in.Name)
-	str("email", &in.Email)
-	str("locale", &in.Locale)
-	if v, ok := raw["photo_consent"]; ok && string(v) != "null" {
-		if json.Unmarshal(v, &in.PhotoConsent) != nil {
-			errs["photo_consent"] = validation.NewError("validation_invalid_type", "Must be true or false.")
-		}
-	}
-	if v, ok := raw["interpretation"]; ok && string(v) != "null" {
-		if json.Unmarshal(v, &in.Interpretation) != nil {
-			errs["interpretation"] = validation.NewError("validation_invalid_type", "Must be a list of language codes.")
-		}
-	}
-	if err := in.Normalize(); err != nil {
-		var verrs validation.Errors
-		if errors.As(err, &verrs) {
-			for k, v := range verrs {
-				if _, already := errs[k]; !already {
-					errs[k] = v
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return in, errs
-	}
-	return in, nil
+	obj.Field("name", &in.Name, "Must be a string.")
+	obj.Field("email", &in.Email, "Must be a string.")
+	obj.Field("locale", &in.Locale, "Must be a string.")
+	obj.Field("photo_consent", &in.PhotoConsent, "Must be true or false.")
+	obj.Field("interpretation", &in.Interpretation, "Must be a list of language codes.")
+	err = obj.Check(in.Normalize)
+	return in, err
 }
 
 func apiRegister(e *core.RequestEvent) error {
-	data, err := web.ReadBody(e)
+	in, err := web.DecodeJSON(e, DecodeInput)
 	if err != nil {
 		return err
-	}
-	in, err := DecodeInput(data, web.Lang(e))
-	if err != nil {
-		return e.BadRequestError("Please check the highlighted fields.", err)
 	}
 	res, err := Create(e.App, e.Request.PathValue("id"), in, time.Now())
 	switch {
@@ -122,11 +87,10 @@ func formRegister(e *core.RequestEvent) error {
 	if ev == nil {
 		return web.NotFound(e)
 	}
-	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
-	if err := e.Request.ParseForm(); err != nil {
-		return showEvent(e, http.StatusBadRequest, ev, Form{Errors: map[string]string{"form": "form.error.too_large"}})
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
 	}
-	f := e.Request.PostForm
 	form := Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"]}
 	// A filled honeypot is a bot: it sees the same "check your e-mail" page
 	// a person sees, and nothing is stored or sent.

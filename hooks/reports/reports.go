@@ -1,10 +1,11 @@
 // Package reports gives organisers what funders ask for without handing over
 // anyone's personal data: attendance per event, kind and period; and, for
-// the organisers' own use, an event's registrations as a CSV file.
+// the organisers' own use, an event's registrations. Both come as CSV and
+// as an Excel workbook (.xlsx).
 //
 // The API routes here answer to PocketBase auth tokens (Authorization
 // header). The console in /manage serves the same files to its session
-// through WriteRegistrationsCSV and WriteAttendanceCSV.
+// through WriteRegistrationsCSV, WriteAttendanceCSV and their XLSX twins.
 package reports
 
 import (
@@ -44,12 +45,14 @@ var RegistrationsHeader = []string{"name", "email", "status", "locale", "registe
 // events of that kind.
 var AttendanceHeader = []string{"id", "kind", "title", "starts_at", "events", "capacity", "registered", "checked_in", "no_show_percent"}
 
-// Register binds the CSV export and the attendance report.
+// Register binds the registrations export and the attendance report.
 func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/events/{id}/registrations.csv", registrationsCSV)
+		se.Router.GET("/api/events/{id}/registrations.xlsx", registrationsXLSX)
 		se.Router.GET("/api/reports/attendance", attendanceJSON)
 		se.Router.GET("/api/reports/attendance.csv", attendanceCSV)
+		se.Router.GET("/api/reports/attendance.xlsx", attendanceXLSX)
 		return se.Next()
 	})
 }
@@ -80,9 +83,10 @@ func registrationsCSV(e *core.RequestEvent) error {
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // safeFilename keeps a download's name to plain ASCII letters, digits, dots,
-// dashes and underscores, so no header or path trick can ride on it.
-func safeFilename(parts ...string) string {
-	return strings.Trim(unsafeName.ReplaceAllString(strings.Join(parts, "-"), "-"), "-.") + ".csv"
+// dashes and underscores, so no header or path trick can ride on it; ext
+// (".csv", ".xlsx") ends it.
+func safeFilename(ext string, parts ...string) string {
+	return strings.Trim(unsafeName.ReplaceAllString(strings.Join(parts, "-"), "-"), "-.") + ext
 }
 
 // startDownload sets the headers of a CSV download and starts the body with
@@ -98,26 +102,45 @@ func startDownload(e *core.RequestEvent, filename string) (*csvsafe.Writer, erro
 	return csvsafe.NewWriter(e.Response)
 }
 
+// registrationRow is one row of an event's registrations export; the times
+// are in PocketBase's form (dbTime), At empty without a check-in.
+type registrationRow struct {
+	Name    string `db:"name"`
+	Email   string `db:"email"`
+	Status  string `db:"status"`
+	Locale  string `db:"locale"`
+	Created string `db:"created"`
+	At      string `db:"at"`
+}
+
+// registrationRows reads every registration of ev (cancelled and erased
+// ones too, so the rows add up to the counts), in the order they came.
+func registrationRows(app core.App, ev *core.Record) ([]registrationRow, error) {
+	var rows []registrationRow
+	err := app.DB().NewQuery(`SELECT r.name, r.email, r.status, r.locale, r.created, COALESCE(c.at, '') AS at
+		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
+		WHERE r.event = {:e} ORDER BY r.created, r.rowid`).Bind(dbx.Params{"e": ev.Id}).All(&rows)
+	if err != nil {
+		return nil, fmt.Errorf("registrations of %s: %w", ev.Id, err)
+	}
+	return rows, nil
+}
+
+// registrationsFilename names an event's export by its day and id.
+func registrationsFilename(ev *core.Record, ext string) string {
+	day := ev.GetDateTime("starts_at").Time().In(i18n.Riga).Format(DateLayout)
+	return safeFilename(ext, "registrations", day, ev.Id)
+}
+
 // WriteRegistrationsCSV answers with every registration of ev (cancelled
 // and erased ones too, so the rows add up to the counts) as a CSV download.
 // The caller has checked that the visitor is an organiser.
 func WriteRegistrationsCSV(e *core.RequestEvent, ev *core.Record) error {
-	var rows []struct {
-		Name    string `db:"name"`
-		Email   string `db:"email"`
-		Status  string `db:"status"`
-		Locale  string `db:"locale"`
-		Created string `db:"created"`
-		At      string `db:"at"`
-	}
-	err := e.App.DB().NewQuery(`SELECT r.name, r.email, r.status, r.locale, r.created, COALESCE(c.at, '') AS at
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
-		WHERE r.event = {:e} ORDER BY r.created, r.rowid`).Bind(dbx.Params{"e": ev.Id}).All(&rows)
+	rows, err := registrationRows(e.App, ev)
 	if err != nil {
-		return fmt.Errorf("registrations of %s: %w", ev.Id, err)
+		return err
 	}
-	day := ev.GetDateTime("starts_at").Time().In(i18n.Riga).Format(DateLayout)
-	w, err := startDownload(e, safeFilename("registrations", day, ev.Id))
+	w, err := startDownload(e, registrationsFilename(ev, ".csv"))
 	if err != nil {
 		return err
 	}
@@ -322,7 +345,7 @@ func WriteAttendanceCSV(e *core.RequestEvent, from, to string, start, end time.T
 	if err != nil {
 		return err
 	}
-	w, err := startDownload(e, safeFilename("attendance", from, to))
+	w, err := startDownload(e, safeFilename(".csv", "attendance", from, to))
 	if err != nil {
 		return err
 	}

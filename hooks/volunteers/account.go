@@ -13,8 +13,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/security"
 	"github.com/spf13/cast"
 
-	"kopa/hooks/registration"
 	"kopa/hooks/web"
+	"kopa/internal/contact"
 )
 
 // Password limits: PocketBase's minimum, and bcrypt's 72-byte input.
@@ -77,8 +77,11 @@ func confirmPage(e *core.RequestEvent) error {
 // the random one for a volunteer who logs in by code) and signs in. The key
 // behind the volunteer's tokens is renewed, so the link works once.
 func confirmSubmit(e *core.RequestEvent) error {
-	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
-	token := e.Request.FormValue("token")
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	token := f.Get("token")
 	rec, err := verifiedVolunteer(e.App, token)
 	if err != nil {
 		return badLink(e)
@@ -89,14 +92,14 @@ func confirmSubmit(e *core.RequestEvent) error {
 		return showConfirm(e, http.StatusBadRequest, d)
 	}
 	rec.SetVerified(true)
-	if e.Request.FormValue("action") != "skip" {
-		pw := e.Request.FormValue("password")
+	if f.Get("action") != "skip" {
+		pw := f.Get("password")
 		switch {
 		case utf8.RuneCountInString(pw) < minPassword:
 			d.Error = "volunteer.confirm.too_short"
 		case len(pw) > maxPassword:
 			d.Error = "volunteer.confirm.too_long"
-		case pw != e.Request.FormValue("password_confirm"):
+		case pw != f.Get("password_confirm"):
 			d.Error = "volunteer.confirm.mismatch"
 		}
 		if d.Error != "" {
@@ -144,14 +147,17 @@ const maxLiveCodes = 5
 // address gets the same page (with an id that matches no code) after the
 // same hashing work, so the page does not tell whether it is known.
 func codeRequest(e *core.RequestEvent) error {
-	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
-	email := strings.ToLower(strings.TrimSpace(e.Request.FormValue("email")))
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	email, emailErr := contact.Email(f.Get("email"))
 	d := CodeData{Email: email}
 	if !web.CheckCSRF(e) {
 		d.Error = "error.csrf"
 		return showCode(e, http.StatusBadRequest, d)
 	}
-	if registration.ValidateEmail(email) != nil {
+	if emailErr != nil {
 		d.Error = "form.error.email_invalid"
 		return showCode(e, http.StatusBadRequest, d)
 	}
@@ -285,8 +291,11 @@ func CheckLoginCode(app core.App, otpID, code string) (*core.Record, error) {
 
 // codeVerify signs a volunteer in with a one-time code.
 func codeVerify(e *core.RequestEvent) error {
-	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
-	d := CodeData{OTP: e.Request.FormValue("otp")}
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	d := CodeData{OTP: f.Get("otp")}
 	if len(d.OTP) > 64 {
 		d.OTP = ""
 	}
@@ -294,7 +303,7 @@ func codeVerify(e *core.RequestEvent) error {
 		d.Error = "error.csrf"
 		return showCode(e, http.StatusBadRequest, d)
 	}
-	code := strings.Join(strings.Fields(e.Request.FormValue("code")), "")
+	code := strings.Join(strings.Fields(f.Get("code")), "")
 	rec, err := CheckLoginCode(e.App, d.OTP, code)
 	if errors.Is(err, ErrBadCode) {
 		d.Error = "volunteer.code.invalid"

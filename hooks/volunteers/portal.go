@@ -108,12 +108,11 @@ func portalPage(e *core.RequestEvent) error {
 
 // portalProfile saves the volunteer's languages, skills and mail language.
 func portalProfile(e *core.RequestEvent) error {
-	if err := e.Request.ParseForm(); err != nil {
-		return e.BadRequestError("", nil)
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
 	}
-	f := e.Request.PostForm
 	d := PortalData{Errors: map[string]string{}, Locale: f.Get("locale")}
-	var err error
 	if d.Languages, err = pick(f["languages"], migrations.Languages); err != nil || len(d.Languages) == 0 {
 		d.Errors["languages"] = "volunteer.error.languages"
 	}

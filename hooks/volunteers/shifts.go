@@ -253,10 +253,10 @@ func shiftCreate(e *core.RequestEvent) error {
 	if ev == nil {
 		return web.NotFound(e)
 	}
-	if err := e.Request.ParseForm(); err != nil {
-		return e.BadRequestError("", nil)
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
 	}
-	f := e.Request.PostForm
 	form := ShiftForm{Role: f.Get("role"), Starts: f.Get("starts_at"), Ends: f.Get("ends_at"), Notes: strings.TrimSpace(f.Get("notes")), Errors: map[string]string{}}
 	if !contains(migrations.Skills, form.Role) {
 		form.Errors["role"] = "shifts.error.role"
@@ -311,10 +311,10 @@ func shiftInvite(e *core.RequestEvent) error {
 	if err != nil || shift.GetString("event") != ev.Id {
 		return web.NotFound(e)
 	}
-	if err := e.Request.ParseForm(); err != nil {
-		return e.BadRequestError("", nil)
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
 	}
-	f := e.Request.PostForm
 	var ids []string
 	var match *Match
 	if f.Get("mode") == "pick" {

@@ -1,30 +1,24 @@
 package volunteers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/mails"
 
-	"kopa/hooks/registration"
 	"kopa/hooks/web"
+	"kopa/internal/contact"
 	"kopa/internal/i18n"
 	migrations "kopa/pb_migrations"
 )
 
-// Field limits of a sign-up.
-const (
-	MaxName  = 200
-	MaxPhone = 40
-)
+// MaxPhone is the longest phone number accepted, in bytes.
+const MaxPhone = 40
 
 // phonePattern is the schema's phone pattern with at least one digit: a
 // phone number, with the usual separators, nothing else.
@@ -39,28 +33,22 @@ type Input struct {
 }
 
 // Normalize trims and lower-cases what should be, then validates every
-// field. Its error is validation.Errors keyed by the JSON field names.
+// field, the name and e-mail with the rules of every entry point (package
+// contact). Its error is validation.Errors keyed by the JSON field names.
 func (in *Input) Normalize() error {
-	in.Name = strings.TrimSpace(in.Name)
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	in.Phone = strings.TrimSpace(in.Phone)
 	in.Locale = strings.ToLower(strings.TrimSpace(in.Locale))
 	errs := validation.Errors{}
-	switch {
-	case in.Name == "":
-		errs["name"] = validation.NewError("validation_required", "Cannot be blank.")
-	case utf8.RuneCountInString(in.Name) > MaxName:
-		errs["name"] = validation.NewError("validation_length_too_long", fmt.Sprintf("Must be no more than %d characters.", MaxName))
-	case strings.IndexFunc(in.Name, unicode.IsControl) >= 0:
-		errs["name"] = validation.NewError("validation_invalid_value", "Must not contain control characters.")
+	var err error
+	if in.Name, err = contact.Name(in.Name); err != nil {
+		errs["name"] = err
 	}
-	if err := registration.ValidateEmail(in.Email); err != nil {
+	if in.Email, err = contact.Email(in.Email); err != nil {
 		errs["email"] = err
 	}
 	if in.Phone != "" && (len(in.Phone) > MaxPhone || !phonePattern.MatchString(in.Phone)) {
 		errs["phone"] = validation.NewError("validation_invalid_phone", fmt.Sprintf("Must be a phone number of at most %d digits, spaces and + ( ) -.", MaxPhone))
 	}
-	var err error
 	if in.Languages, err = pick(in.Languages, migrations.Languages); err != nil {
 		errs["languages"] = err
 	} else if len(in.Languages) == 0 {
@@ -111,42 +99,22 @@ func contains(list []string, v string) bool {
 
 // DecodeInput reads a JSON sign-up field by field, so a value of the wrong
 // type is reported on its own field, then normalizes it. A missing locale
-// is defaultLocale.
+// is defaultLocale; unknown fields are ignored.
 func DecodeInput(data []byte, defaultLocale string) (Input, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return Input{}, validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")}
-	}
 	in := Input{Locale: defaultLocale}
-	errs := validation.Errors{}
-	field := func(key string, dst any, msg string) {
-		if v, ok := raw[key]; ok && string(v) != "null" {
-			if json.Unmarshal(v, dst) != nil {
-				errs[key] = validation.NewError("validation_invalid_type", msg)
-			}
-		}
+	obj, err := web.ParseJSONObject(data)
+	if err != nil {
+		return in, err
 	}
-	field("name", &in.Name, "Must be a string.")
-	field("email", &in.Email, "Must be a string.")
-	field("phone", &in.Phone, "Must be a string.")
-	field("locale", &in.Locale, "Must be a string.")
-	field("languages", &in.Languages, "Must be a list of language codes.")
-	field("skills", &in.Skills, "Must be a list of skills.")
-	field("contact_consent", &in.ContactConsent, "Must be true or false.")
-	if err := in.Normalize(); err != nil {
-		var verrs validation.Errors
-		if errors.As(err, &verrs) {
-			for k, v := range verrs {
-				if _, already := errs[k]; !already {
-					errs[k] = v
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return in, errs
-	}
-	return in, nil
+	obj.Field("name", &in.Name, "Must be a string.")
+	obj.Field("email", &in.Email, "Must be a string.")
+	obj.Field("phone", &in.Phone, "Must be a string.")
+	obj.Field("locale", &in.Locale, "Must be a string.")
+	obj.Field("languages", &in.Languages, "Must be a list of language codes.")
+	obj.Field("skills", &in.Skills, "Must be a list of skills.")
+	obj.Field("contact_consent", &in.ContactConsent, "Must be true or false.")
+	err = obj.Check(in.Normalize)
+	return in, err
 }
 
 // Signup stores a new, unconfirmed volunteer and queues the mail that
@@ -197,13 +165,9 @@ func Signup(app core.App, in Input) (created bool, err error) {
 var signupAccepted = map[string]any{"status": "pending"}
 
 func apiSignup(e *core.RequestEvent) error {
-	data, err := web.ReadBody(e)
+	in, err := web.DecodeJSON(e, DecodeInput)
 	if err != nil {
 		return err
-	}
-	in, err := DecodeInput(data, web.Lang(e))
-	if err != nil {
-		return e.BadRequestError("Please check the highlighted fields.", err)
 	}
 	created, err := Signup(e.App, in)
 	if err != nil {
@@ -253,11 +217,10 @@ func signupPage(e *core.RequestEvent) error {
 // signupSubmit is the sign-up form's handler; it needs no JavaScript. Valid
 // sign-ups, new or known, see the same "check your e-mail" page.
 func signupSubmit(e *core.RequestEvent) error {
-	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, MaxBody)
-	if err := e.Request.ParseForm(); err != nil {
-		return showSignup(e, http.StatusBadRequest, SignupForm{Errors: map[string]string{"form": "volunteer.error.too_large"}})
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
 	}
-	f := e.Request.PostForm
 	form := SignupForm{
 		Name: f.Get("name"), Email: f.Get("email"), Phone: f.Get("phone"),
 		Languages: f["languages"], Skills: f["skills"], Locale: f.Get("locale"),

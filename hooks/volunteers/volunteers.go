@@ -9,7 +9,6 @@
 package volunteers
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -31,9 +30,6 @@ const (
 	StatusDeclined  = "declined"
 	StatusCancelled = "cancelled"
 )
-
-// MaxBody is the largest request body a public endpoint reads.
-const MaxBody = web.MaxBody
 
 // reminderJob is the cron job that mails tomorrow's shifts.
 const reminderJob = "kopaVolunteerReminders"
@@ -62,7 +58,7 @@ func Register(app core.App) {
 
 		me := r.Group("/volunteer/me")
 		me.BindFunc(web.RequireSession(colVolunteers))
-		me.BindFunc(csrf)
+		me.BindFunc(web.RequireCSRF)
 		me.GET("", portalPage)
 		me.POST("/profile", portalProfile)
 		me.POST("/assignments/{id}/{answer}", portalAnswer)
@@ -74,7 +70,7 @@ func Register(app core.App) {
 
 		m := r.Group("/manage/events/{id}")
 		m.BindFunc(web.RequireSession("organisers"))
-		m.BindFunc(csrf)
+		m.BindFunc(web.RequireCSRF)
 		m.GET("/shifts", shiftsPage)
 		m.POST("/shifts", shiftCreate)
 		m.POST("/shifts/{shift}/invite", shiftInvite)
@@ -93,12 +89,4 @@ func Register(app core.App) {
 			app.Logger().Info("volunteer reminders queued", "count", n)
 		}
 	})
-}
-
-// csrf refuses a signed-in form posted without this browser's token.
-func csrf(e *core.RequestEvent) error {
-	if e.Request.Method == http.MethodPost && !web.CheckCSRF(e) {
-		return web.ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "error.csrf")
-	}
-	return e.Next()
 }

@@ -4,31 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
-	"io"
-	"net/http"
 	"sync"
 	texttemplate "text/template"
 
-	"github.com/pocketbase/pocketbase/core"
-
 	"kopa/templates"
 )
-
-// MaxBody is the largest request body a public JSON endpoint reads.
-const MaxBody = 64 << 10
-
-// ReadBody reads at most MaxBody bytes of the request; a larger body is a
-// 413 in PocketBase's error shape with data.code "too_large".
-func ReadBody(e *core.RequestEvent) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(e.Request.Body, MaxBody+1))
-	if err != nil {
-		return nil, e.BadRequestError("Could not read the request body.", nil)
-	}
-	if len(data) > MaxBody {
-		return nil, CodeError(http.StatusRequestEntityTooLarge, "too_large", "The request body is larger than 64 KiB.")
-	}
-	return data, nil
-}
 
 type mailPair struct {
 	html *htmltemplate.Template

@@ -33,20 +33,7 @@ func Middleware(e *core.RequestEvent) error {
 	if strings.HasPrefix(p, "/_/") {
 		return e.Next()
 	}
-	h := e.Response.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", ContentSecurityPolicy)
-	if IsTLS(e) {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
-	}
-	for _, prefix := range noStorePrefixes {
-		if strings.HasPrefix(p, prefix) {
-			h.Set("Cache-Control", "no-store")
-			break
-		}
-	}
+	secure(e)
 
 	var cookieLang string
 	if c, err := e.Request.Cookie(langCookie); err == nil {
@@ -79,6 +66,24 @@ func Middleware(e *core.RequestEvent) error {
 }
 
 var skipSuccessLog = apis.SkipSuccessActivityLog()
+
+// secure sets the security headers of every response but the admin UI's.
+func secure(e *core.RequestEvent) {
+	h := e.Response.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	if IsTLS(e) {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	for _, prefix := range noStorePrefixes {
+		if strings.HasPrefix(e.Request.URL.Path, prefix) {
+			h.Set("Cache-Control", "no-store")
+			break
+		}
+	}
+}
 
 func isStaff(auth *core.Record) bool {
 	return auth != nil && (auth.IsSuperuser() || auth.Collection().Name == "organisers")

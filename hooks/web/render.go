@@ -1,6 +1,10 @@
 // Package web is what every Kopā page shares: the layout and templates, the
 // visitor's language, security headers, the session cookie of organisers and
-// volunteers, CSRF tokens and the embedded static files.
+// volunteers, the embedded static files, and one way to handle a request:
+// a handler reads its form with ParseForm (or a JSON body with ReadBody or
+// DecodeJSON), both within MaxBody; signed-in forms are guarded by
+// RequireCSRF; and whatever error a page route returns is shown as the
+// error page in the visitor's language (JSON stays for /api/).
 package web
 
 import (
@@ -62,6 +66,7 @@ var funcs = template.FuncMap{
 		}
 		return part * 100 / whole
 	},
+	"asset": Asset, // a /static/ file's versioned URL
 }
 
 // load parses the layout with every page below templates/pages once.

@@ -5,32 +5,31 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"kopa/pb_public"
 )
 
-// Register binds the shared middleware, the static files, sign-in and
-// sign-out, and the friendly 404 page.
+// Register binds the shared middleware, the error page of page routes, the
+// static files, sign-in and sign-out, and the friendly 404 page.
 func Register(app core.App) {
 	if err := load(); err != nil {
 		panic(err) // templates are embedded: a broken one must stop the build's tests, not a visitor
 	}
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(se *core.ServeEvent) error {
+			se.Router.Bind(pageErrors)
 			se.Router.BindFunc(Middleware)
+			se.Router.BindFunc(watchProxy(se.App))
+			se.Router.Bind(compress())
 
 			static, _ := fs.Sub(pb_public.FS, ".")
-			se.Router.GET("/static/{path...}", func(e *core.RequestEvent) error {
-				e.Response.Header().Set("Cache-Control", "public, max-age=86400")
-				return apis.Static(static, false)(e)
-			})
+			se.Router.GET("/static/{path...}", serveStatic())
 			se.Router.GET("/manage/login", loginPage)
 			se.Router.POST("/manage/login", loginSubmit)
 			se.Router.POST("/manage/logout", logout)
-			se.Router.POST("/manage/token", apiToken)
+			se.Router.POST("/manage/token", apiToken).BindFunc(JSONErrors, RequireCSRF)
 
 			// Anything else: a file from pb_public at the root (robots.txt,
 			// favicon.ico), else the friendly 404 page (JSON under /api/).
@@ -68,12 +67,18 @@ func loginPage(e *core.RequestEvent) error {
 }
 
 func loginSubmit(e *core.RequestEvent) error {
-	email := strings.TrimSpace(e.Request.FormValue("email"))
-	password := e.Request.FormValue("password")
-	next := SafeNext(e.Request.FormValue("next"), "")
+	f, err := ParseForm(e)
+	if err != nil {
+		return err
+	}
+	email := strings.TrimSpace(f.Get("email"))
+	password := f.Get("password")
+	next := SafeNext(f.Get("next"), "")
 	fail := func(msg string) error {
 		return Render(e, http.StatusBadRequest, "login", NewPage(e, "login.title", loginData{Email: email, Next: next, Error: msg}))
 	}
+	// The form again, with the e-mail kept, rather than RequireCSRF's
+	// error page: an expired form is the usual reason here.
 	if !CheckCSRF(e) {
 		return fail("error.csrf")
 	}
@@ -113,13 +118,10 @@ func logout(e *core.RequestEvent) error {
 // apiToken hands the session's PocketBase token to the page's own scripts
 // (the scanner, the dashboard), which send it in the Authorization header or
 // the WebSocket's first message. It never appears in a URL; the CSRF header
-// keeps other sites from asking for it.
+// (RequireCSRF) keeps other sites from asking for it.
 func apiToken(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return e.UnauthorizedError("", nil)
-	}
-	if !CheckCSRF(e) {
-		return CodeError(http.StatusForbidden, "csrf", "Missing or wrong CSRF token.")
 	}
 	token, err := e.Auth.NewAuthToken()
 	if err != nil {

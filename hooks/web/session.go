@@ -92,7 +92,8 @@ func CSRFToken(e *core.RequestEvent) string {
 }
 
 // CheckCSRF reports whether the request carries this browser's CSRF token,
-// in the "csrf" form field or the X-CSRF-Token header.
+// in the X-CSRF-Token header or the form's "csrf" field (reading the form
+// with ParseForm when there is no header).
 func CheckCSRF(e *core.RequestEvent) bool {
 	c, err := e.Request.Cookie(csrfCookie)
 	if err != nil || c.Value == "" {
@@ -100,9 +101,34 @@ func CheckCSRF(e *core.RequestEvent) bool {
 	}
 	sent := e.Request.Header.Get("X-CSRF-Token")
 	if sent == "" {
-		sent = e.Request.FormValue("csrf")
+		f, _ := ParseForm(e)
+		sent = f.Get("csrf")
 	}
 	return subtle.ConstantTimeCompare([]byte(sent), []byte(c.Value)) == 1
+}
+
+// RequireCSRF is the CSRF check of signed-in pages, bound on their routes:
+// a POST (or any other method that changes something) without this
+// browser's token, as a form field "csrf" or in the X-CSRF-Token header, is
+// refused with 403 and data.code "csrf", which a page route shows as the
+// error page ("the form has expired"). A body too large to find the token
+// in is refused as such (413). Handlers still read their form with
+// ParseForm: with the token in the header this check reads no body.
+//
+// The public forms that show themselves again with the message instead
+// (sign-in, a volunteer's confirmation and one-time code) call CheckCSRF.
+func RequireCSRF(e *core.RequestEvent) error {
+	switch e.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return e.Next()
+	}
+	if !CheckCSRF(e) {
+		if _, err := ParseForm(e); err != nil && e.Request.Header.Get("X-CSRF-Token") == "" {
+			return err
+		}
+		return CodeError(http.StatusForbidden, "csrf", "Missing or wrong CSRF token.")
+	}
+	return e.Next()
 }
 
 // SafeNext returns next when it is a path on this site, otherwise fallback;

@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
@@ -171,5 +175,123 @@ func TestPeoplesVisitsAreNotLogged(t *testing.T) {
 	}
 	if logged("?visitor") {
 		t.Error("a visitor's successful request was logged")
+	}
+}
+
+// TestPageErrors: a page route answers an error with the HTML error page in
+// the visitor's language, whoever refused the request (a handler, the body
+// limit, PocketBase's rate limiter); /api/ keeps PocketBase's JSON.
+func TestPageErrors(t *testing.T) {
+	src := kopatest.NewApp(t)
+	ev := kopatest.Event(t, src, kopatest.EventOpts{})
+	big := strings.Repeat("x", 70<<10)
+	formH := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "en"}
+	page := func(t testing.TB, _ *tests.TestApp, res *http.Response) {
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("content type %q", ct)
+		}
+		if res.Header.Get("Content-Security-Policy") != web.ContentSecurityPolicy {
+			t.Error("an error page without the security headers")
+		}
+	}
+	noRegistration := func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		if n, _ := app.CountRecords("registrations"); n != 0 {
+			t.Errorf("%d registrations", n)
+		}
+	}
+	for _, s := range []tests.ApiScenario{
+		{Name: "a form over 64 KiB is a page", Method: http.MethodPost, URL: "/events/" + ev.Id + "/register", Headers: formH,
+			Body:           form(url.Values{"name": {"Anna"}, "email": {"anna@example.com"}, "pad": {big}}),
+			ExpectedStatus: 413, ExpectedContent: []string{`<html lang="en">`, "Too much data", "64 KiB"}, NotExpectedContent: []string{`"status":`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				page(t, app, res)
+				noRegistration(t, app, res)
+			}},
+		{Name: "a JSON body over 64 KiB under /api/ stays JSON", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/register",
+			Headers: map[string]string{"Content-Type": "application/json"}, Body: strings.NewReader(`{"name":"Anna","email":"anna@example.com","pad":"` + big + `"}`),
+			ExpectedStatus: 413, ExpectedContent: []string{`"status":413`, `"code":"too_large"`}, NotExpectedContent: []string{"<html"},
+			AfterTestFunc: noRegistration},
+		{Name: "a form a page cannot read is a page", Method: http.MethodPost, URL: "/volunteer?lang=ru",
+			Headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, Body: strings.NewReader("name=%zz"),
+			ExpectedStatus: 400, ExpectedContent: []string{`<html lang="ru">`, "Запрос не удалось выполнить"}, AfterTestFunc: page},
+		{Name: "a page's script may ask for JSON", Method: http.MethodPost, URL: "/i/" + strings.Repeat("B", 24) + "/accept",
+			Headers: map[string]string{"Accept": "application/json"}, ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}},
+	} {
+		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
+		s.Test(t)
+	}
+}
+
+// TestRateLimitedPageIsAPage: PocketBase's rate limiter refuses before any
+// of Kopā's code runs; on a page route its 429 is still the error page.
+func TestRateLimitedPageIsAPage(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
+		s.RateLimits.Enabled = true
+		for i := range s.RateLimits.Rules {
+			if s.RateLimits.Rules[i].Label == "POST /events/" {
+				s.RateLimits.Rules[i].MaxRequests = 1
+			}
+		}
+	})
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	srv := kopatest.Serve(t, app)
+	post := func() (*http.Response, string) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/events/"+ev.Id+"/register?lang=en", strings.NewReader("name="))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var b strings.Builder
+		_, _ = io.Copy(&b, res.Body)
+		return res, b.String()
+	}
+	if res, _ := post(); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("first post: %d", res.StatusCode)
+	}
+	res, body := post()
+	if res.StatusCode != http.StatusTooManyRequests || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(body, "Too many attempts") || strings.Contains(body, `"status":`) {
+		t.Errorf("rate-limited page: %d %s\n%s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	if res.Header.Get("Content-Security-Policy") != web.ContentSecurityPolicy {
+		t.Error("a rate-limited page without the security headers")
+	}
+}
+
+// TestJSONObject: the field-by-field reading that registration and
+// volunteer sign-up share.
+func TestJSONObject(t *testing.T) {
+	if _, err := web.ParseJSONObject([]byte(`[1]`)); !strings.Contains(fmt.Sprint(err), "body: Must be a JSON object") {
+		t.Errorf("an array: %v", err)
+	}
+	obj, err := web.ParseJSONObject([]byte(`{"name":1,"email":"a@example.com","extra":{"x":1},"age":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var name, email string
+	age := 7
+	obj.Field("name", &name, "Must be a string.")
+	obj.Field("email", &email, "Must be a string.")
+	obj.Field("age", &age, "Must be a number.")
+	err = obj.Check(func() error {
+		return validation.Errors{"name": validation.NewError("validation_required", "Cannot be blank."), "locale": validation.NewError("validation_invalid_locale", "x")}
+	})
+	var verrs validation.Errors
+	if !errors.As(err, &verrs) || len(verrs) != 2 {
+		t.Fatalf("errors %v", err)
+	}
+	var ve validation.Error
+	if !errors.As(verrs["name"], &ve) || ve.Code() != "validation_invalid_type" {
+		t.Errorf("name: %v (the wrong type is what the field is told)", verrs["name"])
+	}
+	if verrs["locale"] == nil || verrs["extra"] != nil || email != "a@example.com" || age != 7 {
+		t.Errorf("errors %v, email %q, age %d", verrs, email, age)
+	}
+	obj, _ = web.ParseJSONObject([]byte(`null`))
+	if err := obj.Check(func() error { return nil }); err != nil {
+		t.Errorf("null: %v", err)
 	}
 }

@@ -83,6 +83,8 @@ self.addEventListener("fetch", function (e) {
     // One copy per event, whatever ?lang= the page was opened with.
     e.respondWith(fromNetwork(e.request, url.origin + url.pathname));
   } else if (FILES.indexOf(url.pathname) >= 0) {
-    e.respondWith(fromNetwork(e.request, e.request));
+    // Pages ask for /static/ files with their version (?v=…); the copy
+    // kept for offline use is the latest one, whatever its version.
+    e.respondWith(fromNetwork(e.request, url.origin + url.pathname));
   }
 });
