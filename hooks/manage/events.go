@@ -195,7 +195,7 @@ func eventSave(e *core.RequestEvent) error {
 	// A status change to cancelled mails everyone registered (mailOnCancel);
 	// a new time, place or title tells them and the volunteers what changed
 	// (package notices), with the shifts as they are once moved.
-	err := e.App.RunInTransaction(func(tx core.App) error {
+	err = e.App.RunInTransaction(func(tx core.App) error {
 		if err := tx.Save(rec); err != nil {
 			return err
 		}

@@ -151,10 +151,10 @@ func messagePost(e *core.RequestEvent) error {
 	if err != nil {
 		return web.NotFound(e)
 	}
-	if err := e.Request.ParseForm(); err != nil {
-		return web.ErrorPage(e, http.StatusBadRequest, "error.server.title", "form.error.invalid")
+	v, err := web.ParseForm(e)
+	if err != nil {
+		return err
 	}
-	v := e.Request.PostForm
 	f := MessageForm{To: map[string]bool{}, Subject: map[string]string{}, Body: map[string]string{}}
 	for _, a := range v["to"] {
 		f.To[a] = true

@@ -2,7 +2,6 @@ package notices
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,6 +15,7 @@ import (
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
+	"kopa/hooks/web"
 	"kopa/internal/i18n"
 	"kopa/internal/ids"
 )
@@ -53,29 +53,16 @@ type Message struct {
 // DecodeMessage reads a message from a JSON body and normalizes it. Its
 // errors are validation.Errors keyed by "to", "subject" and "body".
 func DecodeMessage(data []byte) (Message, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return Message{}, validation.Errors{"body": validation.NewError("validation_invalid_json", "Must be a JSON object.")}
+	o, err := web.ParseJSONObject(data)
+	if err != nil {
+		return Message{}, err
 	}
 	var m Message
-	errs := validation.Errors{}
-	field := func(key string, dst any, msg string) {
-		if v, ok := raw[key]; ok && string(v) != "null" && json.Unmarshal(v, dst) != nil {
-			errs[key] = validation.NewError("validation_invalid_type", msg)
-		}
-	}
-	field("to", &m.To, "Must be a list of: "+strings.Join(Audiences, ", ")+".")
-	field("subject", &m.Subject, `Must be an object of texts by language: {"lv","en","ru"}.`)
-	field("body", &m.Body, `Must be an object of texts by language: {"lv","en","ru"}.`)
-	if err := m.Normalize(); err != nil {
-		for k, v := range err.(validation.Errors) {
-			if _, ok := errs[k]; !ok {
-				errs[k] = v
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return Message{}, errs
+	o.Field("to", &m.To, "Must be a list of: "+strings.Join(Audiences, ", ")+".")
+	o.Field("subject", &m.Subject, `Must be an object of texts by language: {"lv","en","ru"}.`)
+	o.Field("body", &m.Body, `Must be an object of texts by language: {"lv","en","ru"}.`)
+	if err := o.Check(m.Normalize); err != nil {
+		return Message{}, err
 	}
 	return m, nil
 }

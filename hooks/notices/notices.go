@@ -42,7 +42,7 @@ func Register(app core.App) {
 		se.Router.POST("/api/events/{id}/message", apiMessage)
 		m := se.Router.Group("/manage/events/{id}/message")
 		m.BindFunc(web.RequireSession("organisers"))
-		m.BindFunc(csrf)
+		m.BindFunc(web.RequireCSRF)
 		m.GET("", messagePage)
 		m.POST("", messagePost)
 		return se.Next()
@@ -86,12 +86,4 @@ func sender(auth *core.Record) string {
 		return ""
 	}
 	return auth.Id
-}
-
-// csrf refuses a console form posted without this browser's token.
-func csrf(e *core.RequestEvent) error {
-	if e.Request.Method == http.MethodPost && !web.CheckCSRF(e) {
-		return web.ErrorPage(e, http.StatusForbidden, "error.forbidden.title", "error.csrf")
-	}
-	return e.Next()
 }
