@@ -176,7 +176,7 @@ func TestChangeNoticeUpdatesTheCalendarEntry(t *testing.T) {
 	}
 	for _, c := range []struct {
 		to, subject, when string
-		r               *core.Record
+		r                 *core.Record
 	}{
 		{"anna@example.com", "Izmaiņas: Kultūršoks", "18:00–20:00", p.anna},
 		{"john@example.com", "Changed: Kultūršoks (en)", "18:00–20:00", p.john},
@@ -249,7 +249,9 @@ func TestQuickEditsMakeOneMail(t *testing.T) {
 		}
 	}
 	anna := p.mailTo(t, "anna@example.com")
-	t.Log(anna.Text); t.Log(p.mailTo(t, "vera@example.com").Text); t.Log(p.mailTo(t, "ivan@example.com").HTML)
+	t.Log(anna.Text)
+	t.Log(p.mailTo(t, "vera@example.com").Text)
+	t.Log(p.mailTo(t, "ivan@example.com").HTML)
 	for _, want := range []string{"18:00–20:00 → ", "19:00–21:00", "Rīga, Brīvības iela 1 → Rīga, Tērbatas iela 5", "Kultūršoks → Kultūršoks un dialogs"} {
 		if !strings.Contains(anna.Text, want) {
 			t.Errorf("Anna's mail lacks %q:\n%s", want, anna.Text)

@@ -124,7 +124,7 @@ func TestMessageAPI(t *testing.T) {
 		{Name: "a volunteer is not an organiser", Method: http.MethodPost, URL: path, Headers: volH, Body: strings.NewReader(good), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}, AfterTestFunc: nothing},
 		{Name: "unknown event", Method: http.MethodPost, URL: "/api/events/nosuchevent0000/message", Headers: orgH, Body: strings.NewReader(good), ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, AfterTestFunc: nothing},
 		{Name: "empty subject in every language", Method: http.MethodPost, URL: path, Headers: orgH,
-			Body: strings.NewReader(`{"to":["confirmed"],"subject":{"lv":" ","en":"","ru":""},"body":{"lv":"Teksts"}}`),
+			Body:           strings.NewReader(`{"to":["confirmed"],"subject":{"lv":" ","en":"","ru":""},"body":{"lv":"Teksts"}}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"subject":{"code":"validation_required"`}, NotExpectedContent: []string{`"body":`}, AfterTestFunc: nothing},
 		{Name: "empty body in every language", Method: http.MethodPost, URL: path, Headers: orgH,
 			Body:           strings.NewReader(`{"to":["confirmed"],"subject":{"lv":"Sveiki"},"body":{"lv":"","en":"  \n "}}`),
