@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kopa/hooks/attendance"
+	"kopa/hooks/bulletins"
 	"kopa/hooks/checkin"
 	"kopa/hooks/demo"
 	"kopa/hooks/events"
@@ -53,6 +54,7 @@ func Register(app core.App, opts *Options) {
 	retention.Register(app)
 	volunteers.Register(app)
 	live.Register(app)
+	bulletins.Register(app)
 	demo.Register(app, func() bool { return opts.Demo })
 	outbox.Register(app)
 }

@@ -22,8 +22,9 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"form-action 'self'; frame-ancestors 'none'"
 
 // noStorePrefixes are pages that hold secrets (ticket and invite links) or
-// personal data: browsers and proxies must not keep them.
-var noStorePrefixes = []string{"/t/", "/i/", "/manage", "/volunteer/me", "/volunteer/confirm"}
+// personal data: browsers and proxies must not keep them. /b/ are the
+// bulletin subscribers' confirm and unsubscribe links.
+var noStorePrefixes = []string{"/t/", "/i/", "/manage", "/volunteer/me", "/volunteer/confirm", "/b/"}
 
 // Middleware sets the security headers, decides the visitor's language and
 // loads the session of a signed-in organiser or volunteer on page routes.
