@@ -16,14 +16,17 @@ const (
 	isOrganiser = "@request.auth.collectionName = 'organisers'"
 )
 
-// Languages a volunteer may speak (and a registrant may ask interpretation into).
-var Languages = []string{"lv", "en", "ru", "uk", "ar", "fa", "fr", "de"}
-
-// Skills are the volunteer skills; shift roles use the same values.
-var Skills = []string{"interpreting", "door", "hosting", "childcare", "logistics", "photo"}
-
-// Locales are the languages Kopā speaks to people in.
-var Locales = []string{"lv", "en", "ru"}
+// The select values this migration created, frozen as they were: the code
+// reads the vocabulary from internal/domain, and a test there proves that
+// the schema and the vocabulary agree.
+var (
+	// languages a volunteer may speak (and a registrant may ask interpretation into).
+	languages = []string{"lv", "en", "ru", "uk", "ar", "fa", "fr", "de"}
+	// skills are the volunteer skills; shift roles use the same values.
+	skills = []string{"interpreting", "door", "hosting", "childcare", "logistics", "photo"}
+	// locales are the languages Kopā speaks to people in.
+	locales = []string{"lv", "en", "ru"}
+)
 
 // ticketPattern yields 24 characters from a 62-letter alphabet: about 143
 // bits from crypto/rand, URL-safe, unrelated to the id or the e-mail.
@@ -73,9 +76,9 @@ func up(app core.App) error {
 	volunteers.DeleteRule = types.Pointer(self)
 	volunteers.Fields.Add(&core.TextField{Name: "name", Required: true, Max: 200})
 	volunteers.Fields.Add(&core.TextField{Name: "phone", Max: 40, Pattern: `^[0-9+() \-]*$`})
-	volunteers.Fields.Add(&core.SelectField{Name: "languages", Values: Languages, MaxSelect: len(Languages)})
-	volunteers.Fields.Add(&core.SelectField{Name: "skills", Values: Skills, MaxSelect: len(Skills)})
-	volunteers.Fields.Add(&core.SelectField{Name: "locale", Values: Locales, MaxSelect: 1})
+	volunteers.Fields.Add(&core.SelectField{Name: "languages", Values: languages, MaxSelect: len(languages)})
+	volunteers.Fields.Add(&core.SelectField{Name: "skills", Values: skills, MaxSelect: len(skills)})
+	volunteers.Fields.Add(&core.SelectField{Name: "locale", Values: locales, MaxSelect: 1})
 	volunteers.Fields.Add(&core.BoolField{Name: "contact_consent"})
 	timestamps(volunteers)
 	volunteers.OTP.Enabled = true
@@ -115,10 +118,10 @@ func up(app core.App) error {
 	// name on every record that has not been erased.
 	registrations.Fields.Add(&core.TextField{Name: "name", Max: 200})
 	registrations.Fields.Add(&core.EmailField{Name: "email"})
-	registrations.Fields.Add(&core.SelectField{Name: "locale", Values: Locales, MaxSelect: 1})
+	registrations.Fields.Add(&core.SelectField{Name: "locale", Values: locales, MaxSelect: 1})
 	registrations.Fields.Add(&core.SelectField{Name: "status", Required: true, Values: []string{"confirmed", "waitlisted", "cancelled"}, MaxSelect: 1})
 	registrations.Fields.Add(&core.BoolField{Name: "photo_consent"})
-	registrations.Fields.Add(&core.SelectField{Name: "interpretation", Values: Languages, MaxSelect: len(Languages)})
+	registrations.Fields.Add(&core.SelectField{Name: "interpretation", Values: languages, MaxSelect: len(languages)})
 	registrations.Fields.Add(&core.TextField{Name: "ticket", Required: true, Min: 24, Max: 64, Pattern: "^[A-Za-z0-9]+$", AutogeneratePattern: ticketPattern, Hidden: false})
 	registrations.Fields.Add(&core.DateField{Name: "cancelled_at"})
 	registrations.Fields.Add(&core.DateField{Name: "erased_at"})
@@ -148,7 +151,7 @@ func up(app core.App) error {
 	shifts := core.NewBaseCollection("shifts")
 	organiserOnly(shifts)
 	shifts.Fields.Add(&core.RelationField{Name: "event", Required: true, CollectionId: events.Id, MaxSelect: 1, CascadeDelete: true})
-	shifts.Fields.Add(&core.SelectField{Name: "role", Required: true, Values: Skills, MaxSelect: 1})
+	shifts.Fields.Add(&core.SelectField{Name: "role", Required: true, Values: skills, MaxSelect: 1})
 	shifts.Fields.Add(&core.NumberField{Name: "needed", Required: true, OnlyInt: true, Min: types.Pointer(1.0)})
 	shifts.Fields.Add(&core.DateField{Name: "starts_at", Required: true})
 	shifts.Fields.Add(&core.DateField{Name: "ends_at", Required: true})

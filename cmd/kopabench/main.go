@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"kopa/internal/domain"
 )
 
 var (
@@ -205,7 +207,7 @@ func (b *bench) drainMail(end time.Time, r result) (string, error) {
 	fmt.Fprintln(os.Stderr, "waiting for the ticket mails…")
 	deadline := end.Add(10 * time.Minute)
 	for {
-		st, body, err := b.do(http.MethodGet, "/api/collections/mail_outbox/records?perPage=1&skipTotal=0&filter="+
+		st, body, err := b.do(http.MethodGet, "/api/collections/"+domain.MailOutbox+"/records?perPage=1&skipTotal=0&filter="+
 			"status%3D%27pending%27", b.orgTok, nil)
 		if err != nil || st != 200 {
 			return "", fmt.Errorf("count pending mail: %d %v %s", st, err, body)
@@ -266,15 +268,15 @@ func (b *bench) setup(smtpPort int) error {
 	if st, body, err := b.postBody("/api/collections", b.superTok, coll); err != nil || st != 200 {
 		return fmt.Errorf("bench collection: %d %v %s", st, err, body)
 	}
-	coll["name"], coll["createRule"] = "bench_org", "@request.auth.collectionName = 'organisers'"
+	coll["name"], coll["createRule"] = "bench_org", "@request.auth.collectionName = '"+domain.Organisers+"'"
 	if st, body, err := b.postBody("/api/collections", b.superTok, coll); err != nil || st != 200 {
 		return fmt.Errorf("bench collection: %d %v %s", st, err, body)
 	}
 	org := map[string]any{"email": "org@example.org", "name": "Bench organiser", "password": "bench-password-123", "passwordConfirm": "bench-password-123", "verified": true}
-	if st, body, err := b.postBody("/api/collections/organisers/records", b.superTok, org); err != nil || st != 200 {
+	if st, body, err := b.postBody("/api/collections/"+domain.Organisers+"/records", b.superTok, org); err != nil || st != 200 {
 		return fmt.Errorf("organiser: %d %v %s", st, err, body)
 	}
-	_, body, err = b.postBody("/api/collections/organisers/auth-with-password", "", map[string]any{"identity": "org@example.org", "password": "bench-password-123"})
+	_, body, err = b.postBody("/api/collections/"+domain.Organisers+"/auth-with-password", "", map[string]any{"identity": "org@example.org", "password": "bench-password-123"})
 	if err != nil {
 		return err
 	}
@@ -287,10 +289,10 @@ func (b *bench) setup(smtpPort int) error {
 
 func (b *bench) createEvent(capacity int) (string, error) {
 	start := time.Now().Add(2 * time.Hour).UTC()
-	ev := map[string]any{"kind": "discussion", "title_lv": "Bēgļu nodarbinātība", "title_en": "Refugee employment", "status": "published",
+	ev := map[string]any{"kind": domain.KindDiscussion, "title_lv": "Bēgļu nodarbinātība", "title_en": "Refugee employment", "status": domain.EventPublished,
 		"venue": "Rīga", "capacity": capacity, "waitlist": true,
 		"starts_at": start.Format("2006-01-02 15:04:05.000Z"), "ends_at": start.Add(2 * time.Hour).Format("2006-01-02 15:04:05.000Z")}
-	st, body, err := b.postBody("/api/collections/events/records", b.orgTok, ev)
+	st, body, err := b.postBody("/api/collections/"+domain.Events+"/records", b.orgTok, ev)
 	if err != nil || st != 200 {
 		return "", fmt.Errorf("event: %d %v %s", st, err, body)
 	}
@@ -339,7 +341,7 @@ func (b *bench) load(name string, op func() (int, error)) result {
 
 func (b *bench) fill(event string, target int) error {
 	for {
-		st, body, err := b.do(http.MethodGet, "/api/collections/registrations/records?perPage=1&skipTotal=0", b.orgTok, nil)
+		st, body, err := b.do(http.MethodGet, "/api/collections/"+domain.Registrations+"/records?perPage=1&skipTotal=0", b.orgTok, nil)
 		if err != nil || st != 200 {
 			return fmt.Errorf("count registrations: %d %v", st, err)
 		}

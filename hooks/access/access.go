@@ -7,46 +7,30 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/internal/domain"
 )
 
 // DoorLead is how long before a door shift starts its volunteer may scan.
 const DoorLead = time.Hour
 
-// IsOrganiser reports whether the auth record is an organiser (superusers count too).
-func IsOrganiser(auth *core.Record) bool {
-	return auth != nil && (auth.Collection().Name == "organisers" || auth.IsSuperuser())
-}
-
-// IsVolunteer reports whether the auth record is a volunteer.
-func IsVolunteer(auth *core.Record) bool {
-	return auth != nil && auth.Collection().Name == "volunteers"
-}
-
 // CanWorkDoor reports whether auth may check people in at the event and see
 // its counts at time now: organisers always; a volunteer from DoorLead before
 // an accepted door shift of that event starts until it ends.
 func CanWorkDoor(app core.App, auth *core.Record, eventID string, now time.Time) bool {
-	if IsOrganiser(auth) {
+	if domain.IsStaff(auth) {
 		return true
 	}
-	if !IsVolunteer(auth) || eventID == "" {
-		return false
-	}
-	nowDT, err := types.ParseDateTime(now.UTC())
-	if err != nil {
-		return false
-	}
-	leadDT, err := types.ParseDateTime(now.UTC().Add(DoorLead))
-	if err != nil {
+	if !domain.IsVolunteer(auth) || eventID == "" {
 		return false
 	}
 	var n int
-	err = app.DB().Select("count(*)").
+	err := app.DB().Select("count(*)").
 		From("assignments a").
 		InnerJoin("shifts s", dbx.NewExp("s.id = a.shift")).
-		Where(dbx.HashExp{"a.volunteer": auth.Id, "a.status": "accepted", "s.event": eventID, "s.role": "door"}).
-		AndWhere(dbx.NewExp("s.starts_at <= {:lead} AND s.ends_at >= {:now}", dbx.Params{"lead": leadDT.String(), "now": nowDT.String()})).
+		Where(dbx.HashExp{"a.volunteer": auth.Id, "a.status": domain.AssignmentAccepted, "s.event": eventID, "s.role": domain.SkillDoor}).
+		AndWhere(dbx.NewExp("s.starts_at <= {:lead} AND s.ends_at >= {:now}",
+			dbx.Params{"lead": domain.DateTime(now.Add(DoorLead)).String(), "now": domain.DateTime(now).String()})).
 		Row(&n)
 	return err == nil && n > 0
 }

@@ -1,6 +1,7 @@
-// Package attendance computes an event's seat and check-in counts. Check-in,
-// the live hub, the public pages and the reports all read the same numbers
-// from here.
+// Package attendance computes an event's seat and check-in counts, and lists
+// an event's registrations with their check-ins. Check-in, the live hub, the
+// public pages, the console and the reports all read the same numbers and
+// rows from here.
 package attendance
 
 import (
@@ -10,30 +11,9 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"kopa/internal/domain"
 )
-
-// Stats are an event's counts. They hold no personal data.
-type Stats struct {
-	Capacity   int `json:"capacity"`
-	Confirmed  int `json:"confirmed"`
-	Waitlisted int `json:"waitlisted"`
-	Cancelled  int `json:"cancelled"`
-	CheckedIn  int `json:"checked_in"`
-	// EventCancelled: the event itself was cancelled (not part of the
-	// counts the API and the live feed show).
-	EventCancelled bool `json:"-"`
-}
-
-// SeatsLeft is the number of free seats, or -1 when the event has no limit.
-func (s Stats) SeatsLeft() int {
-	if s.Capacity <= 0 {
-		return -1
-	}
-	if left := s.Capacity - s.Confirmed; left > 0 {
-		return left
-	}
-	return 0
-}
 
 // cache keeps each event's counts between changes. Counting is linear in
 // the event's registrations, and the door, the hub and the pages ask for
@@ -42,7 +22,7 @@ func (s Stats) SeatsLeft() int {
 // changes (after the commit).
 type cache struct {
 	mu      sync.Mutex
-	stats   map[string]Stats
+	stats   map[string]domain.Stats
 	version map[string]uint64
 }
 
@@ -50,7 +30,7 @@ const cacheKey = "kopa.attendance.cache"
 
 func cacheOf(app core.App) *cache {
 	return app.Store().GetOrSet(cacheKey, func() any {
-		return &cache{stats: map[string]Stats{}, version: map[string]uint64{}}
+		return &cache{stats: map[string]domain.Stats{}, version: map[string]uint64{}}
 	}).(*cache)
 }
 
@@ -65,7 +45,7 @@ func Invalidate(app core.App, eventID string) {
 
 // adjust applies a change to an event's cached counts; an event without
 // cached counts is left to be counted when next asked.
-func adjust(app core.App, eventID string, change func(*Stats)) {
+func adjust(app core.App, eventID string, change func(*domain.Stats)) {
 	c := cacheOf(app)
 	c.mu.Lock()
 	if st, ok := c.stats[eventID]; ok {
@@ -88,24 +68,24 @@ func Register(app core.App) {
 			return e.Next()
 		}})
 	}
-	bind(app.OnRecordAfterCreateSuccess("registrations"), func(e *core.RecordEvent) {
-		status := e.Record.GetString("status")
-		adjust(e.App, e.Record.GetString("event"), func(s *Stats) {
+	bind(app.OnRecordAfterCreateSuccess(domain.Registrations), func(e *core.RecordEvent) {
+		status := domain.RegistrationStatusOf(e.Record)
+		adjust(e.App, e.Record.GetString("event"), func(s *domain.Stats) {
 			switch status {
-			case "confirmed":
+			case domain.RegistrationConfirmed:
 				s.Confirmed++
-			case "waitlisted":
+			case domain.RegistrationWaitlisted:
 				s.Waitlisted++
-			case "cancelled":
+			case domain.RegistrationCancelled:
 				s.Cancelled++
 			}
 		})
 	})
-	bind(app.OnRecordAfterCreateSuccess("checkins"), func(e *core.RecordEvent) {
-		adjust(e.App, e.Record.GetString("event"), func(s *Stats) { s.CheckedIn++ })
+	bind(app.OnRecordAfterCreateSuccess(domain.Checkins), func(e *core.RecordEvent) {
+		adjust(e.App, e.Record.GetString("event"), func(s *domain.Stats) { s.CheckedIn++ })
 	})
 	drop := func(e *core.RecordEvent) {
-		if e.Record.Collection().Name == "events" {
+		if e.Record.Collection().Name == domain.Events {
 			Invalidate(e.App, e.Record.Id)
 			return
 		}
@@ -114,15 +94,15 @@ func Register(app core.App) {
 			Invalidate(e.App, orig.GetString("event"))
 		}
 	}
-	bind(app.OnRecordAfterUpdateSuccess("registrations", "checkins", "events"), drop)
-	bind(app.OnRecordAfterDeleteSuccess("registrations", "checkins", "events"), drop)
-	bind(app.OnRecordAfterCreateSuccess("events"), drop)
+	bind(app.OnRecordAfterUpdateSuccess(domain.Registrations, domain.Checkins, domain.Events), drop)
+	bind(app.OnRecordAfterDeleteSuccess(domain.Registrations, domain.Checkins, domain.Events), drop)
+	bind(app.OnRecordAfterCreateSuccess(domain.Events), drop)
 }
 
 // ForEvent returns the counts of one event. Inside a transaction (pass its
 // app) they are counted afresh, since they may include what is not yet
 // committed; outside, they come from the cache when they can.
-func ForEvent(app core.App, eventID string) (Stats, error) {
+func ForEvent(app core.App, eventID string) (domain.Stats, error) {
 	if app.IsTransactional() {
 		return count(app, eventID)
 	}
@@ -146,7 +126,7 @@ func ForEvent(app core.App, eventID string) (Stats, error) {
 	return st, nil
 }
 
-func count(app core.App, eventID string) (Stats, error) {
+func count(app core.App, eventID string) (domain.Stats, error) {
 	var row struct {
 		Capacity   int `db:"capacity"`
 		Confirmed  int `db:"confirmed"`
@@ -159,14 +139,55 @@ func count(app core.App, eventID string) (Stats, error) {
 	err := app.DB().NewQuery(`
 		SELECT
 			e.capacity AS capacity,
-			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = 'confirmed')  AS confirmed,
-			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = 'waitlisted') AS waitlisted,
-			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = 'cancelled')  AS cancelled,
+			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:confirmed})  AS confirmed,
+			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:waitlisted}) AS waitlisted,
+			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:cancelled})  AS cancelled,
 			(SELECT count(*) FROM checkins c WHERE c.event = e.id) AS checked_in,
-			e.status = 'cancelled' AS event_cancelled
-		FROM events e WHERE e.id = {:id}`).Bind(dbx.Params{"id": eventID}).One(&row)
+			e.status = {:eventCancelled} AS event_cancelled
+		FROM events e WHERE e.id = {:id}`).Bind(dbx.Params{
+		"id":        eventID,
+		"confirmed": domain.RegistrationConfirmed, "waitlisted": domain.RegistrationWaitlisted, "cancelled": domain.RegistrationCancelled,
+		"eventCancelled": domain.EventCancelled,
+	}).One(&row)
 	if err != nil {
-		return Stats{}, fmt.Errorf("attendance of %s: %w", eventID, err)
+		return domain.Stats{}, fmt.Errorf("attendance of %s: %w", eventID, err)
 	}
-	return Stats(row), nil
+	return domain.Stats(row), nil
+}
+
+// Registration is one registration of an event with its check-in, as the
+// door, the console and the CSV export list them. Times are as stored
+// (PocketBase's UTC form); CheckedInAt and Method are empty when the person
+// has not been checked in, ErasedAt when retention has not erased it.
+type Registration struct {
+	ID           string                    `db:"id"`
+	Ticket       string                    `db:"ticket"`
+	Name         string                    `db:"name"`
+	Email        string                    `db:"email"`
+	Status       domain.RegistrationStatus `db:"status"`
+	Locale       string                    `db:"locale"`
+	PhotoConsent bool                      `db:"photo_consent"`
+	Created      string                    `db:"created"`
+	ErasedAt     string                    `db:"erased_at"`
+	CheckedInAt  string                    `db:"checked_in_at"`
+	Method       domain.CheckinMethod      `db:"method"`
+}
+
+// Registrations lists the registrations of an event with their check-ins
+// (cancelled and erased ones too), in the order they were made; limit > 0
+// keeps the first limit of them. One query joins the two tables: a check-in
+// is unique per registration, so each registration is one row.
+func Registrations(app core.App, eventID string, limit int) ([]Registration, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	var rows []Registration
+	err := app.DB().NewQuery(`SELECT r.id, r.ticket, r.name, r.email, r.status, r.locale, r.photo_consent, r.created, r.erased_at,
+			COALESCE(c.at, '') AS checked_in_at, COALESCE(c.method, '') AS method
+		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
+		WHERE r.event = {:e} ORDER BY r.created, r.rowid LIMIT {:max}`).Bind(dbx.Params{"e": eventID, "max": limit}).All(&rows)
+	if err != nil {
+		return nil, fmt.Errorf("registrations of %s: %w", eventID, err)
+	}
+	return rows, nil
 }

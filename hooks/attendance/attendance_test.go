@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/attendance"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -16,7 +17,7 @@ import (
 func TestCachedCountsFollowEveryChange(t *testing.T) {
 	app := kopatest.NewApp(t, attendance.Register)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 5, Waitlist: true})
-	check := func(step string, want attendance.Stats) {
+	check := func(step string, want domain.Stats) {
 		t.Helper()
 		got, err := attendance.ForEvent(app, ev.Id)
 		if err != nil {
@@ -25,34 +26,34 @@ func TestCachedCountsFollowEveryChange(t *testing.T) {
 		if got != want {
 			t.Fatalf("%s: cached %+v, want %+v", step, got, want)
 		}
-		var fresh attendance.Stats
+		var fresh domain.Stats
 		_ = app.RunInTransaction(func(tx core.App) error { fresh, _ = attendance.ForEvent(tx, ev.Id); return nil })
 		if fresh != want {
 			t.Fatalf("%s: counted %+v, want %+v", step, fresh, want)
 		}
 	}
-	check("empty", attendance.Stats{Capacity: 5})
+	check("empty", domain.Stats{Capacity: 5})
 	a := kopatest.Registration(t, app, ev, "A", "a@example.com", "confirmed")
-	check("one confirmed", attendance.Stats{Capacity: 5, Confirmed: 1})
+	check("one confirmed", domain.Stats{Capacity: 5, Confirmed: 1})
 	b := kopatest.Registration(t, app, ev, "B", "b@example.com", "waitlisted")
-	check("one waitlisted", attendance.Stats{Capacity: 5, Confirmed: 1, Waitlisted: 1})
+	check("one waitlisted", domain.Stats{Capacity: 5, Confirmed: 1, Waitlisted: 1})
 	col, _ := app.FindCollectionByNameOrId("checkins")
 	in := core.NewRecord(col)
 	in.Load(map[string]any{"registration": a.Id, "event": ev.Id, "at": time.Now().UTC().Format("2006-01-02 15:04:05.000Z"), "method": "qr"})
 	if err := app.Save(in); err != nil {
 		t.Fatal(err)
 	}
-	check("checked in", attendance.Stats{Capacity: 5, Confirmed: 1, Waitlisted: 1, CheckedIn: 1})
+	check("checked in", domain.Stats{Capacity: 5, Confirmed: 1, Waitlisted: 1, CheckedIn: 1})
 	b.Set("status", "confirmed")
 	if err := app.Save(b); err != nil {
 		t.Fatal(err)
 	}
-	check("promoted", attendance.Stats{Capacity: 5, Confirmed: 2, CheckedIn: 1})
+	check("promoted", domain.Stats{Capacity: 5, Confirmed: 2, CheckedIn: 1})
 	ev.Set("capacity", 10)
 	if err := app.Save(ev); err != nil {
 		t.Fatal(err)
 	}
-	check("capacity changed", attendance.Stats{Capacity: 10, Confirmed: 2, CheckedIn: 1})
+	check("capacity changed", domain.Stats{Capacity: 10, Confirmed: 2, CheckedIn: 1})
 	err := app.RunInTransaction(func(tx core.App) error {
 		r := core.NewRecord(a.Collection())
 		r.Load(map[string]any{"event": ev.Id, "name": "C", "status": "confirmed"})
@@ -64,14 +65,14 @@ func TestCachedCountsFollowEveryChange(t *testing.T) {
 	if err == nil {
 		t.Fatal("expected the rollback")
 	}
-	check("rolled back", attendance.Stats{Capacity: 10, Confirmed: 2, CheckedIn: 1})
+	check("rolled back", domain.Stats{Capacity: 10, Confirmed: 2, CheckedIn: 1})
 	if err := app.Delete(in); err != nil {
 		t.Fatal(err)
 	}
-	check("check-in deleted", attendance.Stats{Capacity: 10, Confirmed: 2})
+	check("check-in deleted", domain.Stats{Capacity: 10, Confirmed: 2})
 	a.Set("status", "cancelled")
 	if err := app.Save(a); err != nil {
 		t.Fatal(err)
 	}
-	check("cancelled", attendance.Stats{Capacity: 10, Confirmed: 1, Cancelled: 1})
+	check("cancelled", domain.Stats{Capacity: 10, Confirmed: 1, Cancelled: 1})
 }

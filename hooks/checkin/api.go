@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,6 +19,7 @@ import (
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
 	"kopa/internal/contact"
+	"kopa/internal/domain"
 )
 
 // ClockSkew is how far in the future a device's scan time may be.
@@ -74,11 +76,11 @@ func door(e *core.RequestEvent, eventID string) error {
 }
 
 type checkInBody struct {
-	Event        string `json:"event"`
-	Code         string `json:"code"`
-	Registration string `json:"registration"`
-	At           string `json:"at"`
-	Method       string `json:"method"`
+	Event        string               `json:"event"`
+	Code         string               `json:"code"`
+	Registration string               `json:"registration"`
+	At           string               `json:"at"`
+	Method       domain.CheckinMethod `json:"method"`
 }
 
 func apiCheckIn(e *core.RequestEvent) error {
@@ -104,12 +106,12 @@ func apiCheckIn(e *core.RequestEvent) error {
 		errs["code"] = validation.NewError("validation_required", "Send the ticket code (or the registration id).")
 	}
 	if b.Method == "" {
-		b.Method = MethodQR
+		b.Method = domain.CheckinQR
 		if b.Registration != "" {
-			b.Method = MethodManual
+			b.Method = domain.CheckinManual
 		}
 	}
-	if b.Method != MethodQR && b.Method != MethodManual {
+	if b.Method != domain.CheckinQR && b.Method != domain.CheckinManual {
 		errs["method"] = validation.NewError("validation_invalid_value", "Must be qr or manual.")
 	}
 	now := time.Now()
@@ -228,7 +230,7 @@ func apiWalkIn(e *core.RequestEvent) error {
 	if b.Email, err = contact.Email(b.Email); b.Email != "" && err != nil {
 		errs["email"] = err
 	}
-	if b.Override && !access.IsOrganiser(e.Auth) {
+	if b.Override && !domain.IsStaff(e.Auth) {
 		errs["override"] = validation.NewError("validation_organisers_only", "Only organisers may let people in over capacity.")
 	}
 	if len(errs) > 0 {
@@ -250,12 +252,12 @@ func apiWalkIn(e *core.RequestEvent) error {
 
 // Match is one registration found by name or e-mail at the door.
 type Match struct {
-	Registration string `json:"registration"`
-	Name         string `json:"name"`
-	Email        string `json:"email"`
-	Status       string `json:"status"`
-	CheckedInAt  string `json:"checked_in_at"`
-	PhotoConsent bool   `json:"photo_consent"`
+	Registration string                    `json:"registration"`
+	Name         string                    `json:"name"`
+	Email        string                    `json:"email"`
+	Status       domain.RegistrationStatus `json:"status"`
+	CheckedInAt  string                    `json:"checked_in_at"`
+	PhotoConsent bool                      `json:"photo_consent"`
 }
 
 // Matches reports whether q is part of the name or the e-mail, ignoring
@@ -288,36 +290,29 @@ func apiSearch(e *core.RequestEvent) error {
 	if utf8.RuneCountInString(q) < 2 || len(q) > 200 {
 		return e.BadRequestError("Type at least two letters.", validation.Errors{"q": validation.NewError("validation_length_too_short", "At least two characters.")})
 	}
-	var rows []struct {
-		ID           string `db:"id"`
-		Name         string `db:"name"`
-		Email        string `db:"email"`
-		Status       string `db:"status"`
-		PhotoConsent bool   `db:"photo_consent"`
-		At           string `db:"at"`
-	}
-	// SQLite folds only ASCII letters, and names here are Latvian, Russian,
-	// Arabic…: the event's registrations are matched in Go instead.
-	err := e.App.DB().NewQuery(`SELECT r.id, r.name, r.email, r.status, r.photo_consent, COALESCE(c.at, '') AS at
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
-		WHERE r.event = {:e} AND r.erased_at = '' ORDER BY r.name`).Bind(dbx.Params{"e": id}).All(&rows)
+	rows, err := attendance.Registrations(e.App, id, 0)
 	if err != nil {
 		return err
 	}
-	organiser := access.IsOrganiser(e.Auth)
-	out := make([]Match, 0, 20)
+	// SQLite folds only ASCII letters, and names here are Latvian, Russian,
+	// Arabic…: the event's registrations are matched in Go, and the first
+	// matches by name are shown.
+	found := make([]attendance.Registration, 0, 20)
 	for _, r := range rows {
-		if !Matches(q, r.Name, r.Email) {
-			continue
+		if r.ErasedAt == "" && Matches(q, r.Name, r.Email) {
+			found = append(found, r)
 		}
-		if len(out) == 20 {
-			break
-		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].Name < found[j].Name })
+	found = found[:min(len(found), 20)]
+	organiser := domain.IsStaff(e.Auth)
+	out := make([]Match, 0, len(found))
+	for _, r := range found {
 		email := r.Email
 		if !organiser {
 			email = MaskEmail(email)
 		}
-		out = append(out, Match{Registration: r.ID, Name: r.Name, Email: email, Status: r.Status, CheckedInAt: r.At, PhotoConsent: r.PhotoConsent})
+		out = append(out, Match{Registration: r.ID, Name: r.Name, Email: email, Status: r.Status, CheckedInAt: r.CheckedInAt, PhotoConsent: r.PhotoConsent})
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": out})
 }
@@ -329,12 +324,12 @@ func apiSearch(e *core.RequestEvent) error {
 // which the device compares with the hash of what it scans. A lost phone
 // then holds no working ticket.
 type OfflineTicket struct {
-	Registration string `json:"registration"`
-	Hash         string `json:"hash"`
-	Name         string `json:"name"`
-	Status       string `json:"status"`
-	PhotoConsent bool   `json:"photo_consent"`
-	CheckedInAt  string `json:"checked_in_at"`
+	Registration string                    `json:"registration"`
+	Hash         string                    `json:"hash"`
+	Name         string                    `json:"name"`
+	Status       domain.RegistrationStatus `json:"status"`
+	PhotoConsent bool                      `json:"photo_consent"`
+	CheckedInAt  string                    `json:"checked_in_at"`
 }
 
 func apiTickets(e *core.RequestEvent) error {
@@ -342,30 +337,20 @@ func apiTickets(e *core.RequestEvent) error {
 	if err := door(e, id); err != nil {
 		return err
 	}
-	ev, err := e.App.FindRecordById("events", id)
+	ev, err := e.App.FindRecordById(domain.Events, id)
 	if err != nil {
 		return e.NotFoundError("No such event.", nil)
 	}
-	var rows []struct {
-		ID           string `db:"id"`
-		Code         string `db:"ticket"`
-		Name         string `db:"name"`
-		Status       string `db:"status"`
-		PhotoConsent bool   `db:"photo_consent"`
-		At           string `db:"at"`
-	}
-	err = e.App.DB().NewQuery(`SELECT r.id, r.ticket, r.name, r.status, r.photo_consent, COALESCE(c.at, '') AS at
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id WHERE r.event = {:e}`).
-		Bind(dbx.Params{"e": id}).All(&rows)
+	rows, err := attendance.Registrations(e.App, id, 0)
 	if err != nil {
 		return err
 	}
 	out := make([]OfflineTicket, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Code), Name: ShortName(r.Name),
-			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.At})
+		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Ticket), Name: ShortName(r.Name),
+			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.CheckedInAt})
 	}
 	e.Response.Header().Set("Cache-Control", "no-store")
 	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "keep_hours": int(ListKeep / time.Hour),
-		"cancelled": ev.GetString("status") == "cancelled", "tickets": out})
+		"cancelled": domain.EventStatusOf(ev) == domain.EventCancelled, "tickets": out})
 }

@@ -17,6 +17,7 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/attendance"
 	"kopa/hooks/checkin"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -482,9 +483,9 @@ func TestScanAndSearchRace(t *testing.T) {
 			var res checkin.Result
 			var err error
 			if i%2 == 0 {
-				res, err = checkin.CheckIn(app, ev.Id, r.GetString("ticket"), checkin.MethodQR, time.Now())
+				res, err = checkin.CheckIn(app, ev.Id, r.GetString("ticket"), domain.CheckinQR, time.Now())
 			} else {
-				res, err = checkin.CheckInRegistration(app, ev.Id, r.Id, checkin.MethodManual, time.Now())
+				res, err = checkin.CheckInRegistration(app, ev.Id, r.Id, domain.CheckinManual, time.Now())
 			}
 			if err != nil {
 				t.Error(err)

@@ -22,6 +22,7 @@ import (
 	"kopa/hooks/checkin"
 	"kopa/hooks/registration"
 	"kopa/internal/browser"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -361,7 +362,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		t.Errorf("prepared: %q", got)
 	}
 	// Another door device checks Leyla in after this one took the list.
-	if _, err := checkin.CheckIn(app, ev.Id, leyla.GetString("ticket"), checkin.MethodQR, time.Now()); err != nil {
+	if _, err := checkin.CheckIn(app, ev.Id, leyla.GetString("ticket"), domain.CheckinQR, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -410,7 +411,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 	}
 	run(tab, "waiting counter at 0", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`))
 	c, err := app.FindFirstRecordByData("checkins", "registration", olek.Id)
-	if err != nil || c.GetString("method") != checkin.MethodQR {
+	if err != nil || c.GetString("method") != string(domain.CheckinQR) {
 		t.Fatalf("Olek's check-in: %v %v", c, err)
 	}
 	run(tab, "the server's answer replaces the local one", chromedp.WaitVisible("#synced-wrap"))
@@ -571,7 +572,7 @@ func TestScanOverABadLine(t *testing.T) {
 	d.network.hang(false)
 	d.waitCheckins(t, 1)
 	d.run(t, "sent", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`), chromedp.WaitVisible(`//span[@id="net"][text()="online"]`))
-	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.olek.Id); err != nil || c.GetString("method") != checkin.MethodQR {
+	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.olek.Id); err != nil || c.GetString("method") != string(domain.CheckinQR) {
 		t.Fatalf("Olek's check-in: %v", err)
 	}
 
@@ -593,7 +594,7 @@ func TestScanOverABadLine(t *testing.T) {
 	// Sent through the slow line: waiting for it is not the door's wait.
 	d.waitCheckins(t, 2)
 	d.run(t, "sent slowly", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`))
-	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.leyla.Id); err != nil || c.GetString("method") != checkin.MethodManual {
+	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.leyla.Id); err != nil || c.GetString("method") != string(domain.CheckinManual) {
 		t.Fatalf("Leyla's check-in: %v", err)
 	}
 	if n := d.measure("answers"); n != 2 {

@@ -17,7 +17,7 @@
 //	    "registration"}; 400, 401, 403, 404 (unknown event). At a cancelled
 //	    event nobody is checked in: result cancelled, with
 //	    "event_cancelled": true.
-//	GET  /api/events/{id}/stats — the event's counts (attendance.Stats).
+//	GET  /api/events/{id}/stats — the event's counts (domain.Stats).
 //	GET  /api/events/{id}/search?q= — up to 20 registrations whose name or
 //	    e-mail contains q: id, name, e-mail (masked for volunteers), status,
 //	    check-in time, photo consent. No ticket codes.
@@ -46,6 +46,7 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/registration"
+	"kopa/internal/domain"
 	"kopa/internal/fastinsert"
 	"kopa/internal/ids"
 )
@@ -60,13 +61,6 @@ const (
 	Unknown    = "unknown"
 )
 
-// Methods of a check-in.
-const (
-	MethodQR     = "qr"
-	MethodManual = "manual"
-	MethodWalkIn = "walkin"
-)
-
 // ErrFull refuses a walk-in when every seat is taken.
 var ErrFull = errors.New("the event is full")
 
@@ -78,12 +72,12 @@ var ErrNoEvent = errors.New("no such event")
 
 // Result is what the door is told.
 type Result struct {
-	Result       string           `json:"result"`
-	Name         string           `json:"name"`
-	CheckedInAt  string           `json:"checked_in_at"`
-	Stats        attendance.Stats `json:"stats"`
-	PhotoConsent bool             `json:"photo_consent"`
-	Registration string           `json:"registration,omitempty"`
+	Result       string       `json:"result"`
+	Name         string       `json:"name"`
+	CheckedInAt  string       `json:"checked_in_at"`
+	Stats        domain.Stats `json:"stats"`
+	PhotoConsent bool         `json:"photo_consent"`
+	Registration string       `json:"registration,omitempty"`
 	// EventCancelled comes with the result cancelled when it is the event,
 	// not the ticket, that was cancelled: nobody is checked in then.
 	EventCancelled bool `json:"event_cancelled,omitempty"`
@@ -143,7 +137,7 @@ func ShortName(name string) string {
 // same moment or later) into Already with the first time. at is when the
 // ticket was scanned (a scan made offline is sent later with its own time);
 // the earliest scan wins.
-func CheckIn(app core.App, eventID, code, method string, at time.Time) (Result, error) {
+func CheckIn(app core.App, eventID, code string, method domain.CheckinMethod, at time.Time) (Result, error) {
 	if !registration.ValidCode(code) {
 		return withStats(app, eventID, Result{Result: Unknown})
 	}
@@ -156,7 +150,7 @@ func CheckIn(app core.App, eventID, code, method string, at time.Time) (Result, 
 
 // CheckInRegistration checks a registration in by its id (the door found
 // the person by name).
-func CheckInRegistration(app core.App, eventID, registrationID, method string, at time.Time) (Result, error) {
+func CheckInRegistration(app core.App, eventID, registrationID string, method domain.CheckinMethod, at time.Time) (Result, error) {
 	h, err := findHolder(app, "id", registrationID)
 	if err != nil {
 		return withStats(app, eventID, Result{Result: Unknown})
@@ -166,15 +160,15 @@ func CheckInRegistration(app core.App, eventID, registrationID, method string, a
 
 // holder is what the door needs of a registration.
 type holder struct {
-	ID           string `db:"id"`
-	Event        string `db:"event"`
-	Name         string `db:"name"`
-	Status       string `db:"status"`
-	PhotoConsent bool   `db:"photo_consent"`
+	ID           string                    `db:"id"`
+	Event        string                    `db:"event"`
+	Name         string                    `db:"name"`
+	Status       domain.RegistrationStatus `db:"status"`
+	PhotoConsent bool                      `db:"photo_consent"`
 }
 
 func holderOf(r *core.Record) holder {
-	return holder{ID: r.Id, Event: r.GetString("event"), Name: r.GetString("name"), Status: r.GetString("status"), PhotoConsent: r.GetBool("photo_consent")}
+	return holder{ID: r.Id, Event: r.GetString("event"), Name: r.GetString("name"), Status: domain.RegistrationStatusOf(r), PhotoConsent: r.GetBool("photo_consent")}
 }
 
 // findHolder reads a registration by its ticket code or id. It is the
@@ -187,14 +181,14 @@ func findHolder(app core.App, column, value string) (holder, error) {
 	return h, err
 }
 
-func decide(app core.App, eventID string, r holder, method string, at time.Time) (Result, error) {
+func decide(app core.App, eventID string, r holder, method domain.CheckinMethod, at time.Time) (Result, error) {
 	res := Result{Name: r.Name, PhotoConsent: r.PhotoConsent, Registration: r.ID}
 	switch {
 	case r.Event != eventID:
 		res = Result{Result: WrongEvent}
-	case r.Status == registration.StatusCancelled:
+	case r.Status == domain.RegistrationCancelled:
 		res.Result = Cancelled
-	case r.Status == registration.StatusWaitlisted:
+	case r.Status == domain.RegistrationWaitlisted:
 		res.Result = Waitlisted
 	case eventCancelled(app, eventID):
 		res.Result, res.EventCancelled = Cancelled, true
@@ -205,7 +199,7 @@ func decide(app core.App, eventID string, r holder, method string, at time.Time)
 		}
 		if first.IsZero() {
 			res.Result = OK
-			res.CheckedInAt = dt(at).String()
+			res.CheckedInAt = domain.DateTime(at).String()
 		} else {
 			res.Result = Already
 			res.CheckedInAt = first.String()
@@ -234,12 +228,12 @@ func eventCancelled(app core.App, eventID string) bool {
 // Only when the index refuses it (or the write failed for another reason)
 // does a transaction read the first check-in and, for an earlier scan,
 // move its time: that read and that update must agree.
-func insert(app core.App, eventID, regID, method string, at time.Time) (types.DateTime, error) {
+func insert(app core.App, eventID, regID string, method domain.CheckinMethod, at time.Time) (types.DateTime, error) {
 	var first types.DateTime
-	if col, err := app.FindCachedCollectionByNameOrId("checkins"); err == nil {
+	if col, err := app.FindCachedCollectionByNameOrId(domain.Checkins); err == nil {
 		row := core.NewRecord(col)
 		row.Id = ids.Ordered()
-		row.Load(map[string]any{"registration": regID, "event": eventID, "at": dt(at), "method": method})
+		row.Load(map[string]any{"registration": regID, "event": eventID, "at": domain.DateTime(at), "method": method})
 		if app.IsTransactional() {
 			if app.SaveNoValidate(row) == nil {
 				return first, nil
@@ -251,16 +245,16 @@ func insert(app core.App, eventID, regID, method string, at time.Time) (types.Da
 	}
 	err := app.RunInTransaction(func(tx core.App) error {
 		existing := &core.Record{}
-		err := tx.RecordQuery("checkins").AndWhere(dbx.HashExp{"registration": regID}).Limit(1).One(existing)
+		err := tx.RecordQuery(domain.Checkins).AndWhere(dbx.HashExp{"registration": regID}).Limit(1).One(existing)
 		if errors.Is(err, sql.ErrNoRows) {
 			// The first try failed for some other reason: once more,
 			// now holding the writer.
-			col, err := tx.FindCachedCollectionByNameOrId("checkins")
+			col, err := tx.FindCachedCollectionByNameOrId(domain.Checkins)
 			if err != nil {
 				return err
 			}
 			row := core.NewRecord(col)
-			row.Load(map[string]any{"registration": regID, "event": eventID, "at": dt(at), "method": method})
+			row.Load(map[string]any{"registration": regID, "event": eventID, "at": domain.DateTime(at), "method": method})
 			if err := tx.SaveNoValidate(row); err != nil {
 				return fmt.Errorf("check in: %w", err)
 			}
@@ -271,7 +265,7 @@ func insert(app core.App, eventID, regID, method string, at time.Time) (types.Da
 		}
 		first = existing.GetDateTime("at")
 		if at.Before(first.Time()) { // an earlier scan, synced late, wins
-			first = dt(at)
+			first = domain.DateTime(at)
 			_, err := tx.DB().NewQuery("UPDATE checkins SET at = {:at} WHERE id = {:id}").
 				Bind(dbx.Params{"at": first.String(), "id": existing.Id}).Execute()
 			return err
@@ -370,22 +364,22 @@ func withStats(app core.App, eventID string, res Result) (Result, error) {
 func WalkIn(app core.App, eventID, name, email string, override bool, now time.Time) (Result, error) {
 	var res Result
 	err := app.RunInTransaction(func(tx core.App) error {
-		ev, err := tx.FindRecordById("events", eventID)
+		ev, err := tx.FindRecordById(domain.Events, eventID)
 		if err != nil {
 			return ErrNoEvent
 		}
-		if ev.GetString("status") == "cancelled" {
+		if domain.EventStatusOf(ev) == domain.EventCancelled {
 			return ErrEventCancelled
 		}
 		// Someone who registered but lost their ticket is checked in on
 		// that registration, not registered twice.
 		if email != "" {
 			existing := &core.Record{}
-			err := tx.RecordQuery("registrations").
+			err := tx.RecordQuery(domain.Registrations).
 				AndWhere(dbx.HashExp{"event": eventID, "email": email}).
-				AndWhere(dbx.NewExp("email != '' AND status != 'cancelled'")).Limit(1).One(existing)
+				AndWhere(dbx.NewExp(registration.LiveWithEmail)).Limit(1).One(existing)
 			if err == nil {
-				res, err = decide(tx, eventID, holderOf(existing), MethodManual, now)
+				res, err = decide(tx, eventID, holderOf(existing), domain.CheckinManual, now)
 				return err
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
@@ -393,7 +387,7 @@ func WalkIn(app core.App, eventID, name, email string, override bool, now time.T
 			}
 		}
 		if c := ev.GetInt("capacity"); c > 0 && !override {
-			n, err := tx.CountRecords("registrations", dbx.HashExp{"event": eventID, "status": registration.StatusConfirmed})
+			n, err := tx.CountRecords(domain.Registrations, dbx.HashExp{"event": eventID, "status": domain.RegistrationConfirmed})
 			if err != nil {
 				return err
 			}
@@ -401,34 +395,29 @@ func WalkIn(app core.App, eventID, name, email string, override bool, now time.T
 				return ErrFull
 			}
 		}
-		col, err := tx.FindCachedCollectionByNameOrId("registrations")
+		col, err := tx.FindCachedCollectionByNameOrId(domain.Registrations)
 		if err != nil {
 			return err
 		}
 		r := core.NewRecord(col)
-		r.Load(map[string]any{"event": eventID, "name": name, "email": email, "status": registration.StatusConfirmed, "locale": "lv"})
+		r.Load(map[string]any{"event": eventID, "name": name, "email": email, "status": domain.RegistrationConfirmed, "locale": "lv"})
 		if err := tx.Save(r); err != nil {
 			return err
 		}
-		cc, err := tx.FindCachedCollectionByNameOrId("checkins")
+		cc, err := tx.FindCachedCollectionByNameOrId(domain.Checkins)
 		if err != nil {
 			return err
 		}
 		row := core.NewRecord(cc)
-		row.Load(map[string]any{"registration": r.Id, "event": eventID, "at": dt(now), "method": MethodWalkIn})
+		row.Load(map[string]any{"registration": r.Id, "event": eventID, "at": domain.DateTime(now), "method": domain.CheckinWalkIn})
 		if err := tx.Save(row); err != nil {
 			return err
 		}
-		res = Result{Result: OK, Name: name, CheckedInAt: dt(now).String(), Registration: r.Id}
+		res = Result{Result: OK, Name: name, CheckedInAt: domain.DateTime(now).String(), Registration: r.Id}
 		return nil
 	})
 	if err != nil {
 		return res, err
 	}
 	return withStats(app, eventID, res)
-}
-
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t.UTC())
-	return d
 }

@@ -9,12 +9,13 @@ import (
 	"kopa/hooks/access"
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/pb_public"
 )
 
 // ScanData is what the scanner page receives.
 type ScanData struct {
-	Event web.EventView
+	Event domain.EventView
 	// Opens and Closes bound the door's check-ins (see ScanWindow), in
 	// UTC, for the page to judge scans the same way without a connection.
 	Opens, Closes string
@@ -22,12 +23,12 @@ type ScanData struct {
 
 // bindScanner binds the scanner page and its service worker.
 func bindScanner(se *core.ServeEvent) {
-	se.Router.GET("/manage/events/{id}/scan", scannerPage).BindFunc(web.RequireSession("organisers", "volunteers"))
+	se.Router.GET("/manage/events/{id}/scan", scannerPage).BindFunc(web.RequireSession(domain.Organisers, domain.Volunteers))
 	se.Router.GET("/manage/scan-sw.js", serviceWorker)
 }
 
 func scannerPage(e *core.RequestEvent) error {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return web.NotFound(e)
 	}
@@ -39,7 +40,7 @@ func scannerPage(e *core.RequestEvent) error {
 		return err
 	}
 	opens, closes := Window(ev.GetDateTime("starts_at").Time(), ev.GetDateTime("ends_at").Time())
-	p := web.NewPage(e, "scan.title", ScanData{Event: web.NewEventView(ev, web.Lang(e), st),
+	p := web.NewPage(e, "scan.title", ScanData{Event: domain.NewEventView(ev, web.Lang(e), st),
 		Opens: opens.UTC().Format(time.RFC3339), Closes: closes.UTC().Format(time.RFC3339)})
 	p.Scripts = []string{"js/session.js", "js/scanner.js"}
 	p.Styles = []string{"css/scanner.css"}

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/settings"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -53,31 +53,31 @@ const (
 )
 
 var discussions = []spec{
-	{kind: "discussion", title: text{"Bēgļu nodarbinātība", "Refugee employment", "Трудоустройство беженцев"},
+	{kind: domain.KindDiscussion, title: text{"Bēgļu nodarbinātība", "Refugee employment", "Трудоустройство беженцев"},
 		summary: text{
 			"Diskusija par bēgļu nodarbinātību: kā atrast darbu Latvijā, kā tiek atzīta izglītība un pieredze, un ko var darīt darba devēji. Piedalās darba devēji, bēgļi un konsultatīvo ekspertu starpprofesionāļu servisa speciālisti.",
 			"A discussion on refugee employment: finding work in Latvia, having one's education and experience recognised, and what employers can do. With employers, refugees and the specialists of the inter-professional expert advisory service.",
 			"Дискуссия о трудоустройстве беженцев: как найти работу в Латвии, как признаются образование и опыт и что могут сделать работодатели. Участвуют работодатели, беженцы и специалисты межпрофессиональной консультативной службы экспертов."},
 		venue: house, week: 0, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true},
-	{kind: "discussion", title: text{"Kultūršoks un kultūru dialogs", "Culture shock and cultural dialogue", "Культурный шок и диалог культур"},
+	{kind: domain.KindDiscussion, title: text{"Kultūršoks un kultūru dialogs", "Culture shock and cultural dialogue", "Культурный шок и диалог культур"},
 		summary: text{
 			"Kā pārdzīvot kultūršoku un veidot kultūru dialogu? Sarunā dalāmies pieredzē par pirmajiem mēnešiem Latvijā, par paradumiem, kas pārsteidz, un par to, kā saprast vienam otru.",
 			"How does one live through culture shock and build a dialogue between cultures? We share experiences of the first months in Latvia, of customs that surprise, and of how to understand each other.",
 			"Как пережить культурный шок и выстроить диалог культур? Делимся опытом первых месяцев в Латвии, обычаями, которые удивляют, и тем, как понять друг друга."},
 		venue: house, week: 1, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true},
-	{kind: "discussion", title: text{"Dzīves uzsākšana pēc bēgļa statusa saņemšanas", "Starting life after receiving refugee status", "Начало жизни после получения статуса беженца"},
+	{kind: domain.KindDiscussion, title: text{"Dzīves uzsākšana pēc bēgļa statusa saņemšanas", "Starting life after receiving refugee status", "Начало жизни после получения статуса беженца"},
 		summary: text{
 			"Ko darīt pēc bēgļa vai alternatīvā statusa saņemšanas: mājoklis, valodas apguve, veselības aprūpe, skola bērniem un sociālā palīdzība. Individuālās integrācijas programmas pieredze.",
 			"What comes after refugee or alternative status is granted: housing, learning the language, health care, school for the children and social assistance. Experience from individual integration programmes.",
 			"Что делать после получения статуса беженца или альтернативного статуса: жильё, изучение языка, медицинская помощь, школа для детей и социальная помощь. Опыт индивидуальных программ интеграции."},
 		venue: house, week: 2, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true},
-	{kind: "discussion", title: text{"Vietējo iedzīvotāju bailes no bēgļiem un patvēruma meklētājiem", "Locals' fears of refugees and asylum seekers", "Страхи местных жителей перед беженцами и лицами, ищущими убежища"},
+	{kind: domain.KindDiscussion, title: text{"Vietējo iedzīvotāju bailes no bēgļiem un patvēruma meklētājiem", "Locals' fears of refugees and asylum seekers", "Страхи местных жителей перед беженцами и лицами, ищущими убежища"},
 		summary: text{
 			"Atklāta saruna par vietējo iedzīvotāju bailēm no bēgļiem un patvēruma meklētājiem: no kurienes tās rodas, kas ir mīts un kas realitāte, un kā satikšanās maina priekšstatus.",
 			"An open conversation about locals' fears of refugees and asylum seekers: where they come from, what is myth and what is real, and how meeting each other changes minds.",
 			"Открытый разговор о страхах местных жителей перед беженцами и лицами, ищущими убежища: откуда они берутся, что миф, а что реальность, и как встречи меняют представления."},
 		venue: house, week: 3, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true},
-	{kind: "discussion", title: text{"Eiropas bēgļu un patvēruma politika", "European refugee and asylum policy", "Европейская политика в области беженцев и убежища"},
+	{kind: domain.KindDiscussion, title: text{"Eiropas bēgļu un patvēruma politika", "European refugee and asylum policy", "Европейская политика в области беженцев и убежища"},
 		summary: text{
 			"Eiropas bēgļu un patvēruma politika un tās principi: kā tā ietekmē patvēruma meklētājus Latvijā un kādu atbalsta sistēmu var veidot nevalstiskās organizācijas.",
 			"European refugee and asylum policy and its principles: how it affects asylum seekers in Latvia and what support system non-governmental organisations can build.",
@@ -86,13 +86,13 @@ var discussions = []spec{
 }
 
 var clubs = []spec{
-	{kind: "club", title: text{"Sarunu klubs: latviešu valoda iesācējiem", "Conversation club: Latvian for beginners", "Разговорный клуб: латышский для начинающих"},
+	{kind: domain.KindClub, title: text{"Sarunu klubs: latviešu valoda iesācējiem", "Conversation club: Latvian for beginners", "Разговорный клуб: латышский для начинающих"},
 		summary: text{
 			"Iknedēļas sarunu klubs sarunvalodas apguvei: vienkāršas sarunas latviešu valodā kopā ar vietējiem brīvprātīgajiem, tēja un jauni paziņas. Iepriekšējas zināšanas nav vajadzīgas.",
 			"A weekly conversation club for learning spoken Latvian: simple conversations in Latvian with local volunteers, tea and new acquaintances. No prior knowledge needed.",
 			"Еженедельный разговорный клуб для освоения разговорного латышского: простые беседы на латышском с местными волонтёрами, чай и новые знакомства. Предварительные знания не нужны."},
 		venue: house, weekday: time.Tuesday, hour: 18, length: 90, capacity: 15, waitlist: true},
-	{kind: "club", title: text{"Sarunu klubs: latviešu valoda turpinātājiem", "Conversation club: Latvian, continuing", "Разговорный клуб: латышский для продолжающих"},
+	{kind: domain.KindClub, title: text{"Sarunu klubs: latviešu valoda turpinātājiem", "Conversation club: Latvian, continuing", "Разговорный клуб: латышский для продолжающих"},
 		summary: text{
 			"Sarunu klubs tiem, kas jau runā latviski: diskusijas par ikdienu, darbu un kultūru, lai nostiprinātu valodu un dibinātu sociālos kontaktus.",
 			"A conversation club for those who already speak some Latvian: talking about daily life, work and culture to strengthen the language and make social contacts.",
@@ -104,19 +104,19 @@ var clubs = []spec{
 const clubSessions = 4
 
 var culture = []spec{
-	{kind: "culture", title: text{"Latvijas Nacionālā mākslas muzeja apmeklējums", "A visit to the Latvian National Museum of Art", "Посещение Латвийского национального художественного музея"},
+	{kind: domain.KindCulture, title: text{"Latvijas Nacionālā mākslas muzeja apmeklējums", "A visit to the Latvian National Museum of Art", "Посещение Латвийского национального художественного музея"},
 		summary: text{
 			"Kultūras iepazīšana kopā: gida vadīta ekskursija pa Latvijas Nacionālo mākslas muzeju latviešu valodā ar tulkojumu. Ieeja bez maksas.",
 			"Getting to know the culture together: a guided tour of the Latvian National Museum of Art in Latvian with interpretation. Free entry.",
 			"Знакомство с культурой вместе: экскурсия с гидом по Латвийскому национальному художественному музею на латышском языке с переводом. Вход бесплатный."},
 		venue: museum, week: 0, weekday: time.Saturday, hour: 12, length: 120, capacity: 20},
-	{kind: "culture", title: text{"Koncerts: latviešu tautasdziesmas", "Concert: Latvian folk songs", "Концерт: латышские народные песни"},
+	{kind: domain.KindCulture, title: text{"Koncerts: latviešu tautasdziesmas", "Concert: Latvian folk songs", "Концерт: латышские народные песни"},
 		summary: text{
 			"Kora koncerts ar latviešu tautasdziesmām un stāstiem par to nozīmi. Pēc koncerta — tēja un sarunas ar dziedātājiem.",
 			"A choir concert of Latvian folk songs with stories of what they mean. Tea and conversation with the singers afterwards.",
 			"Хоровой концерт латышских народных песен с рассказами об их значении. После концерта — чай и беседа с певцами."},
 		venue: hall, week: 1, weekday: time.Sunday, hour: 16, length: 90, capacity: 0},
-	{kind: "culture", title: text{"Ekskursija pa Vecrīgu", "An excursion through Old Riga", "Экскурсия по Старой Риге"},
+	{kind: domain.KindCulture, title: text{"Ekskursija pa Vecrīgu", "An excursion through Old Riga", "Экскурсия по Старой Риге"},
 		summary: text{
 			"Pastaiga ar gidu pa Vecrīgu: pilsētas vēsture, leģendas un vietas, ko vērts zināt. Ģērbieties atbilstoši laikapstākļiem.",
 			"A guided walk through Old Riga: the city's history, legends and places worth knowing. Please dress for the weather.",
@@ -130,7 +130,7 @@ var culture = []spec{
 func Seed(app core.App, now time.Time) (Result, error) {
 	var res Result
 	err := app.RunInTransaction(func(tx core.App) error {
-		n, err := tx.CountRecords("events")
+		n, err := tx.CountRecords(domain.Events)
 		if err != nil {
 			return err
 		}
@@ -177,7 +177,7 @@ func seedEvents(tx core.App, now time.Time) (int, error) {
 	}
 	all = append(all, culture...)
 
-	col, err := tx.FindCollectionByNameOrId("events")
+	col, err := tx.FindCollectionByNameOrId(domain.Events)
 	if err != nil {
 		return 0, err
 	}
@@ -186,11 +186,11 @@ func seedEvents(tx core.App, now time.Time) (int, error) {
 		start := time.Date(day.Year(), day.Month(), day.Day(), s.hour, s.min, 0, 0, i18n.Riga)
 		r := core.NewRecord(col)
 		r.Load(map[string]any{
-			"kind": s.kind, "status": "published",
+			"kind": s.kind, "status": domain.EventPublished,
 			"title_lv": s.title.lv, "title_en": s.title.en, "title_ru": s.title.ru,
 			"summary_lv": s.summary.lv, "summary_en": s.summary.en, "summary_ru": s.summary.ru,
 			"venue": s.venue, "capacity": s.capacity, "waitlist": s.waitlist,
-			"starts_at": dt(start), "ends_at": dt(start.Add(time.Duration(s.length) * time.Minute)),
+			"starts_at": domain.DateTime(start), "ends_at": domain.DateTime(start.Add(time.Duration(s.length) * time.Minute)),
 		})
 		if err := tx.Save(r); err != nil {
 			return 0, fmt.Errorf("seed %q: %w", s.title.en, err)
@@ -204,9 +204,9 @@ func ensureOrganiser(tx core.App) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rec, err := tx.FindAuthRecordByEmail("organisers", OrganiserEmail)
+	rec, err := tx.FindAuthRecordByEmail(domain.Organisers, OrganiserEmail)
 	if err != nil {
-		col, err := tx.FindCollectionByNameOrId("organisers")
+		col, err := tx.FindCollectionByNameOrId(domain.Organisers)
 		if err != nil {
 			return "", err
 		}
@@ -233,9 +233,4 @@ func randomPassword(n int) (string, error) {
 		b[i] = alphabet[k.Int64()]
 	}
 	return string(b), nil
-}
-
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t.UTC())
-	return d
 }

@@ -9,14 +9,11 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
-
-// Kinds are the event kinds in the order the home page shows them.
-var Kinds = []string{"discussion", "club", "culture"}
 
 // Register binds the home page and the check of event records.
 func Register(app core.App) {
@@ -24,7 +21,7 @@ func Register(app core.App) {
 		se.Router.GET("/{$}", homePage)
 		return se.Next()
 	})
-	app.OnRecordValidate("events").BindFunc(validateWindow)
+	app.OnRecordValidate(domain.Events).BindFunc(validateWindow)
 }
 
 // validateWindow keeps ends_at after starts_at, for every write (the record
@@ -40,26 +37,26 @@ func validateWindow(e *core.RecordEvent) error {
 // Group is one kind of event on the home page.
 type Group struct {
 	Kind   string
-	Events []web.EventView
+	Events []domain.EventView
 }
 
 func homePage(e *core.RequestEvent) error {
 	lang := web.Lang(e)
-	now, _ := types.ParseDateTime(time.Now().UTC())
-	recs, err := e.App.FindRecordsByFilter("events", "status = 'published' && ends_at >= {:now}", "starts_at", 300, 0, dbx.Params{"now": now.String()})
+	recs, err := e.App.FindRecordsByFilter(domain.Events, "status = {:published} && ends_at >= {:now}", "starts_at", 300, 0,
+		dbx.Params{"now": domain.DateTime(time.Now()).String(), "published": domain.EventPublished})
 	if err != nil {
 		return err
 	}
-	byKind := map[string][]web.EventView{}
+	byKind := map[string][]domain.EventView{}
 	for _, r := range recs {
 		st, err := attendance.ForEvent(e.App, r.Id)
 		if err != nil {
 			return err
 		}
-		byKind[r.GetString("kind")] = append(byKind[r.GetString("kind")], web.NewEventView(r, lang, st))
+		byKind[r.GetString("kind")] = append(byKind[r.GetString("kind")], domain.NewEventView(r, lang, st))
 	}
 	var groups []Group
-	for _, k := range Kinds {
+	for _, k := range domain.Kinds {
 		if len(byKind[k]) > 0 {
 			groups = append(groups, Group{Kind: k, Events: byKind[k]})
 		}

@@ -9,21 +9,22 @@ import (
 	"kopa/hooks/access"
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // bindDashboard binds the live dashboard, for organisers and the door
 // volunteers of the event.
 func bindDashboard(se *core.ServeEvent) {
 	se.Router.GET("/manage/events/{id}/live", dashboard).
-		BindFunc(web.RequireSession("organisers", "volunteers"))
+		BindFunc(web.RequireSession(domain.Organisers, domain.Volunteers))
 }
 
 // DashboardData is what templates/pages/manage/live.html shows before the
 // script takes over: the event and its counts at the time of the request,
 // so the page says something useful without JavaScript too.
 type DashboardData struct {
-	Event web.EventView
-	Stats attendance.Stats
+	Event domain.EventView
+	Stats domain.Stats
 	// Expected are the confirmed people not yet checked in.
 	Expected int
 	// Projector starts the page in projector mode (large type, no chrome).
@@ -33,7 +34,7 @@ type DashboardData struct {
 // dashboard is GET /manage/events/{id}/live[?projector=1].
 func dashboard(e *core.RequestEvent) error {
 	id := e.Request.PathValue("id")
-	rec, err := e.App.FindRecordById("events", id)
+	rec, err := e.App.FindRecordById(domain.Events, id)
 	if err != nil {
 		return web.NotFound(e)
 	}
@@ -46,7 +47,7 @@ func dashboard(e *core.RequestEvent) error {
 	}
 	lang := web.Lang(e)
 	data := DashboardData{
-		Event:     web.NewEventView(rec, lang, stats),
+		Event:     domain.NewEventView(rec, lang, stats),
 		Stats:     stats,
 		Expected:  max(stats.Confirmed-stats.CheckedIn, 0),
 		Projector: e.Request.URL.Query().Get("projector") == "1",

@@ -3,6 +3,8 @@ package live
 import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/internal/domain"
 )
 
 // feed binds the record hooks that turn committed changes into messages.
@@ -11,7 +13,7 @@ import (
 // rolls back (core/db.go registers them with the transaction's OnComplete),
 // so a rolled-back check-in reaches nobody.
 func (h *hub) feed(app core.App) {
-	app.OnRecordAfterCreateSuccess("checkins").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordAfterCreateSuccess(domain.Checkins).BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
 		rec := e.Record
 		h.broadcast(rec.GetString("event"), true, func(m *Message) {
@@ -22,7 +24,7 @@ func (h *hub) feed(app core.App) {
 		})
 		return err
 	})
-	app.OnRecordAfterDeleteSuccess("checkins").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordAfterDeleteSuccess(domain.Checkins).BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
 		h.broadcast(e.Record.GetString("event"), true, func(m *Message) {
 			m.Type, m.At, m.Removed = TypeCheckin, now(), true
@@ -30,11 +32,11 @@ func (h *hub) feed(app core.App) {
 		return err
 	})
 
-	app.OnRecordAfterCreateSuccess("registrations").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordAfterCreateSuccess(domain.Registrations).BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
 		rec := e.Record
 		h.broadcast(rec.GetString("event"), true, func(m *Message) {
-			m.Type, m.At = registrationType(rec.GetString("status")), changeTime(rec, "")
+			m.Type, m.At = registrationType(domain.RegistrationStatusOf(rec)), changeTime(rec, "")
 		})
 		return err
 	})
@@ -43,29 +45,29 @@ func (h *hub) feed(app core.App) {
 	// database just before the write: Original() is the record as last read,
 	// which is stale for a record object saved more than once. A name or
 	// e-mail edit, or retention's erasure, sends nothing.
-	app.OnRecordUpdateExecute("registrations").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordUpdateExecute(domain.Registrations).BindFunc(func(e *core.RecordEvent) error {
 		var row before
-		err := e.App.DB().Select("status", "event").From("registrations").
+		err := e.App.DB().Select("status", "event").From(domain.Registrations).
 			Where(dbx.HashExp{"id": e.Record.LastSavedPK()}).One(&row)
 		if err == nil {
 			h.before.Store(e.Record, row)
 		}
 		return e.Next()
 	})
-	app.OnRecordAfterUpdateError("registrations").BindFunc(func(e *core.RecordErrorEvent) error {
+	app.OnRecordAfterUpdateError(domain.Registrations).BindFunc(func(e *core.RecordErrorEvent) error {
 		h.before.Delete(e.Record)
 		return e.Next()
 	})
-	app.OnRecordAfterUpdateSuccess("registrations").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordAfterUpdateSuccess(domain.Registrations).BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
 		rec := e.Record
-		old := before{Status: rec.Original().GetString("status"), Event: rec.Original().GetString("event")}
+		old := before{Status: domain.RegistrationStatusOf(rec.Original()), Event: rec.Original().GetString("event")}
 		if v, ok := h.before.LoadAndDelete(rec); ok {
 			old = v.(before)
 		}
-		status, event := rec.GetString("status"), rec.GetString("event")
+		status, event := domain.RegistrationStatusOf(rec), rec.GetString("event")
 		at := changeTime(rec, "")
-		if status == "cancelled" {
+		if status == domain.RegistrationCancelled {
 			at = changeTime(rec, "cancelled_at")
 		}
 		if old.Event != "" && old.Event != event {
@@ -81,7 +83,7 @@ func (h *hub) feed(app core.App) {
 		})
 		return err
 	})
-	app.OnRecordAfterDeleteSuccess("registrations").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordAfterDeleteSuccess(domain.Registrations).BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
 		h.broadcast(e.Record.GetString("event"), true, func(m *Message) {
 			m.Type, m.At, m.Removed = TypeCancellation, now(), true
@@ -90,7 +92,7 @@ func (h *hub) feed(app core.App) {
 	})
 
 	// A new capacity changes the counts the dashboards show.
-	app.OnRecordAfterUpdateSuccess("events").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordAfterUpdateSuccess(domain.Events).BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
 		rec := e.Record
 		h.broadcast(rec.Id, false, func(m *Message) {
@@ -98,7 +100,7 @@ func (h *hub) feed(app core.App) {
 		})
 		return err
 	})
-	app.OnRecordAfterDeleteSuccess("events").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordAfterDeleteSuccess(domain.Events).BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
 		h.closeRoom(e.Record.Id, CloseNotFound, "event deleted")
 		return err
@@ -107,13 +109,13 @@ func (h *hub) feed(app core.App) {
 
 // before is a registration's state before an update.
 type before struct {
-	Status string `db:"status"`
-	Event  string `db:"event"`
+	Status domain.RegistrationStatus `db:"status"`
+	Event  string                    `db:"event"`
 }
 
 // registrationType names the message for a registration now in status.
-func registrationType(status string) string {
-	if status == "cancelled" {
+func registrationType(status domain.RegistrationStatus) string {
+	if status == domain.RegistrationCancelled {
 		return TypeCancellation
 	}
 	return TypeRegistration
@@ -124,7 +126,7 @@ func (h *hub) registrationName(id string) string {
 	if id == "" {
 		return ""
 	}
-	reg, err := h.app.FindRecordById("registrations", id)
+	reg, err := h.app.FindRecordById(domain.Registrations, id)
 	if err != nil {
 		return ""
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/attendance"
+	"kopa/internal/domain"
 )
 
 // hub fans the changes of each event out to the sockets watching it. There
@@ -42,7 +43,7 @@ type room struct {
 	mu      sync.Mutex
 	clients map[*client]struct{}
 	// last are the counts last sent, to tell whether an update changed any.
-	last attendance.Stats
+	last domain.Stats
 	// dead rooms have left hub.rooms; a join that finds one starts over.
 	dead bool
 }
@@ -174,13 +175,13 @@ func (h *hub) clients(eventID string) int {
 }
 
 // snapshot marshals the first message a client gets.
-func (h *hub) snapshot(eventID string) ([]byte, attendance.Stats, error) {
+func (h *hub) snapshot(eventID string) ([]byte, domain.Stats, error) {
 	stats, err := attendance.ForEvent(h.app, eventID)
 	if err != nil {
 		return nil, stats, err
 	}
 	var times []string
-	err = h.app.DB().Select("at").From("checkins").
+	err = h.app.DB().Select("at").From(domain.Checkins).
 		Where(dbx.HashExp{"event": eventID}).OrderBy("at ASC").Column(&times)
 	if err != nil {
 		return nil, stats, err

@@ -28,6 +28,7 @@ import (
 
 	"kopa/hooks/access"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // Close codes beyond RFC 6455's own, in the 4000 range it leaves to
@@ -210,7 +211,7 @@ func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (
 	if !access.CanWorkDoor(app, auth, eventID, time.Now()) {
 		return nil, CloseForbidden, "no access to this event"
 	}
-	if _, err := app.FindRecordById("events", eventID); err != nil {
+	if _, err := app.FindRecordById(domain.Events, eventID); err != nil {
 		return nil, CloseNotFound, "no such event"
 	}
 	return auth, 0, ""

@@ -7,7 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
-	"kopa/hooks/attendance"
+	"kopa/internal/domain"
 )
 
 // Message types the hub sends. Snapshot, Checkin, Registration and
@@ -25,9 +25,9 @@ const (
 // time and, for a check-in, the registration's name: nothing else personal,
 // no e-mail addresses and no ticket codes.
 type Message struct {
-	Type  string           `json:"type"`
-	Event string           `json:"event"`
-	Stats attendance.Stats `json:"stats"`
+	Type  string       `json:"type"`
+	Event string       `json:"event"`
+	Stats domain.Stats `json:"stats"`
 	// At is the time of the change (UTC, PocketBase's datetime form); empty
 	// in a snapshot.
 	At string `json:"at,omitempty"`

@@ -11,6 +11,7 @@ import (
 	"kopa/hooks/checkin"
 	"kopa/hooks/registration"
 	"kopa/internal/browser"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -124,7 +125,7 @@ func TestConsoleOnAPhone(t *testing.T) {
 		}
 		regs = append(regs, res.Registration.Id)
 	}
-	if _, err := checkin.CheckInRegistration(app, ev.Id, regs[0], checkin.MethodQR, time.Now()); err != nil {
+	if _, err := checkin.CheckInRegistration(app, ev.Id, regs[0], domain.CheckinQR, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	v := kopatest.Volunteer(t, app, "volunteer.with.a.long.address@example-organisation.lv", []string{"lv", "ru"}, []string{"door"})

@@ -16,14 +16,8 @@ import (
 	"kopa/hooks/registration"
 	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
-)
-
-// Event statuses.
-const (
-	statusDraft     = "draft"
-	statusPublished = "published"
-	statusCancelled = "cancelled"
 )
 
 // MaxSeriesWeeks bounds the weekly series helper.
@@ -32,7 +26,9 @@ const MaxSeriesWeeks = 52
 // EventForm is the state of the event form.
 type EventForm struct {
 	ID                              string
-	Kind, Status, Venue             string
+	Kind                            string
+	Status                          domain.EventStatus
+	Venue                           string
 	TitleLV, TitleEN, TitleRU       string
 	SummaryLV, SummaryEN, SummaryRU string
 	Starts, Ends                    string // datetime-local, Riga time
@@ -47,9 +43,10 @@ type EventForm struct {
 	// Notice is a message id shown after a redirect ("saved", "published"…).
 	Notice string
 	// Repeated is how many sessions the weekly series helper created.
-	Repeated                   int
-	Stats                      attendance.Stats
-	KindOptions, StatusOptions []string
+	Repeated      int
+	Stats         domain.Stats
+	KindOptions   []string
+	StatusOptions []domain.EventStatus
 }
 
 // localLayout is the value of an <input type="datetime-local">.
@@ -70,7 +67,7 @@ func fromLocal(s string) (time.Time, bool) {
 
 func formOf(r *core.Record) EventForm {
 	return EventForm{
-		ID: r.Id, Kind: r.GetString("kind"), Status: r.GetString("status"), Venue: r.GetString("venue"),
+		ID: r.Id, Kind: r.GetString("kind"), Status: domain.EventStatusOf(r), Venue: r.GetString("venue"),
 		TitleLV: r.GetString("title_lv"), TitleEN: r.GetString("title_en"), TitleRU: r.GetString("title_ru"),
 		SummaryLV: r.GetString("summary_lv"), SummaryEN: r.GetString("summary_en"), SummaryRU: r.GetString("summary_ru"),
 		Starts: toLocal(r.GetDateTime("starts_at")), Ends: toLocal(r.GetDateTime("ends_at")),
@@ -80,12 +77,12 @@ func formOf(r *core.Record) EventForm {
 }
 
 func showForm(e *core.RequestEvent, status int, f EventForm) error {
-	f.KindOptions = []string{"discussion", "club", "culture"}
+	f.KindOptions = domain.Kinds
 	// Cancelling mails everyone registered, so it has its own button with
 	// a confirmation; the status list offers it only to show it.
-	f.StatusOptions = []string{statusDraft, statusPublished}
-	if f.Status == statusCancelled {
-		f.StatusOptions = append(f.StatusOptions, statusCancelled)
+	f.StatusOptions = []domain.EventStatus{domain.EventDraft, domain.EventPublished}
+	if f.Status == domain.EventCancelled {
+		f.StatusOptions = append(f.StatusOptions, domain.EventCancelled)
 	}
 	title := "manage.new_event"
 	if f.ID != "" {
@@ -108,11 +105,11 @@ func eventForm(e *core.RequestEvent) error {
 	if id == "" {
 		start := time.Now().In(i18n.Riga).AddDate(0, 0, 7).Truncate(time.Hour)
 		return showForm(e, http.StatusOK, EventForm{
-			Kind: "discussion", Status: statusDraft, Capacity: "0", Waitlist: true,
+			Kind: domain.KindDiscussion, Status: domain.EventDraft, Capacity: "0", Waitlist: true,
 			Starts: start.Format(localLayout), Ends: start.Add(2 * time.Hour).Format(localLayout),
 		})
 	}
-	r, err := e.App.FindRecordById("events", id)
+	r, err := e.App.FindRecordById(domain.Events, id)
 	if err != nil {
 		return web.NotFound(e)
 	}
@@ -154,14 +151,14 @@ func eventSave(e *core.RequestEvent) error {
 	id := e.Request.PathValue("id")
 	var rec *core.Record
 	if id == "" {
-		col, err := e.App.FindCachedCollectionByNameOrId("events")
+		col, err := e.App.FindCachedCollectionByNameOrId(domain.Events)
 		if err != nil {
 			return err
 		}
 		rec = core.NewRecord(col)
 	} else {
 		var err error
-		if rec, err = e.App.FindRecordById("events", id); err != nil {
+		if rec, err = e.App.FindRecordById(domain.Events, id); err != nil {
 			return web.NotFound(e)
 		}
 	}
@@ -171,7 +168,7 @@ func eventSave(e *core.RequestEvent) error {
 	}
 	trim := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	f := EventForm{
-		ID: id, Kind: v.Get("kind"), Status: v.Get("status"), Venue: trim("venue"),
+		ID: id, Kind: v.Get("kind"), Status: domain.EventStatus(v.Get("status")), Venue: trim("venue"),
 		TitleLV: trim("title_lv"), TitleEN: trim("title_en"), TitleRU: trim("title_ru"),
 		SummaryLV: trim("summary_lv"), SummaryEN: trim("summary_en"), SummaryRU: trim("summary_ru"),
 		Starts: trim("starts_at"), Ends: trim("ends_at"), Capacity: trim("capacity"), Waitlist: v.Get("waitlist") != "",
@@ -190,7 +187,7 @@ func eventSave(e *core.RequestEvent) error {
 		"kind": f.Kind, "status": f.Status, "venue": f.Venue,
 		"title_lv": f.TitleLV, "title_en": f.TitleEN, "title_ru": f.TitleRU,
 		"summary_lv": f.SummaryLV, "summary_en": f.SummaryEN, "summary_ru": f.SummaryRU,
-		"starts_at": dt(starts), "ends_at": dt(ends), "capacity": capacity, "waitlist": f.Waitlist,
+		"starts_at": domain.DateTime(starts), "ends_at": domain.DateTime(ends), "capacity": capacity, "waitlist": f.Waitlist,
 	})
 	// A status change to cancelled mails everyone registered (mailOnCancel);
 	// a new time, place or title tells them and the volunteers what changed
@@ -212,12 +209,12 @@ func eventSave(e *core.RequestEvent) error {
 
 // eventPublish puts a draft on the public pages.
 func eventPublish(e *core.RequestEvent) error {
-	rec, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	rec, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return web.NotFound(e)
 	}
-	if rec.GetString("status") != statusPublished {
-		rec.Set("status", statusPublished)
+	if domain.EventStatusOf(rec) != domain.EventPublished {
+		rec.Set("status", domain.EventPublished)
 		if err := e.App.Save(rec); err != nil {
 			return fmt.Errorf("publish event %s: %w", rec.Id, err)
 		}
@@ -230,11 +227,11 @@ func eventPublish(e *core.RequestEvent) error {
 // counts and the reports stay true); the event's status tells the ticket
 // pages and the door that it is off.
 func eventCancel(e *core.RequestEvent) error {
-	rec, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	rec, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return web.NotFound(e)
 	}
-	if rec.GetString("status") == statusCancelled {
+	if domain.EventStatusOf(rec) == domain.EventCancelled {
 		return e.Redirect(http.StatusSeeOther, "/manage/events/"+rec.Id+"?notice=cancelled")
 	}
 	v, err := web.ParseForm(e)
@@ -246,7 +243,7 @@ func eventCancel(e *core.RequestEvent) error {
 		f.Errors = map[string]string{"confirm": "manage.error.confirm_cancel"}
 		return showForm(e, http.StatusBadRequest, f)
 	}
-	rec.Set("status", statusCancelled)
+	rec.Set("status", domain.EventCancelled)
 	if err := e.App.Save(rec); err != nil {
 		return fmt.Errorf("cancel event %s: %w", rec.Id, err)
 	}
@@ -261,14 +258,14 @@ func eventCancel(e *core.RequestEvent) error {
 // (not the record's Original, which a record saved twice in memory keeps
 // stale), so a cancellation mails once.
 func mailOnCancel(e *core.RecordEvent) error {
-	if e.Record.GetString("status") != statusCancelled {
+	if domain.EventStatusOf(e.Record) != domain.EventCancelled {
 		return e.Next()
 	}
 	original := e.App
 	defer func() { e.App = original }()
 	return e.App.RunInTransaction(func(tx core.App) error {
-		var was string
-		err := tx.DB().Select("status").From("events").Where(dbx.HashExp{"id": e.Record.Id}).Row(&was)
+		var was domain.EventStatus
+		err := tx.DB().Select("status").From(domain.Events).Where(dbx.HashExp{"id": e.Record.Id}).Row(&was)
 		if err != nil {
 			return fmt.Errorf("status of event %s: %w", e.Record.Id, err)
 		}
@@ -278,7 +275,7 @@ func mailOnCancel(e *core.RecordEvent) error {
 		}
 		// An event that is over is only being tidied up: nobody needs
 		// to hear that it will not take place.
-		if was == statusCancelled || !e.Record.GetDateTime("ends_at").Time().After(time.Now()) {
+		if was == domain.EventCancelled || !e.Record.GetDateTime("ends_at").Time().After(time.Now()) {
 			return nil
 		}
 		return mailCancellation(tx, e.Record)
@@ -289,8 +286,8 @@ func mailOnCancel(e *core.RecordEvent) error {
 // waiting registration of ev that still has an address, and of every
 // volunteer invited to or accepted on one of its shifts.
 func mailCancellation(tx core.App, ev *core.Record) error {
-	regs, err := tx.FindAllRecords("registrations",
-		dbx.HashExp{"event": ev.Id}, dbx.In("status", registration.StatusConfirmed, registration.StatusWaitlisted), dbx.NewExp("email != ''"))
+	regs, err := tx.FindAllRecords(domain.Registrations,
+		dbx.HashExp{"event": ev.Id}, dbx.In("status", domain.RegistrationConfirmed, domain.RegistrationWaitlisted), dbx.NewExp("email != ''"))
 	if err != nil {
 		return fmt.Errorf("registrations of cancelled event %s: %w", ev.Id, err)
 	}
@@ -330,7 +327,7 @@ func mailCancellation(tx core.App, ev *core.Record) error {
 // so pressing the button twice does not double the series. Copies of a
 // published event are published; of a cancelled one, drafts.
 func eventRepeat(e *core.RequestEvent) error {
-	rec, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	rec, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return web.NotFound(e)
 	}
@@ -362,7 +359,7 @@ func Series(app core.App, ev *core.Record, weeks int) (int, error) {
 		created = 0
 		for w := 1; w <= weeks; w++ {
 			s := start.AddDate(0, 0, 7*w) // same wall-clock time in Riga
-			n, err := tx.CountRecords("events", dbx.HashExp{"title_lv": ev.GetString("title_lv"), "starts_at": dt(s).String()})
+			n, err := tx.CountRecords(domain.Events, dbx.HashExp{"title_lv": ev.GetString("title_lv"), "starts_at": domain.DateTime(s).String()})
 			if err != nil {
 				return err
 			}
@@ -373,11 +370,11 @@ func Series(app core.App, ev *core.Record, weeks int) (int, error) {
 			for _, k := range []string{"kind", "title_lv", "title_en", "title_ru", "summary_lv", "summary_en", "summary_ru", "venue", "capacity", "waitlist", "status"} {
 				c.Set(k, ev.Get(k))
 			}
-			if c.GetString("status") == statusCancelled {
-				c.Set("status", statusDraft)
+			if domain.EventStatusOf(c) == domain.EventCancelled {
+				c.Set("status", domain.EventDraft)
 			}
-			c.Set("starts_at", dt(s))
-			c.Set("ends_at", dt(s.Add(length)))
+			c.Set("starts_at", domain.DateTime(s))
+			c.Set("ends_at", domain.DateTime(s.Add(length)))
 			if err := tx.Save(c); err != nil {
 				return fmt.Errorf("series week %d: %w", w, err)
 			}

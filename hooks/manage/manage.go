@@ -18,20 +18,20 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // Register binds the console's pages and the hook that mails everyone
 // registered when an event is cancelled (from the console, the record API
 // or the admin UI alike).
 func Register(app core.App) {
-	app.OnRecordUpdateExecute("events").BindFunc(mailOnCancel)
+	app.OnRecordUpdateExecute(domain.Events).BindFunc(mailOnCancel)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/manage")
-		g.BindFunc(web.RequireSession("organisers"))
+		g.BindFunc(web.RequireSession(domain.Organisers))
 		g.BindFunc(web.RequireCSRF)
 		g.GET("", dashboard)
 		g.GET("/events/new", eventForm)
@@ -69,7 +69,7 @@ func page(e *core.RequestEvent, title string, data any) *web.Page {
 
 // Dashboard is what the console's front page shows.
 type Dashboard struct {
-	Events []web.EventView
+	Events []domain.EventView
 	// Past is set when the list shows past events too.
 	Past bool
 	// Proxy names the forwarding headers of an untrusted reverse proxy.
@@ -88,21 +88,22 @@ func dashboard(e *core.RequestEvent) error {
 		err  error
 	)
 	if past {
-		recs, err = e.App.FindRecordsByFilter("events", "", "-starts_at", 1000, 0)
+		recs, err = e.App.FindRecordsByFilter(domain.Events, "", "-starts_at", 1000, 0)
 	} else {
-		since, _ := types.ParseDateTime(time.Now().UTC().AddDate(0, 0, -recentDays))
-		recs, err = e.App.FindRecordsByFilter("events", "ends_at >= {:since} || status = 'draft'", "starts_at", 500, 0, dbx.Params{"since": since.String()})
+		since := domain.DateTime(time.Now().UTC().AddDate(0, 0, -recentDays))
+		recs, err = e.App.FindRecordsByFilter(domain.Events, "ends_at >= {:since} || status = {:draft}", "starts_at", 500, 0,
+			dbx.Params{"since": since.String(), "draft": domain.EventDraft})
 	}
 	if err != nil {
 		return err
 	}
-	rows := make([]web.EventView, 0, len(recs))
+	rows := make([]domain.EventView, 0, len(recs))
 	for _, r := range recs {
 		st, err := attendance.ForEvent(e.App, r.Id)
 		if err != nil {
 			return err
 		}
-		rows = append(rows, web.NewEventView(r, lang, st))
+		rows = append(rows, domain.NewEventView(r, lang, st))
 	}
 	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past, Proxy: proxyWarning(e)}))
 }
@@ -112,9 +113,4 @@ func dashboard(e *core.RequestEvent) error {
 // when there is nothing to warn about.
 func proxyWarning(e *core.RequestEvent) string {
 	return strings.Join(web.UntrustedProxy(e.App), ", ")
-}
-
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t.UTC())
-	return d
 }

@@ -7,17 +7,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/checkin"
-	"kopa/hooks/registration"
 	"kopa/hooks/reports"
 	"kopa/hooks/retention"
 	"kopa/hooks/web"
 	"kopa/internal/contact"
+	"kopa/internal/domain"
 )
 
 // RegistrationRow is one registration in the console.
@@ -30,7 +29,7 @@ type RegistrationRow struct {
 
 // Registrations is what one event's registrations page shows.
 type Registrations struct {
-	Event web.EventView
+	Event domain.EventView
 	Rows  []RegistrationRow
 	// Q is the search; Status the status filter ("", a registration
 	// status, "checked_in" or "not_checked_in").
@@ -45,7 +44,11 @@ type Registrations struct {
 // maxRows bounds one page of registrations; the CSV has them all.
 const maxRows = 5000
 
-var statusFilters = []string{"confirmed", "waitlisted", "cancelled", "checked_in", "not_checked_in"}
+// statusFilters are the registration statuses and the check-in filters.
+var statusFilters = []string{
+	string(domain.RegistrationConfirmed), string(domain.RegistrationWaitlisted), string(domain.RegistrationCancelled),
+	"checked_in", "not_checked_in",
+}
 
 // keep reports whether a row passes the status filter.
 func keep(filter string, r RegistrationRow) bool {
@@ -55,13 +58,13 @@ func keep(filter string, r RegistrationRow) bool {
 	case "checked_in":
 		return !r.CheckedIn.IsZero()
 	case "not_checked_in":
-		return r.CheckedIn.IsZero() && r.Status == registration.StatusConfirmed
+		return r.CheckedIn.IsZero() && r.Status == string(domain.RegistrationConfirmed)
 	}
 	return r.Status == filter
 }
 
 func registrations(e *core.RequestEvent) error {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return web.NotFound(e)
 	}
@@ -75,34 +78,19 @@ func registrations(e *core.RequestEvent) error {
 	if n := q.Get("notice"); n != "" && web.Catalog().For(web.Lang(e)).T("manage.notice."+n) != "manage.notice."+n {
 		d.Notice = n
 	}
-	var rows []struct {
-		ID       string `db:"id"`
-		Name     string `db:"name"`
-		Email    string `db:"email"`
-		Status   string `db:"status"`
-		Locale   string `db:"locale"`
-		Created  string `db:"created"`
-		At       string `db:"at"`
-		Method   string `db:"method"`
-		Photo    bool   `db:"photo_consent"`
-		ErasedAt string `db:"erased_at"`
-	}
-	err = e.App.DB().NewQuery(`SELECT r.id, r.name, r.email, r.status, r.locale, r.created, r.photo_consent, r.erased_at,
-			COALESCE(c.at, '') AS at, COALESCE(c.method, '') AS method
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
-		WHERE r.event = {:e} ORDER BY r.created, r.rowid LIMIT {:max}`).Bind(dbx.Params{"e": ev.Id, "max": maxRows}).All(&rows)
+	rows, err := attendance.Registrations(e.App, ev.Id, maxRows)
 	if err != nil {
 		return err
 	}
 	d.Total = len(rows)
 	d.Rows = make([]RegistrationRow, 0, len(rows))
 	for _, r := range rows {
-		row := RegistrationRow{ID: r.ID, Name: r.Name, Email: r.Email, Status: r.Status, Locale: r.Locale,
-			Method: r.Method, PhotoConsent: r.Photo, Erased: r.ErasedAt != ""}
+		row := RegistrationRow{ID: r.ID, Name: r.Name, Email: r.Email, Status: string(r.Status), Locale: r.Locale,
+			Method: string(r.Method), PhotoConsent: r.PhotoConsent, Erased: r.ErasedAt != ""}
 		if t, err := types.ParseDateTime(r.Created); err == nil {
 			row.Created = t.Time()
 		}
-		if t, err := types.ParseDateTime(r.At); err == nil {
+		if t, err := types.ParseDateTime(r.CheckedInAt); err == nil {
 			row.CheckedIn = t.Time()
 		}
 		// Search ignores case in any alphabet (SQLite's LIKE folds only ASCII).
@@ -114,14 +102,14 @@ func registrations(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	d.Event = web.NewEventView(ev, web.Lang(e), st)
+	d.Event = domain.NewEventView(ev, web.Lang(e), st)
 	return web.Render(e, http.StatusOK, "manage/registrations", page(e, "manage.registrations", d))
 }
 
 // registrationsCSV is the contract's CSV export for the console's session
 // (the /api/ address wants a token, which a plain link cannot send).
 func registrationsCSV(e *core.RequestEvent) error {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return web.NotFound(e)
 	}
@@ -130,7 +118,7 @@ func registrationsCSV(e *core.RequestEvent) error {
 
 // registrationsXLSX is the same export as an Excel workbook.
 func registrationsXLSX(e *core.RequestEvent) error {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return web.NotFound(e)
 	}
@@ -144,14 +132,14 @@ func back(e *core.RequestEvent, eventID, notice string) error {
 
 func manualCheckIn(e *core.RequestEvent) error {
 	id := e.Request.PathValue("id")
-	if _, err := e.App.FindRecordById("events", id); err != nil {
+	if _, err := e.App.FindRecordById(domain.Events, id); err != nil {
 		return web.NotFound(e)
 	}
 	f, err := web.ParseForm(e)
 	if err != nil {
 		return err
 	}
-	res, err := checkin.CheckInRegistration(e.App, id, f.Get("registration"), checkin.MethodManual, time.Now())
+	res, err := checkin.CheckInRegistration(e.App, id, f.Get("registration"), domain.CheckinManual, time.Now())
 	if err != nil {
 		return err
 	}
@@ -193,7 +181,7 @@ type EraseData struct {
 
 // findRegistration loads a registration of the event in the path.
 func findRegistration(e *core.RequestEvent) (*core.Record, error) {
-	r, err := e.App.FindRecordById("registrations", e.Request.PathValue("rid"))
+	r, err := e.App.FindRecordById(domain.Registrations, e.Request.PathValue("rid"))
 	if err != nil || r.GetString("event") != e.Request.PathValue("id") {
 		return nil, errors.New("no such registration")
 	}

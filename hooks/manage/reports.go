@@ -8,6 +8,7 @@ import (
 
 	"kopa/hooks/reports"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -32,7 +33,7 @@ func defaultPeriod(now time.Time) (string, string) {
 
 func reportPage(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	d := ReportData{From: q.Get("from"), To: q.Get("to"), Kinds: reports.Kinds}
+	d := ReportData{From: q.Get("from"), To: q.Get("to"), Kinds: domain.Kinds}
 	if d.From == "" && d.To == "" {
 		d.From, d.To = defaultPeriod(time.Now())
 	}

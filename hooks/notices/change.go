@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/outbox"
+	"kopa/internal/domain"
 	"kopa/internal/ids"
 )
 
@@ -45,19 +46,19 @@ func snapshotOf(ev *core.Record) snapshot {
 
 // storedEvent is an event as the database holds it before a save.
 type storedEvent struct {
-	status   string
+	status   domain.EventStatus
 	sequence int
 	values   snapshot
 }
 
 func readStored(tx core.App, id string) (storedEvent, error) {
 	row := dbx.NullStringMap{}
-	err := tx.DB().Select(append([]string{"status", "sequence"}, announced...)...).From("events").
+	err := tx.DB().Select(append([]string{"status", "sequence"}, announced...)...).From(domain.Events).
 		Where(dbx.HashExp{"id": id}).One(row)
 	if err != nil {
 		return storedEvent{}, fmt.Errorf("event %s as stored: %w", id, err)
 	}
-	st := storedEvent{status: row["status"].String, values: snapshot{}}
+	st := storedEvent{status: domain.EventStatus(row["status"].String), values: snapshot{}}
 	fmt.Sscan(row["sequence"].String, &st.sequence)
 	for _, f := range announced {
 		st.values[f] = row[f].String
@@ -88,9 +89,9 @@ func announceChange(e *core.RecordEvent) error {
 			return err
 		}
 		changed := !maps.Equal(was.values, snapshotOf(e.Record))
-		status := e.Record.GetString("status")
+		status := domain.EventStatusOf(e.Record)
 		seq := was.sequence
-		if changed || (was.status == "cancelled") != (status == "cancelled") {
+		if changed || (was.status == domain.EventCancelled) != (status == domain.EventCancelled) {
 			seq++
 		}
 		e.Record.Set("sequence", seq)
@@ -98,7 +99,7 @@ func announceChange(e *core.RecordEvent) error {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		if !changed || was.status != "published" || status != "published" {
+		if !changed || was.status != domain.EventPublished || status != domain.EventPublished {
 			return nil
 		}
 		now := time.Now()
@@ -118,9 +119,9 @@ func announceChange(e *core.RecordEvent) error {
 // sent.
 func queueChange(tx core.App, ev *core.Record, before snapshot, now time.Time) error {
 	var regs, vols []string
-	err := tx.DB().Select("email").From("registrations").
+	err := tx.DB().Select("email").From(domain.Registrations).
 		Where(dbx.HashExp{"event": ev.Id}).
-		AndWhere(dbx.In("status", "confirmed", "waitlisted")).
+		AndWhere(dbx.In("status", domain.RegistrationConfirmed, domain.RegistrationWaitlisted)).
 		AndWhere(dbx.NewExp("email != ''")).
 		Column(&regs)
 	if err != nil {
@@ -158,11 +159,11 @@ func queueChange(tx core.App, ev *core.Record, before snapshot, now time.Time) e
 // accepted on a shift of the event, each once.
 func volunteersOf(app core.App, eventID string) ([]string, error) {
 	var to []string
-	err := app.DB().Select("v.email").Distinct(true).From("assignments a").
-		InnerJoin("shifts s", dbx.NewExp("s.id = a.shift")).
-		InnerJoin("volunteers v", dbx.NewExp("v.id = a.volunteer")).
+	err := app.DB().Select("v.email").Distinct(true).From(domain.Assignments+" a").
+		InnerJoin(domain.Shifts+" s", dbx.NewExp("s.id = a.shift")).
+		InnerJoin(domain.Volunteers+" v", dbx.NewExp("v.id = a.volunteer")).
 		Where(dbx.HashExp{"s.event": eventID}).
-		AndWhere(dbx.In("a.status", "invited", "accepted")).
+		AndWhere(dbx.In("a.status", domain.AssignmentInvited, domain.AssignmentAccepted)).
 		AndWhere(dbx.NewExp("v.email != ''")).
 		Column(&to)
 	if err != nil {
@@ -175,7 +176,7 @@ func volunteersOf(app core.App, eventID string) ([]string, error) {
 // continues the run of the event's last change while that change's
 // notices still wait (several quick edits), and starts a run otherwise.
 func newChange(tx core.App, ev *core.Record, before snapshot) (*core.Record, error) {
-	col, err := tx.FindCachedCollectionByNameOrId("event_changes")
+	col, err := tx.FindCachedCollectionByNameOrId(domain.EventChanges)
 	if err != nil {
 		return nil, err
 	}
@@ -224,15 +225,15 @@ type news struct {
 }
 
 func newsFor(app core.App, ref string, joined types.DateTime) (news, error) {
-	c, err := app.FindRecordById("event_changes", ref)
+	c, err := app.FindRecordById(domain.EventChanges, ref)
 	if err != nil {
 		return news{}, gone(err)
 	}
-	ev, err := app.FindRecordById("events", c.GetString("event"))
+	ev, err := app.FindRecordById(domain.Events, c.GetString("event"))
 	if err != nil {
 		return news{}, gone(err)
 	}
-	if ev.GetString("status") != "published" || !ev.GetDateTime("ends_at").Time().After(time.Now()) {
+	if domain.EventStatusOf(ev) != domain.EventPublished || !ev.GetDateTime("ends_at").Time().After(time.Now()) {
 		return news{}, outbox.ErrObsolete
 	}
 	var newer int
@@ -246,7 +247,7 @@ func newsFor(app core.App, ref string, joined types.DateTime) (news, error) {
 		return news{}, outbox.ErrObsolete
 	}
 	first := &core.Record{}
-	err = app.RecordQuery("event_changes").
+	err = app.RecordQuery(domain.EventChanges).
 		AndWhere(dbx.HashExp{"event": ev.Id, "chain": c.GetString("chain")}).
 		AndWhere(dbx.NewExp("created >= {:joined}", dbx.Params{"joined": joined.String()})).
 		OrderBy("rowid ASC").Limit(1).One(first)

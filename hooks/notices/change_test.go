@@ -15,6 +15,7 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/notices"
 	"kopa/hooks/outbox"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 	"kopa/internal/mailpit"
 )
@@ -64,7 +65,7 @@ func newPeople(t *testing.T) *people {
 	return p
 }
 
-func registration(t testing.TB, app core.App, ev *core.Record, name, email, status, locale string) *core.Record {
+func registration(t testing.TB, app core.App, ev *core.Record, name, email string, status domain.RegistrationStatus, locale string) *core.Record {
 	t.Helper()
 	r := kopatest.Registration(t, app, ev, name, email, status)
 	r.Set("locale", locale)

@@ -13,6 +13,7 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/volunteers"
+	"kopa/internal/domain"
 	"kopa/internal/ticketfile"
 )
 
@@ -21,14 +22,14 @@ import (
 // ticket link and the calendar file that updates their entry (same UID,
 // higher SEQUENCE).
 func renderChanged(app core.App, ref, to string) (outbox.Message, error) {
-	c, err := app.FindRecordById("event_changes", ref)
+	c, err := app.FindRecordById(domain.EventChanges, ref)
 	if err != nil {
 		return outbox.Message{}, gone(err)
 	}
 	r := &core.Record{}
-	err = app.RecordQuery("registrations").
+	err = app.RecordQuery(domain.Registrations).
 		AndWhere(dbx.HashExp{"event": c.GetString("event"), "email": to}).
-		AndWhere(dbx.In("status", "confirmed", "waitlisted")).
+		AndWhere(dbx.In("status", domain.RegistrationConfirmed, domain.RegistrationWaitlisted)).
 		Limit(1).One(r)
 	if err != nil {
 		return outbox.Message{}, gone(err) // cancelled or forgotten meanwhile
@@ -49,7 +50,7 @@ func renderChanged(app core.App, ref, to string) (outbox.Message, error) {
 	d.Paras = []string{l.T("notice.changed.lead", "Title", title)}
 	d.Changes = lines
 	status := l.T("status." + r.GetString("status"))
-	if r.GetString("status") == "waitlisted" {
+	if domain.RegistrationStatusOf(r) == domain.RegistrationWaitlisted {
 		pos, err := registration.Position(app, r)
 		if err != nil {
 			return outbox.Message{}, err
@@ -69,11 +70,11 @@ func renderChanged(app core.App, ref, to string) (outbox.Message, error) {
 // the event when the organiser said so), and the calendar file of an
 // accepted shift.
 func renderChangedVolunteer(app core.App, ref, to string) (outbox.Message, error) {
-	c, err := app.FindRecordById("event_changes", ref)
+	c, err := app.FindRecordById(domain.EventChanges, ref)
 	if err != nil {
 		return outbox.Message{}, gone(err)
 	}
-	v, err := app.FindAuthRecordByEmail("volunteers", to)
+	v, err := app.FindAuthRecordByEmail(domain.Volunteers, to)
 	if err != nil {
 		return outbox.Message{}, gone(err)
 	}
@@ -109,7 +110,7 @@ func renderChangedVolunteer(app core.App, ref, to string) (outbox.Message, error
 	for _, p := range places {
 		span := l.Span(p.shift.GetDateTime("starts_at").Time(), p.shift.GetDateTime("ends_at").Time())
 		d.Facts = append(d.Facts, Fact{l.T("notice.shift." + p.a.GetString("status")), l.T("skill."+p.shift.GetString("role")) + ", " + span})
-		if p.a.GetString("status") == volunteers.StatusAccepted && atts == nil {
+		if domain.AssignmentStatusOf(p.a) == domain.AssignmentAccepted && atts == nil {
 			cal := volunteers.ShiftCalendar(app, ev, p.shift, p.a, l.Lang)
 			atts = append(atts, outbox.Attachment{Name: "shift.ics", ContentType: cal.ContentType(), Data: ticketfile.ICS(cal, time.Now())})
 			d.Notes = append(d.Notes, l.T("notice.changed.calendar"), l.T("vmail.reminder.cannot", "URL", volunteers.InviteURL(app, p.a.GetString("token"), "", l.Lang)))
@@ -126,14 +127,14 @@ type place struct{ a, shift *core.Record }
 // placesAt lists the volunteer's open invitations and accepted places on
 // the event's shifts, soonest first.
 func placesAt(app core.App, eventID, volunteerID string) ([]place, error) {
-	shifts, err := app.FindRecordsByFilter("shifts", "event = {:e}", "starts_at", 0, 0, dbx.Params{"e": eventID})
+	shifts, err := app.FindRecordsByFilter(domain.Shifts, "event = {:e}", "starts_at", 0, 0, dbx.Params{"e": eventID})
 	if err != nil {
 		return nil, fmt.Errorf("shifts of event %s: %w", eventID, err)
 	}
 	var out []place
 	for _, s := range shifts {
-		a, err := app.FindFirstRecordByFilter("assignments", "shift = {:s} && volunteer = {:v} && (status = 'invited' || status = 'accepted')",
-			dbx.Params{"s": s.Id, "v": volunteerID})
+		a, err := app.FindFirstRecordByFilter(domain.Assignments, "shift = {:s} && volunteer = {:v} && (status = {:invited} || status = {:accepted})",
+			dbx.Params{"s": s.Id, "v": volunteerID, "invited": string(domain.AssignmentInvited), "accepted": string(domain.AssignmentAccepted)})
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // none on this shift
 		}

@@ -12,15 +12,16 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
 // MessageForm is the state of the console's message page: the form, its
 // preview, and the messages sent before.
 type MessageForm struct {
-	Event web.EventView
+	Event domain.EventView
 	// To is the audiences ticked; Subject and Body the texts by language.
-	To            map[string]bool
+	To            map[domain.Audience]bool
 	Subject, Body map[string]string
 	Errors        map[string]string
 	// Preview holds the message as each language's readers get it, and
@@ -28,13 +29,14 @@ type MessageForm struct {
 	Preview []PreviewLang
 	Count   int
 	// Counts are how many people each audience holds now.
-	Counts map[string]int
+	Counts map[domain.Audience]int
 	// Sent is set after a message was queued: to how many.
 	Sent    int
 	SentSet bool
 	History []SentMessage
 	// Audiences and Langs are the choices the form offers.
-	Audiences, Langs []string
+	Audiences []domain.Audience
+	Langs     []string
 }
 
 // PreviewLang is the message as readers of one language get it.
@@ -49,14 +51,14 @@ type PreviewLang struct {
 type SentMessage struct {
 	Created time.Time
 	Subject string
-	To      []string
+	To      []domain.Audience
 	Count   int
 	SentBy  string
 }
 
 func (f *MessageForm) message() Message {
 	m := Message{Subject: map[string]string{}, Body: map[string]string{}}
-	for _, a := range Audiences {
+	for _, a := range domain.Audiences {
 		if f.To[a] {
 			m.To = append(m.To, a)
 		}
@@ -97,17 +99,17 @@ func showMessage(e *core.RequestEvent, status int, ev *core.Record, f MessageFor
 	if err != nil {
 		return err
 	}
-	f.Event = web.NewEventView(ev, lang, st)
-	f.Audiences, f.Langs = Audiences, i18n.Supported
-	f.Counts = map[string]int{}
-	for _, a := range Audiences {
-		to, err := Recipients(e.App, ev.Id, []string{a})
+	f.Event = domain.NewEventView(ev, lang, st)
+	f.Audiences, f.Langs = domain.Audiences, i18n.Supported
+	f.Counts = map[domain.Audience]int{}
+	for _, a := range domain.Audiences {
+		to, err := Recipients(e.App, ev.Id, []domain.Audience{a})
 		if err != nil {
 			return err
 		}
 		f.Counts[a] = len(to)
 	}
-	recs, err := e.App.FindRecordsByFilter("event_messages", "event = {:e}", "-created", 100, 0, map[string]any{"e": ev.Id})
+	recs, err := e.App.FindRecordsByFilter(domain.EventMessages, "event = {:e}", "-created", 100, 0, map[string]any{"e": ev.Id})
 	if err != nil {
 		return err
 	}
@@ -118,7 +120,7 @@ func showMessage(e *core.RequestEvent, status int, ev *core.Record, f MessageFor
 		}
 		subject, _ := m.In(lang)
 		by := ""
-		if o, err := e.App.FindRecordById("organisers", r.GetString("sent_by")); err == nil {
+		if o, err := e.App.FindRecordById(domain.Organisers, r.GetString("sent_by")); err == nil {
 			by = o.GetString("name")
 		}
 		f.History = append(f.History, SentMessage{Created: r.GetDateTime("created").Time(), Subject: subject, To: m.To, Count: r.GetInt("count"), SentBy: by})
@@ -132,11 +134,11 @@ func showMessage(e *core.RequestEvent, status int, ev *core.Record, f MessageFor
 // messagePage is GET /manage/events/{id}/message: the form (the people
 // with a seat ticked), and the messages sent before.
 func messagePage(e *core.RequestEvent) error {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return web.NotFound(e)
 	}
-	f := MessageForm{To: map[string]bool{ToConfirmed: true}, Subject: map[string]string{}, Body: map[string]string{}}
+	f := MessageForm{To: map[domain.Audience]bool{domain.AudienceConfirmed: true}, Subject: map[string]string{}, Body: map[string]string{}}
 	if n, err := strconv.Atoi(e.Request.URL.Query().Get("sent")); err == nil && n >= 0 {
 		f.Sent, f.SentSet = n, true
 	}
@@ -147,7 +149,7 @@ func messagePage(e *core.RequestEvent) error {
 // each language reads it and to how many it goes; "send" queues it and
 // comes back to the page; "edit" returns to the form as it was.
 func messagePost(e *core.RequestEvent) error {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return web.NotFound(e)
 	}
@@ -155,9 +157,9 @@ func messagePost(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	f := MessageForm{To: map[string]bool{}, Subject: map[string]string{}, Body: map[string]string{}}
+	f := MessageForm{To: map[domain.Audience]bool{}, Subject: map[string]string{}, Body: map[string]string{}}
 	for _, a := range v["to"] {
-		f.To[a] = true
+		f.To[domain.Audience(a)] = true
 	}
 	for _, l := range i18n.Supported {
 		f.Subject[l], f.Body[l] = v.Get("subject_"+l), v.Get("body_"+l)

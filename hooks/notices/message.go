@@ -16,24 +16,25 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 	"kopa/internal/ids"
 )
 
-// The people of an event a message can go to.
-const (
-	ToConfirmed  = "confirmed"  // registrations with a seat
-	ToWaitlisted = "waitlisted" // registrations on the waiting list
-	ToCheckedIn  = "checked_in" // registrations checked in at the door
-	ToVolunteers = "volunteers" // volunteers invited to or accepted on its shifts
-)
-
-// Audiences lists them in the order the console shows them.
-var Audiences = []string{ToConfirmed, ToWaitlisted, ToCheckedIn, ToVolunteers}
-
 // MailMessage is the template of an organisers' message: the row's ref is
 // the event_messages record, its recipient the person.
 const MailMessage = "event_message"
+
+// audienceList names the audiences for error messages.
+var audienceList = strings.Join(audienceStrings(domain.Audiences), ", ")
+
+func audienceStrings(list []domain.Audience) []string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = string(a)
+	}
+	return out
+}
 
 // Limits of a message, in characters per language.
 const (
@@ -45,7 +46,7 @@ const (
 // text in each language they write (at least one), and who gets it. Each
 // person reads their own language's, else the Latvian, else another.
 type Message struct {
-	To      []string          `json:"to"`
+	To      []domain.Audience `json:"to"`
 	Subject map[string]string `json:"subject"`
 	Body    map[string]string `json:"body"`
 }
@@ -58,7 +59,7 @@ func DecodeMessage(data []byte) (Message, error) {
 		return Message{}, err
 	}
 	var m Message
-	o.Field("to", &m.To, "Must be a list of: "+strings.Join(Audiences, ", ")+".")
+	o.Field("to", &m.To, "Must be a list of: "+audienceList+".")
 	o.Field("subject", &m.Subject, `Must be an object of texts by language: {"lv","en","ru"}.`)
 	o.Field("body", &m.Body, `Must be an object of texts by language: {"lv","en","ru"}.`)
 	if err := o.Check(m.Normalize); err != nil {
@@ -74,10 +75,10 @@ func DecodeMessage(data []byte) (Message, error) {
 // characters without control characters (line breaks and tabs aside).
 func (m *Message) Normalize() error {
 	errs := validation.Errors{}
-	var to []string
+	var to []domain.Audience
 	for _, a := range m.To {
-		if !slices.Contains(Audiences, a) {
-			errs["to"] = validation.NewError("validation_invalid_value", "Must be any of: "+strings.Join(Audiences, ", ")+".")
+		if !slices.Contains(domain.Audiences, a) {
+			errs["to"] = validation.NewError("validation_invalid_value", "Must be any of: "+audienceList+".")
 			break
 		}
 		if !slices.Contains(to, a) {
@@ -141,7 +142,7 @@ func pick(texts map[string]string, lang string) string {
 
 // Recipients lists the addresses of the event's people in the audiences,
 // each person once (by address, whatever its case).
-func Recipients(app core.App, eventID string, audiences []string) ([]string, error) {
+func Recipients(app core.App, eventID string, audiences []domain.Audience) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	add := func(list []string) {
@@ -156,16 +157,16 @@ func Recipients(app core.App, eventID string, audiences []string) ([]string, err
 		var list []string
 		var err error
 		switch a {
-		case ToConfirmed, ToWaitlisted:
-			err = app.DB().Select("email").From("registrations").
-				Where(dbx.HashExp{"event": eventID, "status": a}).AndWhere(dbx.NewExp("email != ''")).
+		case domain.AudienceConfirmed, domain.AudienceWaitlisted:
+			err = app.DB().Select("email").From(domain.Registrations).
+				Where(dbx.HashExp{"event": eventID, "status": string(a)}).AndWhere(dbx.NewExp("email != ''")).
 				OrderBy("rowid").Column(&list)
-		case ToCheckedIn:
-			err = app.DB().Select("r.email").From("registrations r").
-				InnerJoin("checkins c", dbx.NewExp("c.registration = r.id")).
+		case domain.AudienceCheckedIn:
+			err = app.DB().Select("r.email").From(domain.Registrations+" r").
+				InnerJoin(domain.Checkins+" c", dbx.NewExp("c.registration = r.id")).
 				Where(dbx.HashExp{"r.event": eventID}).AndWhere(dbx.NewExp("r.email != ''")).
 				OrderBy("c.at").Column(&list)
-		case ToVolunteers:
+		case domain.AudienceVolunteers:
 			list, err = volunteersOf(app, eventID)
 		}
 		if err != nil {
@@ -187,13 +188,13 @@ func Send(app core.App, ev *core.Record, m Message, sentBy string) (int, error) 
 		if err != nil || len(to) == 0 {
 			return err
 		}
-		col, err := tx.FindCachedCollectionByNameOrId("event_messages")
+		col, err := tx.FindCachedCollectionByNameOrId(domain.EventMessages)
 		if err != nil {
 			return err
 		}
 		rec := core.NewRecord(col)
 		rec.Id = ids.Ordered()
-		rec.Load(map[string]any{"event": ev.Id, "subject": m.Subject, "body": m.Body, "to": m.To, "count": len(to), "sent_by": sentBy})
+		rec.Load(map[string]any{"event": ev.Id, "subject": m.Subject, "body": m.Body, "to": audienceStrings(m.To), "count": len(to), "sent_by": sentBy})
 		if err := tx.Save(rec); err != nil {
 			return fmt.Errorf("record message: %w", err)
 		}
@@ -218,7 +219,10 @@ func Send(app core.App, ev *core.Record, m Message, sentBy string) (int, error) 
 
 // messageOf reads a stored message.
 func messageOf(rec *core.Record) (Message, error) {
-	m := Message{To: rec.GetStringSlice("to")}
+	m := Message{}
+	for _, a := range rec.GetStringSlice("to") {
+		m.To = append(m.To, domain.Audience(a))
+	}
 	if err := rec.UnmarshalJSONField("subject", &m.Subject); err != nil {
 		return m, fmt.Errorf("message %s subject: %w", rec.Id, err)
 	}
@@ -233,11 +237,11 @@ func messageOf(rec *core.Record) (Message, error) {
 // volunteer. Someone who is neither any more (forgotten by retention,
 // account deleted) gets nothing.
 func renderMessage(app core.App, ref, to string) (outbox.Message, error) {
-	rec, err := app.FindRecordById("event_messages", ref)
+	rec, err := app.FindRecordById(domain.EventMessages, ref)
 	if err != nil {
 		return outbox.Message{}, gone(err)
 	}
-	ev, err := app.FindRecordById("events", rec.GetString("event"))
+	ev, err := app.FindRecordById(domain.Events, rec.GetString("event"))
 	if err != nil {
 		return outbox.Message{}, gone(err)
 	}
@@ -261,9 +265,9 @@ type person struct {
 
 func personOf(app core.App, eventID, to string) (person, error) {
 	r := &core.Record{}
-	err := app.RecordQuery("registrations").
+	err := app.RecordQuery(domain.Registrations).
 		AndWhere(dbx.HashExp{"event": eventID, "email": to}).
-		AndWhere(dbx.NewExp("status != 'cancelled'")).
+		AndWhere(dbx.NewExp("status != {:cancelled}", dbx.Params{"cancelled": string(domain.RegistrationCancelled)})).
 		OrderBy("rowid DESC").Limit(1).One(r)
 	switch {
 	case err == nil:
@@ -271,7 +275,7 @@ func personOf(app core.App, eventID, to string) (person, error) {
 	case !errors.Is(err, sql.ErrNoRows):
 		return person{}, fmt.Errorf("registration of the message's reader: %w", err)
 	}
-	v, err := app.FindAuthRecordByEmail("volunteers", to)
+	v, err := app.FindAuthRecordByEmail(domain.Volunteers, to)
 	if err != nil {
 		return person{}, gone(err)
 	}

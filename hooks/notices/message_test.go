@@ -12,6 +12,7 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/notices"
 	"kopa/hooks/outbox"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -24,7 +25,7 @@ func TestMessageReachesEachInTheirLanguage(t *testing.T) {
 	// Vera also registered, with the address she volunteers with.
 	registration(t, p.app, p.ev, "Vera", "vera@example.com", "waitlisted", "ru")
 	m := notices.Message{
-		To: []string{notices.ToConfirmed, notices.ToWaitlisted, notices.ToVolunteers},
+		To: []domain.Audience{domain.AudienceConfirmed, domain.AudienceWaitlisted, domain.AudienceVolunteers},
 		Subject: map[string]string{
 			"lv": "Ņemiet līdzi lietussargu", "en": "Bring an umbrella", "ru": "Возьмите зонт",
 		},
@@ -72,7 +73,7 @@ func TestMessageReachesEachInTheirLanguage(t *testing.T) {
 
 	// Latvian only: everyone reads the Latvian.
 	p.mp.DeleteAll(t)
-	lv := notices.Message{To: []string{notices.ToConfirmed}, Subject: map[string]string{"lv": "Tikai latviski"}, Body: map[string]string{"lv": "Teksts."}}
+	lv := notices.Message{To: []domain.Audience{domain.AudienceConfirmed}, Subject: map[string]string{"lv": "Tikai latviski"}, Body: map[string]string{"lv": "Teksts."}}
 	if err := lv.Normalize(); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestMessagePage(t *testing.T) {
 			}},
 		{Name: "the page lists what was sent, to how many, by whom", Method: http.MethodGet, URL: path + "?sent=2&lang=en", Headers: cookie(org), ExpectedStatus: 200,
 			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
-				m := notices.Message{To: []string{notices.ToWaitlisted}, Subject: map[string]string{"lv": "Gaidītājiem", "en": "To those waiting"}, Body: map[string]string{"lv": "Teksts"}}
+				m := notices.Message{To: []domain.Audience{domain.AudienceWaitlisted}, Subject: map[string]string{"lv": "Gaidītājiem", "en": "To those waiting"}, Body: map[string]string{"lv": "Teksts"}}
 				if err := m.Normalize(); err != nil {
 					t.Fatal(err)
 				}

@@ -23,9 +23,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
-	"kopa/hooks/access"
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // Register binds the hook that announces an event's changes, the message
@@ -34,14 +34,14 @@ func Register(app core.App) {
 	outbox.HandlePerson(MailChanged, renderChanged)
 	outbox.HandlePerson(MailChangedVolunteer, renderChangedVolunteer)
 	outbox.HandlePerson(MailMessage, renderMessage)
-	app.OnRecordUpdateExecute("events").Bind(&hook.Handler[*core.RecordEvent]{
+	app.OnRecordUpdateExecute(domain.Events).Bind(&hook.Handler[*core.RecordEvent]{
 		Id:   "kopaAnnounceChange",
 		Func: announceChange,
 	})
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/message", apiMessage)
 		m := se.Router.Group("/manage/events/{id}/message")
-		m.BindFunc(web.RequireSession("organisers"))
+		m.BindFunc(web.RequireSession(domain.Organisers))
 		m.BindFunc(web.RequireCSRF)
 		m.GET("", messagePage)
 		m.POST("", messagePost)
@@ -57,10 +57,10 @@ func apiMessage(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return e.UnauthorizedError("Log in as an organiser.", nil)
 	}
-	if !access.IsOrganiser(e.Auth) {
+	if !domain.IsStaff(e.Auth) {
 		return e.ForbiddenError("Only organisers write to an event's people.", nil)
 	}
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return e.NotFoundError("No such event.", nil)
 	}

@@ -51,11 +51,12 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/internal/domain"
 	"kopa/internal/ids"
 )
 
 // Collection is the name of the collection that holds the queue.
-const Collection = "mail_outbox"
+const Collection = domain.MailOutbox
 
 // Row statuses.
 const (

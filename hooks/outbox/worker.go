@@ -18,6 +18,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/types"
+
+	"kopa/internal/domain"
 )
 
 // Worker tuning.
@@ -417,8 +419,8 @@ func markFailure(app core.App, log *slog.Logger, row *core.Record, serr *sendErr
 		"status":          status,
 		"attempts":        attempts,
 		"last_error":      truncate(serr.Error(), 1000),
-		"next_attempt_at": dt(next),
-		"updated":         dt(now),
+		"next_attempt_at": domain.DateTime(next).String(),
+		"updated":         domain.DateTime(now).String(),
 	}, dbx.HashExp{"id": row.Id}).Execute()
 	if err != nil {
 		return fmt.Errorf("record failure of mail %s: %w", row.Id, err)
@@ -438,11 +440,6 @@ func markFailure(app core.App, log *slog.Logger, row *core.Record, serr *sendErr
 		log.Warn("mail not sent, will retry", append(attrs, slog.Time("next_attempt_at", next))...)
 	}
 	return nil
-}
-
-func dt(t time.Time) string {
-	d, _ := types.ParseDateTime(t)
-	return d.String()
 }
 
 func truncate(s string, n int) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/outbox"
+	"kopa/internal/domain"
 )
 
 // Registrations are decided by a registrar, a batch at a time, in one
@@ -143,7 +144,7 @@ func runBatch(app core.App, batch []*job) (err error) {
 // to date by the batch's own inserts (it holds the writer meanwhile).
 type eventState struct {
 	found     bool
-	status    string
+	status    domain.EventStatus
 	startsAt  time.Time
 	capacity  int
 	waitlist  bool
@@ -178,10 +179,10 @@ func (w *batchWriter) event(id string) (*eventState, error) {
 		return ev, nil
 	}
 	var row struct {
-		Status   string `db:"status"`
-		StartsAt string `db:"starts_at"`
-		Capacity int    `db:"capacity"`
-		Waitlist bool   `db:"waitlist"`
+		Status   domain.EventStatus `db:"status"`
+		StartsAt string             `db:"starts_at"`
+		Capacity int                `db:"capacity"`
+		Waitlist bool               `db:"waitlist"`
 	}
 	ev := &eventState{confirmed: -1}
 	err := w.tx.DB().NewQuery("SELECT [[status]], [[starts_at]], [[capacity]], [[waitlist]] FROM {{events}} WHERE [[id]] = {:id}").
@@ -210,14 +211,14 @@ func (w *batchWriter) decide(j *job) error {
 		return err
 	}
 	switch {
-	case !ev.found || ev.status == "draft":
+	case !ev.found || ev.status == domain.EventDraft:
 		j.err = ErrNotFound
 		return nil
-	case ev.status != "published" || !j.now.Before(ev.startsAt):
+	case !domain.RegistrationOpen(ev.status, ev.startsAt, j.now):
 		j.err = ErrClosed
 		return nil
 	}
-	status := StatusConfirmed
+	status := domain.RegistrationConfirmed
 	if ev.capacity > 0 {
 		if ev.confirmed < 0 {
 			if ev.confirmed, err = countConfirmed(w.tx, j.eventID, ev.capacity); err != nil {
@@ -225,7 +226,7 @@ func (w *batchWriter) decide(j *job) error {
 			}
 		}
 		if ev.confirmed >= ev.capacity {
-			status = StatusWaitlisted
+			status = domain.RegistrationWaitlisted
 			if !ev.waitlist {
 				// Full, unless this address has a registration already.
 				return w.existing(j, ErrFull)
@@ -243,9 +244,9 @@ func (w *batchWriter) decide(j *job) error {
 		return w.existing(j, nil)
 	}
 	j.created = !w.viaSave
-	j.res = Result{Status: status, Registration: j.rec}
+	j.res = Result{Status: string(status), Registration: j.rec}
 	kind := MailConfirmed
-	if status == StatusConfirmed {
+	if status == domain.RegistrationConfirmed {
 		ev.confirmed++
 	} else {
 		kind = MailWaitlisted
@@ -279,10 +280,10 @@ func (w *batchWriter) existing(j *job, otherwise error) error {
 // live registration at the event (then it stores nothing and says so).
 // A clash of the random id or ticket code is tried once more with new
 // ones.
-func (w *batchWriter) store(j *job, status string) (bool, error) {
+func (w *batchWriter) store(j *job, status domain.RegistrationStatus) (bool, error) {
 	for range 2 {
 		j.rec.Set("status", status)
-		j.params["status"] = status
+		j.params["status"] = string(status)
 		if w.viaSave {
 			if err := w.tx.SaveNoValidate(j.rec); err != nil {
 				if r, ferr := findLive(w.tx, j.eventID, j.in.Email); ferr != nil || r != nil {

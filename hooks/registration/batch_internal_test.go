@@ -11,6 +11,7 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/outbox"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -32,7 +33,7 @@ func newJob(t *testing.T, app core.App, eventID string, in Input) *job {
 	}
 	r := core.NewRecord(col)
 	r.Id = core.GenerateDefaultRandomId()
-	r.Load(map[string]any{"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale, "status": StatusConfirmed})
+	r.Load(map[string]any{"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale, "status": domain.RegistrationConfirmed})
 	export, err := r.DBExport(app)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,8 @@ func TestBatchFailureFailsOnlyItsOwnRegistration(t *testing.T) {
 		}
 	}
 	// Decided again one by one, in order: three seats, then the list.
-	want := []string{StatusConfirmed, StatusConfirmed, "", StatusConfirmed, StatusWaitlisted}
+	confirmed, waitlisted := string(domain.RegistrationConfirmed), string(domain.RegistrationWaitlisted)
+	want := []string{confirmed, confirmed, "", confirmed, waitlisted}
 	for i, j := range batch {
 		if j.res.Status != want[i] {
 			t.Errorf("job %d: %q, want %q", i, j.res.Status, want[i])
@@ -113,7 +115,7 @@ func TestCreateInsideACallersTransaction(t *testing.T) {
 	rollback := errors.New("changed my mind")
 	err := app.RunInTransaction(func(tx core.App) error {
 		res, err := Create(tx, ev.Id, input(t, "anna"), time.Now())
-		if err != nil || res.Status != StatusConfirmed {
+		if err != nil || res.Status != string(domain.RegistrationConfirmed) {
 			t.Fatalf("in a transaction: %+v %v", res, err)
 		}
 		return rollback

@@ -7,9 +7,9 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
-	"kopa/hooks/attendance"
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 	"kopa/internal/ticketfile"
 )
@@ -28,7 +28,7 @@ type MailData struct {
 	L        *i18n.Localizer
 	Kind     string
 	Name     string
-	Event    web.EventView
+	Event    domain.EventView
 	Status   string
 	Position int
 	// TicketURL is the ticket page's absolute address; PrivacyURL the privacy page's.
@@ -45,10 +45,10 @@ func TicketURL(app core.App, code string) string {
 func CalendarFor(app core.App, ev, r *core.Record, lang string) ticketfile.Event {
 	return ticketfile.Event{
 		UID:   r.Id + "@kopa",
-		Title: web.Localized(ev, "title", lang), Location: ev.GetString("venue"),
+		Title: domain.Localized(ev, "title", lang), Location: ev.GetString("venue"),
 		Description: TicketURL(app, r.GetString("ticket")), URL: TicketURL(app, r.GetString("ticket")),
 		Start: ev.GetDateTime("starts_at").Time(), End: ev.GetDateTime("ends_at").Time(),
-		Cancelled: ev.GetString("status") == "cancelled" || r.GetString("status") == StatusCancelled,
+		Cancelled: domain.EventStatusOf(ev) == domain.EventCancelled || domain.RegistrationStatusOf(r) == domain.RegistrationCancelled,
 		Sequence:  ev.GetInt("sequence"),
 	}
 }
@@ -80,26 +80,26 @@ func registerMail() {
 func renderTicket(kind string) outbox.Renderer {
 	return func(app core.App, ref string) (outbox.Message, error) {
 		kind := kind
-		r, err := app.FindRecordById("registrations", ref)
+		r, err := app.FindRecordById(domain.Registrations, ref)
 		if err != nil {
 			return outbox.Message{}, err
 		}
-		ev, err := app.FindRecordById("events", r.GetString("event"))
+		ev, err := app.FindRecordById(domain.Events, r.GetString("event"))
 		if err != nil {
 			return outbox.Message{}, err
 		}
 		// No mail to someone who cancelled (or was forgotten) meanwhile,
 		// nor about a cancellation once the event is back on.
-		switch status := r.GetString("status"); {
-		case status == StatusCancelled || r.GetString("email") == "":
+		switch status := domain.RegistrationStatusOf(r); {
+		case status == domain.RegistrationCancelled || r.GetString("email") == "":
 			return outbox.Message{}, outbox.ErrObsolete
 		case kind == MailCancelled:
-			if ev.GetString("status") != "cancelled" {
+			if domain.EventStatusOf(ev) != domain.EventCancelled {
 				return outbox.Message{}, outbox.ErrObsolete
 			}
-		case status == StatusWaitlisted && kind != MailAgain:
+		case status == domain.RegistrationWaitlisted && kind != MailAgain:
 			kind = MailWaitlisted
-		case status == StatusConfirmed && kind == MailWaitlisted:
+		case status == domain.RegistrationConfirmed && kind == MailWaitlisted:
 			kind = MailConfirmed
 		}
 		return TicketMail(app, ev, r, kind)
@@ -122,7 +122,7 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 	url := TicketURL(app, r.GetString("ticket"))
 	data := MailData{
 		L: l, Kind: kind, Name: r.GetString("name"), Status: r.GetString("status"), Position: pos,
-		Event:     web.NewEventView(ev, lang, attendance.Stats{}),
+		Event:     domain.NewEventView(ev, lang, domain.Stats{}),
 		TicketURL: url, PrivacyURL: strings.TrimRight(app.Settings().Meta.AppURL, "/") + "/privacy",
 	}
 	html, text, err := web.RenderMail("ticket", data)
@@ -133,7 +133,7 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 	atts := []outbox.Attachment{{Name: "event.ics", ContentType: cal.ContentType(), Data: ticketfile.ICS(cal, time.Now())}}
 	// No QR code for a ticket or an event that was cancelled; the calendar
 	// file stays, marked cancelled, so calendars can drop the entry.
-	if r.GetString("status") != StatusCancelled && kind != MailCancelled {
+	if domain.RegistrationStatusOf(r) != domain.RegistrationCancelled && kind != MailCancelled {
 		// Drawn here, when the worker sends the mail: a ticket's QR code
 		// costs more to draw than the rest of a registration, and this
 		// keeps it off the request's path and out of its transaction. Not

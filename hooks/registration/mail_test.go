@@ -14,6 +14,7 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 	"kopa/internal/mailpit"
 )
@@ -215,7 +216,7 @@ func TestTicketMailSaysWhatIsTrueWhenSent(t *testing.T) {
 		return res
 	}
 	amina, olek := register("Amina"), register("Olek")
-	if amina.Status != registration.StatusConfirmed || olek.Status != registration.StatusWaitlisted {
+	if amina.Status != string(domain.RegistrationConfirmed) || olek.Status != string(domain.RegistrationWaitlisted) {
 		t.Fatalf("%s, %s", amina.Status, olek.Status)
 	}
 	// Amina cancels before any mail is sent: Olek has her seat.

@@ -7,7 +7,7 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
-	migrations "kopa/pb_migrations"
+	"kopa/internal/domain"
 )
 
 // Form is the registration form's state when it is shown again with errors.
@@ -27,7 +27,7 @@ func (f Form) Wants(lang string) bool {
 
 // EventPageData is what templates/pages/event.html receives.
 type EventPageData struct {
-	Event web.EventView
+	Event domain.EventView
 	Form  Form
 	// Languages are those the form offers interpretation into.
 	Languages []string
@@ -36,8 +36,8 @@ type EventPageData struct {
 // findPublished returns the published (or cancelled, so its page can say
 // so) event with that id; drafts and unknown ids give nil.
 func findPublished(app core.App, id string) *core.Record {
-	rec, err := app.FindRecordById("events", id)
-	if err != nil || rec.GetString("status") == "draft" {
+	rec, err := app.FindRecordById(domain.Events, id)
+	if err != nil || domain.EventStatusOf(rec) == domain.EventDraft {
 		return nil
 	}
 	return rec
@@ -60,8 +60,8 @@ func showEvent(e *core.RequestEvent, status int, rec *core.Record, form Form) er
 	if err != nil {
 		return err
 	}
-	view := web.NewEventView(rec, web.Lang(e), st)
-	p := web.NewPage(e, "", EventPageData{Event: view, Form: form, Languages: migrations.Languages})
+	view := domain.NewEventView(rec, web.Lang(e), st)
+	p := web.NewPage(e, "", EventPageData{Event: view, Form: form, Languages: domain.Languages})
 	p.Title = view.Title
 	p.Path = "/events/" + rec.Id // the language switch shows the event, also after a POST
 	return web.Render(e, status, "event", p)

@@ -13,23 +13,17 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/internal/contact"
+	"kopa/internal/domain"
 	"kopa/internal/fastinsert"
 	"kopa/internal/i18n"
 	"kopa/internal/ids"
-	migrations "kopa/pb_migrations"
 )
 
-// Outcomes of a registration.
-const (
-	StatusConfirmed  = "confirmed"
-	StatusWaitlisted = "waitlisted"
-	StatusCancelled  = "cancelled"
-	// StatusExists answers a second registration of the same e-mail.
-	StatusExists = "exists"
-)
+// StatusExists is the outcome of a second registration of the same e-mail
+// (the others are the registration statuses confirmed and waitlisted).
+const StatusExists = "exists"
 
 // Errors a registration can end with besides validation.Errors.
 var (
@@ -70,8 +64,8 @@ func (in *Input) Normalize() error {
 	}
 	seen := map[string]bool{}
 	for _, l := range in.Interpretation {
-		if !contains(migrations.Languages, l) || seen[l] {
-			errs["interpretation"] = validation.NewError("validation_invalid_value", "Must be distinct languages from "+strings.Join(migrations.Languages, ", ")+".")
+		if !contains(domain.Languages, l) || seen[l] {
+			errs["interpretation"] = validation.NewError("validation_invalid_value", "Must be distinct languages from "+strings.Join(domain.Languages, ", ")+".")
 			break
 		}
 		seen[l] = true
@@ -125,7 +119,7 @@ type Result struct {
 // each still gets its own decision. Called with a transaction's app, Create
 // decides inside that transaction.
 func Create(app core.App, eventID string, in Input, now time.Time) (Result, error) {
-	col, err := app.FindCachedCollectionByNameOrId("registrations")
+	col, err := app.FindCachedCollectionByNameOrId(domain.Registrations)
 	if err != nil {
 		return Result{}, err
 	}
@@ -137,9 +131,9 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	}
 	r.Load(map[string]any{
 		"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
-		"status": StatusConfirmed, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
+		"status": domain.RegistrationConfirmed, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
 	})
-	stamp, _ := types.ParseDateTime(now.UTC())
+	stamp := domain.DateTime(now)
 	r.SetRaw("created", stamp)
 	r.SetRaw("updated", stamp)
 	export, err := r.DBExport(app)
@@ -168,6 +162,12 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	return j.res, nil
 }
 
+// LiveWithEmail is the condition of the partial unique index on a
+// registration's event and e-mail (a live registration with an address):
+// SQLite uses a partial index only for a query that repeats its condition
+// word for word, so it is spelled out here and not bound as parameters.
+const LiveWithEmail = "email != '' AND status != '" + string(domain.RegistrationCancelled) + "'"
+
 // findLive returns the registration of email at the event that is not
 // cancelled, or nil.
 // It runs inside the registration's transaction, where every microsecond
@@ -177,9 +177,9 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 // registration of the event was scanned).
 func findLive(app core.App, eventID, email string) (*core.Record, error) {
 	r := &core.Record{}
-	err := app.RecordQuery("registrations").
+	err := app.RecordQuery(domain.Registrations).
 		AndWhere(dbx.HashExp{"event": eventID, "email": email}).
-		AndWhere(dbx.NewExp("email != '' AND status != 'cancelled'")).
+		AndWhere(dbx.NewExp(LiveWithEmail)).
 		Limit(1).One(r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -195,8 +195,8 @@ func findLive(app core.App, eventID, email string) (*core.Record, error) {
 func countConfirmed(app core.App, eventID string, capacity int) (int, error) {
 	var n int
 	err := app.DB().NewQuery(`SELECT count(*) FROM (SELECT 1 FROM registrations
-		WHERE event = {:e} AND status = 'confirmed' LIMIT {:c})`).
-		Bind(dbx.Params{"e": eventID, "c": capacity}).Row(&n)
+		WHERE event = {:e} AND status = {:confirmed} LIMIT {:c})`).
+		Bind(dbx.Params{"e": eventID, "c": capacity, "confirmed": domain.RegistrationConfirmed}).Row(&n)
 	return n, err
 }
 
@@ -206,14 +206,14 @@ func countConfirmed(app core.App, eventID string, capacity int) (int, error) {
 // SQLite's rowid, which follows the order of insertion; the created time
 // has only millisecond precision, and ids are random.
 func Position(app core.App, r *core.Record) (int, error) {
-	if r.GetString("status") != StatusWaitlisted {
+	if domain.RegistrationStatusOf(r) != domain.RegistrationWaitlisted {
 		return 0, nil
 	}
 	var n int
 	err := app.DB().NewQuery(`SELECT count(*) FROM registrations
-		WHERE event = {:e} AND status = 'waitlisted'
+		WHERE event = {:e} AND status = {:waitlisted}
 		AND rowid < (SELECT rowid FROM registrations WHERE id = {:id})`).
-		Bind(dbx.Params{"e": r.GetString("event"), "id": r.Id}).Row(&n)
+		Bind(dbx.Params{"e": r.GetString("event"), "id": r.Id, "waitlisted": domain.RegistrationWaitlisted}).Row(&n)
 	return n + 1, err
 }
 
@@ -222,7 +222,7 @@ func FindByTicket(app core.App, code string) (*core.Record, error) {
 	if !ValidCode(code) {
 		return nil, sql.ErrNoRows
 	}
-	return app.FindFirstRecordByData("registrations", "ticket", code)
+	return app.FindFirstRecordByData(domain.Registrations, "ticket", code)
 }
 
 // codeAlphabet is URL-safe: the 62 ASCII letters and digits.
@@ -271,24 +271,23 @@ func Cancel(app core.App, code string, now time.Time) (cancelled, promoted *core
 			return ErrNotFound
 		}
 		cancelled = r
-		if r.GetString("status") == StatusCancelled {
+		if domain.RegistrationStatusOf(r) == domain.RegistrationCancelled {
 			return nil
 		}
-		wasConfirmed := r.GetString("status") == StatusConfirmed
-		at, _ := types.ParseDateTime(now.UTC())
-		r.Set("status", StatusCancelled)
-		r.Set("cancelled_at", at)
+		wasConfirmed := domain.RegistrationStatusOf(r) == domain.RegistrationConfirmed
+		r.Set("status", domain.RegistrationCancelled)
+		r.Set("cancelled_at", domain.DateTime(now))
 		if err := tx.Save(r); err != nil {
 			return err
 		}
 		if !wasConfirmed {
 			return nil
 		}
-		ev, err := tx.FindRecordById("events", r.GetString("event"))
+		ev, err := tx.FindRecordById(domain.Events, r.GetString("event"))
 		if err != nil {
 			return err
 		}
-		if ev.GetString("status") != "published" || !now.Before(ev.GetDateTime("ends_at").Time()) {
+		if domain.EventStatusOf(ev) != domain.EventPublished || !now.Before(ev.GetDateTime("ends_at").Time()) {
 			return nil // nobody to promote into a cancelled or finished event
 		}
 		promoted, err = promoteNext(tx, ev)
@@ -306,8 +305,8 @@ func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
 		}
 	}
 	next := &core.Record{}
-	err := tx.RecordQuery("registrations").
-		AndWhere(dbx.HashExp{"event": ev.Id, "status": StatusWaitlisted}).
+	err := tx.RecordQuery(domain.Registrations).
+		AndWhere(dbx.HashExp{"event": ev.Id, "status": domain.RegistrationWaitlisted}).
 		OrderBy("rowid ASC").Limit(1).One(next)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -315,7 +314,7 @@ func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	next.Set("status", StatusConfirmed)
+	next.Set("status", domain.RegistrationConfirmed)
 	if err := tx.Save(next); err != nil {
 		return nil, err
 	}

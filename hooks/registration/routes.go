@@ -10,6 +10,7 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // Register binds the registration API, an event's page with its form and
@@ -17,7 +18,7 @@ import (
 // registration records.
 func Register(app core.App) {
 	registerMail()
-	app.OnRecordValidate("registrations").BindFunc(validateRecord)
+	app.OnRecordValidate(domain.Registrations).BindFunc(validateRecord)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/register", apiRegister)
 		se.Router.GET("/api/events/{id}/availability", apiAvailability)
@@ -72,7 +73,7 @@ func apiRegister(e *core.RequestEvent) error {
 		// Same work as a new registration (the ticket is mailed again), and
 		// nothing in the answer that only the address's owner should see.
 		return e.JSON(http.StatusOK, map[string]any{"status": StatusExists})
-	case StatusWaitlisted:
+	case string(domain.RegistrationWaitlisted):
 		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "position": res.Position, "ticket": code, "ticket_url": "/t/" + code})
 	default:
 		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "ticket": code, "ticket_url": "/t/" + code})
@@ -156,8 +157,8 @@ func fieldMessages(err error) map[string]string {
 }
 
 func apiAvailability(e *core.RequestEvent) error {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
-	if err != nil || ev.GetString("status") != "published" {
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
+	if err != nil || domain.EventStatusOf(ev) != domain.EventPublished {
 		return e.NotFoundError("No such event.", nil)
 	}
 	st, err := attendance.ForEvent(e.App, ev.Id)

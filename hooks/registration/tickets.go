@@ -10,6 +10,7 @@ import (
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/ticketfile"
 )
 
@@ -19,7 +20,7 @@ type TicketData struct {
 	Name     string
 	Status   string
 	Position int
-	Event    web.EventView
+	Event    domain.EventView
 	// Done is set right after the person cancelled.
 	Done bool
 }
@@ -30,7 +31,7 @@ func loadTicket(e *core.RequestEvent) (*core.Record, *core.Record, bool) {
 	if err != nil {
 		return nil, nil, false
 	}
-	ev, err := e.App.FindRecordById("events", r.GetString("event"))
+	ev, err := e.App.FindRecordById(domain.Events, r.GetString("event"))
 	if err != nil {
 		return nil, nil, false
 	}
@@ -48,7 +49,7 @@ func ticketData(e *core.RequestEvent, r, ev *core.Record) (TicketData, error) {
 	}
 	return TicketData{
 		Code: r.GetString("ticket"), Name: r.GetString("name"), Status: r.GetString("status"), Position: pos,
-		Event: web.NewEventView(ev, web.Lang(e), st),
+		Event: domain.NewEventView(ev, web.Lang(e), st),
 	}, nil
 }
 
@@ -68,7 +69,7 @@ func ticketPage(e *core.RequestEvent) error {
 
 func ticketQR(e *core.RequestEvent) error {
 	r, _, ok := loadTicket(e)
-	if !ok || r.GetString("status") == StatusCancelled {
+	if !ok || domain.RegistrationStatusOf(r) == domain.RegistrationCancelled {
 		return e.NotFoundError("", nil)
 	}
 	png, err := QRCode(TicketURL(e.App, r.GetString("ticket")))
@@ -99,7 +100,7 @@ func cancelPage(e *core.RequestEvent) error {
 	if !ok {
 		return web.NotFound(e)
 	}
-	if r.GetString("status") == StatusCancelled {
+	if domain.RegistrationStatusOf(r) == domain.RegistrationCancelled {
 		return e.Redirect(http.StatusSeeOther, "/t/"+r.GetString("ticket"))
 	}
 	data, err := ticketData(e, r, ev)
@@ -124,7 +125,7 @@ func cancelSubmit(e *core.RequestEvent) error {
 		return err
 	}
 	if wantsJSON {
-		return e.JSON(http.StatusOK, map[string]any{"status": StatusCancelled})
+		return e.JSON(http.StatusOK, map[string]any{"status": domain.RegistrationCancelled})
 	}
 	return e.Redirect(http.StatusSeeOther, "/t/"+r.GetString("ticket")+"?cancelled=1")
 }

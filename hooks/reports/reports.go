@@ -19,13 +19,11 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
-	"kopa/hooks/access"
+	"kopa/hooks/attendance"
 	"kopa/internal/csvsafe"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
-
-// Kinds of event, in report order.
-var Kinds = []string{"discussion", "club", "culture"}
 
 // MaxRangeDays bounds a report's period (both days included).
 const MaxRangeDays = 3 * 366
@@ -63,7 +61,7 @@ func organiser(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return e.UnauthorizedError("Sign in as an organiser.", nil)
 	}
-	if !access.IsOrganiser(e.Auth) {
+	if !domain.IsStaff(e.Auth) {
 		return e.ForbiddenError("Only organisers may do this.", nil)
 	}
 	return nil
@@ -73,7 +71,7 @@ func registrationsCSV(e *core.RequestEvent) error {
 	if err := organiser(e); err != nil {
 		return err
 	}
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return e.NotFoundError("No such event.", nil)
 	}
@@ -102,30 +100,6 @@ func startDownload(e *core.RequestEvent, filename string) (*csvsafe.Writer, erro
 	return csvsafe.NewWriter(e.Response)
 }
 
-// registrationRow is one row of an event's registrations export; the times
-// are in PocketBase's form (dbTime), At empty without a check-in.
-type registrationRow struct {
-	Name    string `db:"name"`
-	Email   string `db:"email"`
-	Status  string `db:"status"`
-	Locale  string `db:"locale"`
-	Created string `db:"created"`
-	At      string `db:"at"`
-}
-
-// registrationRows reads every registration of ev (cancelled and erased
-// ones too, so the rows add up to the counts), in the order they came.
-func registrationRows(app core.App, ev *core.Record) ([]registrationRow, error) {
-	var rows []registrationRow
-	err := app.DB().NewQuery(`SELECT r.name, r.email, r.status, r.locale, r.created, COALESCE(c.at, '') AS at
-		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
-		WHERE r.event = {:e} ORDER BY r.created, r.rowid`).Bind(dbx.Params{"e": ev.Id}).All(&rows)
-	if err != nil {
-		return nil, fmt.Errorf("registrations of %s: %w", ev.Id, err)
-	}
-	return rows, nil
-}
-
 // registrationsFilename names an event's export by its day and id.
 func registrationsFilename(ev *core.Record, ext string) string {
 	day := ev.GetDateTime("starts_at").Time().In(i18n.Riga).Format(DateLayout)
@@ -136,7 +110,7 @@ func registrationsFilename(ev *core.Record, ext string) string {
 // and erased ones too, so the rows add up to the counts) as a CSV download.
 // The caller has checked that the visitor is an organiser.
 func WriteRegistrationsCSV(e *core.RequestEvent, ev *core.Record) error {
-	rows, err := registrationRows(e.App, ev)
+	rows, err := attendance.Registrations(e.App, ev.Id, 0)
 	if err != nil {
 		return err
 	}
@@ -148,7 +122,7 @@ func WriteRegistrationsCSV(e *core.RequestEvent, ev *core.Record) error {
 		return err
 	}
 	for _, r := range rows {
-		if err := w.Write([]string{r.Name, r.Email, r.Status, r.Locale, r.Created, r.At}); err != nil {
+		if err := w.Write([]string{r.Name, r.Email, string(r.Status), r.Locale, r.Created, r.CheckedInAt}); err != nil {
 			return err
 		}
 	}
@@ -257,7 +231,7 @@ func parseDay(s string) (time.Time, error) {
 // waiting and cancelled ones are not people who had a seat.
 func Attendance(app core.App, start, end time.Time) (Report, error) {
 	rep := Report{Events: []EventRow{}, Totals: map[string]*Total{}}
-	for _, k := range Kinds {
+	for _, k := range domain.Kinds {
 		rep.Totals[k] = &Total{}
 	}
 	var rows []struct {
@@ -272,12 +246,13 @@ func Attendance(app core.App, start, end time.Time) (Report, error) {
 		CheckedIn int    `db:"checked_in"`
 	}
 	err := app.DB().NewQuery(`SELECT e.id, e.kind, e.title_lv, e.title_en, e.title_ru, e.starts_at, e.capacity,
-			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = 'confirmed') AS confirmed,
+			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:confirmed}) AS confirmed,
 			(SELECT count(*) FROM checkins c WHERE c.event = e.id) AS checked_in
 		FROM events e
-		WHERE e.status = 'published' AND e.starts_at >= {:from} AND e.starts_at < {:to}
+		WHERE e.status = {:published} AND e.starts_at >= {:from} AND e.starts_at < {:to}
 		ORDER BY e.starts_at, e.id`).
-		Bind(dbx.Params{"from": start.UTC().Format(dbTime), "to": end.UTC().Format(dbTime)}).All(&rows)
+		Bind(dbx.Params{"from": start.UTC().Format(dbTime), "to": end.UTC().Format(dbTime),
+			"confirmed": domain.RegistrationConfirmed, "published": domain.EventPublished}).All(&rows)
 	if err != nil {
 		return rep, fmt.Errorf("attendance report: %w", err)
 	}
@@ -358,7 +333,7 @@ func WriteAttendanceCSV(e *core.RequestEvent, from, to string, start, end time.T
 			return err
 		}
 	}
-	for _, k := range Kinds {
+	for _, k := range domain.Kinds {
 		t := rep.Totals[k]
 		if err := w.Write([]string{"", k, "total", "", n(t.Events), "", n(t.Registered), n(t.CheckedIn), n(t.NoShow())}); err != nil {
 			return err

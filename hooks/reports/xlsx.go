@@ -9,6 +9,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 	"github.com/xuri/excelize/v2"
 
+	"kopa/hooks/attendance"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -29,7 +31,7 @@ func registrationsXLSX(e *core.RequestEvent) error {
 	if err := organiser(e); err != nil {
 		return err
 	}
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return e.NotFoundError("No such event.", nil)
 	}
@@ -48,7 +50,7 @@ func attendanceXLSX(e *core.RequestEvent) error {
 // an Excel workbook. The caller has checked that the visitor is an
 // organiser.
 func WriteRegistrationsXLSX(e *core.RequestEvent, ev *core.Record) error {
-	rows, err := registrationRows(e.App, ev)
+	rows, err := attendance.Registrations(e.App, ev.Id, 0)
 	if err != nil {
 		return err
 	}
@@ -58,7 +60,7 @@ func WriteRegistrationsXLSX(e *core.RequestEvent, ev *core.Record) error {
 	}
 	defer b.close()
 	for _, r := range rows {
-		b.add(r.Name, r.Email, r.Status, r.Locale, b.when(r.Created), b.when(r.At))
+		b.add(r.Name, r.Email, string(r.Status), r.Locale, b.when(r.Created), b.when(r.CheckedInAt))
 	}
 	return b.send(e, registrationsFilename(ev, ".xlsx"))
 }
@@ -78,7 +80,7 @@ func WriteAttendanceXLSX(e *core.RequestEvent, from, to string, start, end time.
 	for _, r := range rep.Events {
 		b.add(r.ID, r.Kind, r.Title, b.when(r.StartsAt), 1, r.Capacity, r.Confirmed, r.CheckedIn, r.NoShow())
 	}
-	for _, k := range Kinds {
+	for _, k := range domain.Kinds {
 		t := rep.Totals[k]
 		b.add(nil, k, "total", nil, t.Events, nil, t.Registered, t.CheckedIn, t.NoShow())
 	}

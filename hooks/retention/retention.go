@@ -13,11 +13,11 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/settings"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // Register runs the erasure when the server starts and every night, and
@@ -43,8 +43,8 @@ func Register(app core.App) {
 // It returns how many registrations it erased.
 func Run(app core.App, now time.Time) (int, error) {
 	days := settings.Load(app).RetentionDays
-	cutoff, _ := types.ParseDateTime(now.UTC().AddDate(0, 0, -days))
-	stamp, _ := types.ParseDateTime(now.UTC())
+	cutoff := domain.DateTime(now.UTC().AddDate(0, 0, -days))
+	stamp := domain.DateTime(now)
 	var erased int64
 	err := app.RunInTransaction(func(tx core.App) error {
 		res, err := tx.DB().NewQuery(`UPDATE registrations SET name = '', email = '', erased_at = {:now}, updated = {:now}
@@ -79,15 +79,14 @@ var ErrNotFound = errors.New("retention: no such registration")
 // mail sent about it is deleted too. Erasing twice is harmless.
 func Erase(app core.App, registrationID string, now time.Time) error {
 	return app.RunInTransaction(func(tx core.App) error {
-		r, err := tx.FindRecordById("registrations", registrationID)
+		r, err := tx.FindRecordById(domain.Registrations, registrationID)
 		if err != nil {
 			return ErrNotFound
 		}
 		if r.GetDateTime("erased_at").IsZero() {
-			stamp, _ := types.ParseDateTime(now.UTC())
 			r.Set("name", "")
 			r.Set("email", "")
-			r.Set("erased_at", stamp)
+			r.Set("erased_at", domain.DateTime(now))
 			if err := tx.Save(r); err != nil {
 				return fmt.Errorf("erase registration %s: %w", r.Id, err)
 			}

@@ -14,10 +14,12 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"kopa/internal/domain"
 )
 
 // Collection is the single-row collection of the organisation's settings.
-const Collection = "kopa_settings"
+const Collection = domain.Settings
 
 // Settings are the organisation's own settings, one field for each column of
 // kopa_settings (named by its json tag). A new setting is a field here, its

@@ -15,6 +15,7 @@ import (
 
 	"kopa/hooks/web"
 	"kopa/internal/contact"
+	"kopa/internal/domain"
 )
 
 // Password limits: PocketBase's minimum, and bcrypt's 72-byte input.
@@ -39,7 +40,7 @@ func verifiedVolunteer(app core.App, token string) (*core.Record, error) {
 		return nil, errBadToken
 	}
 	rec, err := app.FindAuthRecordByToken(token, core.TokenTypeVerification)
-	if err != nil || rec.Collection().Name != colVolunteers || rec.Email() != email {
+	if err != nil || !domain.IsVolunteer(rec) || rec.Email() != email {
 		return nil, errBadToken
 	}
 	return rec, nil
@@ -174,7 +175,7 @@ func codeRequest(e *core.RequestEvent) error {
 // volunteer's language, through the outbox). It returns the code's id; for
 // an unknown address a random id that matches no code.
 func SendLoginCode(app core.App, email string) (string, error) {
-	col, err := app.FindCachedCollectionByNameOrId(colVolunteers)
+	col, err := app.FindCachedCollectionByNameOrId(domain.Volunteers)
 	if err != nil {
 		return "", err
 	}
@@ -252,7 +253,7 @@ var ErrBadCode = errors.New("invalid or expired login code")
 // does, deletes it, marks the address confirmed when the code was mailed
 // to it, and returns the volunteer.
 func CheckLoginCode(app core.App, otpID, code string) (*core.Record, error) {
-	col, err := app.FindCachedCollectionByNameOrId(colVolunteers)
+	col, err := app.FindCachedCollectionByNameOrId(domain.Volunteers)
 	if err != nil {
 		return nil, err
 	}

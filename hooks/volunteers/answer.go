@@ -10,9 +10,9 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // Errors of an answer to an invitation.
@@ -41,7 +41,7 @@ func Answer(app core.App, token string, accept bool, now time.Time) (*core.Recor
 		return nil, ErrNotFound
 	}
 	return answer(app, func(tx core.App) (*core.Record, error) {
-		return tx.FindFirstRecordByData(colAssignments, "token", token)
+		return tx.FindFirstRecordByData(domain.Assignments, "token", token)
 	}, accept, now)
 }
 
@@ -53,24 +53,24 @@ func answer(app core.App, find func(tx core.App) (*core.Record, error), accept b
 		if a, err = find(tx); err != nil {
 			return ErrNotFound
 		}
-		shift, err := tx.FindRecordById(colShifts, a.GetString("shift"))
+		shift, err := tx.FindRecordById(domain.Shifts, a.GetString("shift"))
 		if err != nil {
 			return ErrNotFound
 		}
-		ev, err := tx.FindRecordById("events", shift.GetString("event"))
+		ev, err := tx.FindRecordById(domain.Events, shift.GetString("event"))
 		if err != nil {
 			return ErrNotFound
 		}
-		if !now.Before(shift.GetDateTime("starts_at").Time()) || ev.GetString("status") == "cancelled" {
+		if !domain.ShiftOpen(ev, shift.GetDateTime("starts_at").Time(), now) {
 			return ErrExpired
 		}
-		status := a.GetString("status")
-		if status == StatusCancelled {
+		status := domain.AssignmentStatusOf(a)
+		if status == domain.AssignmentCancelled {
 			return ErrWithdrawn
 		}
-		want := StatusDeclined
+		want := domain.AssignmentDeclined
 		if accept {
-			want = StatusAccepted
+			want = domain.AssignmentAccepted
 		}
 		if status == want {
 			return nil // a reused link: nothing to do
@@ -87,12 +87,8 @@ func answer(app core.App, find func(tx core.App) (*core.Record, error), accept b
 			// A volunteer who accepts again later is reminded again.
 			a.Set("reminded_at", "")
 		}
-		stamp, err := types.ParseDateTime(now.UTC())
-		if err != nil {
-			return err
-		}
 		a.Set("status", want)
-		a.Set("responded_at", stamp)
+		a.Set("responded_at", domain.DateTime(now))
 		if err := tx.Save(a); err != nil {
 			return fmt.Errorf("save answer: %w", err)
 		}
@@ -106,7 +102,7 @@ func answer(app core.App, find func(tx core.App) (*core.Record, error), accept b
 
 // acceptedCount is how many places of a shift are taken.
 func acceptedCount(app core.App, shiftID string) (int, error) {
-	n, err := app.CountRecords(colAssignments, dbx.HashExp{"shift": shiftID, "status": StatusAccepted})
+	n, err := app.CountRecords(domain.Assignments, dbx.HashExp{"shift": shiftID, "status": domain.AssignmentAccepted})
 	if err != nil {
 		return 0, fmt.Errorf("count accepted: %w", err)
 	}
@@ -130,7 +126,7 @@ func newShiftView(app core.App, shift, ev *core.Record, lang string) (ShiftView,
 		return ShiftView{}, err
 	}
 	return ShiftView{
-		ID: shift.Id, EventID: ev.Id, EventTitle: web.Localized(ev, "title", lang), Role: shift.GetString("role"),
+		ID: shift.Id, EventID: ev.Id, EventTitle: domain.Localized(ev, "title", lang), Role: shift.GetString("role"),
 		Venue: ev.GetString("venue"), StartsAt: shift.GetDateTime("starts_at").Time(), EndsAt: shift.GetDateTime("ends_at").Time(),
 		Needed: shift.GetInt("needed"), Filled: filled,
 	}, nil
@@ -139,11 +135,11 @@ func newShiftView(app core.App, shift, ev *core.Record, lang string) (ShiftView,
 // EventShifts lists an event's shifts with their filled and needed places,
 // soonest first, for pages that summarise an event (the console's).
 func EventShifts(app core.App, eventID, lang string) ([]ShiftView, error) {
-	ev, err := app.FindRecordById("events", eventID)
+	ev, err := app.FindRecordById(domain.Events, eventID)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := app.FindRecordsByFilter(colShifts, "event = {:e}", "starts_at", 0, 0, dbx.Params{"e": eventID})
+	recs, err := app.FindRecordsByFilter(domain.Shifts, "event = {:e}", "starts_at", 0, 0, dbx.Params{"e": eventID})
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +158,7 @@ func EventShifts(app core.App, eventID, lang string) ([]ShiftView, error) {
 type InviteData struct {
 	Token  string
 	Shift  ShiftView
-	Status string
+	Status domain.AssignmentStatus
 	// Chosen is the answer the mail's link preselected ("accept", "decline").
 	Chosen string
 	// Done is the answer just recorded; Error a message id.
@@ -175,29 +171,29 @@ func loadInvite(e *core.RequestEvent, token string) (*InviteData, error) {
 	if !tokenPattern.MatchString(token) {
 		return nil, ErrNotFound
 	}
-	a, err := e.App.FindFirstRecordByData(colAssignments, "token", token)
+	a, err := e.App.FindFirstRecordByData(domain.Assignments, "token", token)
 	if err != nil {
 		return nil, ErrNotFound
 	}
-	shift, err := e.App.FindRecordById(colShifts, a.GetString("shift"))
+	shift, err := e.App.FindRecordById(domain.Shifts, a.GetString("shift"))
 	if err != nil {
 		return nil, ErrNotFound
 	}
-	ev, err := e.App.FindRecordById("events", shift.GetString("event"))
+	ev, err := e.App.FindRecordById(domain.Events, shift.GetString("event"))
 	if err != nil {
 		return nil, ErrNotFound
 	}
-	if !time.Now().Before(shift.GetDateTime("starts_at").Time()) || ev.GetString("status") == "cancelled" {
+	if !domain.ShiftOpen(ev, shift.GetDateTime("starts_at").Time(), time.Now()) {
 		return nil, ErrExpired
 	}
-	if a.GetString("status") == StatusCancelled {
+	if domain.AssignmentStatusOf(a) == domain.AssignmentCancelled {
 		return nil, ErrWithdrawn
 	}
 	view, err := newShiftView(e.App, shift, ev, web.Lang(e))
 	if err != nil {
 		return nil, err
 	}
-	return &InviteData{Token: token, Shift: view, Status: a.GetString("status")}, nil
+	return &InviteData{Token: token, Shift: view, Status: domain.AssignmentStatusOf(a)}, nil
 }
 
 // inviteError renders the page for an invitation that cannot be answered.
@@ -230,7 +226,7 @@ func invitePage(e *core.RequestEvent) error {
 	if a := q.Get("a"); a == "accept" || a == "decline" {
 		d.Chosen = a
 	}
-	if done := q.Get("done"); done == StatusAccepted || done == StatusDeclined {
+	if done := q.Get("done"); done == string(domain.AssignmentAccepted) || done == string(domain.AssignmentDeclined) {
 		d.Done = done
 	}
 	return showInvite(e, http.StatusOK, d)

@@ -13,6 +13,7 @@ import (
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 	"kopa/internal/ticketfile"
 )
@@ -36,11 +37,11 @@ const (
 // are still free. Either way the organisers hear only while the shift is
 // ahead, its event not cancelled, and the shift short.
 func watchDropOuts(app core.App) {
-	app.OnRecordUpdateExecute(colAssignments).Bind(&hook.Handler[*core.RecordEvent]{
+	app.OnRecordUpdateExecute(domain.Assignments).Bind(&hook.Handler[*core.RecordEvent]{
 		Id:   "kopaVolunteerDropOut",
 		Func: func(e *core.RecordEvent) error { return dropOut(e, false) },
 	})
-	app.OnRecordDeleteExecute(colAssignments).Bind(&hook.Handler[*core.RecordEvent]{
+	app.OnRecordDeleteExecute(domain.Assignments).Bind(&hook.Handler[*core.RecordEvent]{
 		Id:   "kopaVolunteerDropOutDeleted",
 		Func: func(e *core.RecordEvent) error { return dropOut(e, true) },
 	})
@@ -53,8 +54,8 @@ func dropOut(e *core.RecordEvent, deleted bool) error {
 	original := e.App
 	defer func() { e.App = original }()
 	return e.App.RunInTransaction(func(tx core.App) error {
-		var was string
-		err := tx.DB().Select("status").From(colAssignments).Where(dbx.HashExp{"id": e.Record.Id}).Row(&was)
+		var was domain.AssignmentStatus
+		err := tx.DB().Select("status").From(domain.Assignments).Where(dbx.HashExp{"id": e.Record.Id}).Row(&was)
 		if err != nil {
 			return fmt.Errorf("status of assignment %s: %w", e.Record.Id, err)
 		}
@@ -63,21 +64,21 @@ func dropOut(e *core.RecordEvent, deleted bool) error {
 			return err
 		}
 		shiftID := e.Record.GetString("shift")
-		switch now := e.Record.GetString("status"); {
+		switch now := domain.AssignmentStatusOf(e.Record); {
 		case deleted:
-			if was != StatusAccepted {
+			if was != domain.AssignmentAccepted {
 				return nil
 			}
-		case now != StatusDeclined || was == StatusDeclined:
+		case now != domain.AssignmentDeclined || was == domain.AssignmentDeclined:
 			return nil
-		case was == StatusInvited:
+		case was == domain.AssignmentInvited:
 			// One invitee of several saying no is the usual answer; the
 			// last one leaves the organisers to find someone.
-			open, err := tx.CountRecords(colAssignments, dbx.HashExp{"shift": shiftID, "status": StatusInvited})
+			open, err := tx.CountRecords(domain.Assignments, dbx.HashExp{"shift": shiftID, "status": domain.AssignmentInvited})
 			if err != nil || open > 0 {
 				return err
 			}
-		case was != StatusAccepted:
+		case was != domain.AssignmentAccepted:
 			return nil
 		}
 		return tellShort(tx, shiftID, time.Now())
@@ -88,14 +89,14 @@ func dropOut(e *core.RecordEvent, deleted bool) error {
 // waiting for one about the shift already (it says how many are missing
 // when it is sent), while the shift is ahead and short.
 func tellShort(tx core.App, shiftID string, now time.Time) error {
-	shift, err := tx.FindRecordById(colShifts, shiftID)
+	shift, err := tx.FindRecordById(domain.Shifts, shiftID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // the shift itself is being deleted
 	}
 	if err != nil {
 		return fmt.Errorf("shift %s: %w", shiftID, err)
 	}
-	ev, err := tx.FindRecordById("events", shift.GetString("event"))
+	ev, err := tx.FindRecordById(domain.Events, shift.GetString("event"))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -109,7 +110,7 @@ func tellShort(tx core.App, shiftID string, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	organisers, err := tx.FindAllRecords("organisers")
+	organisers, err := tx.FindAllRecords(domain.Organisers)
 	if err != nil {
 		return fmt.Errorf("organisers: %w", err)
 	}
@@ -127,7 +128,7 @@ func tellShort(tx core.App, shiftID string, now time.Time) error {
 // missingOn is how many places of a shift are not taken while the shift
 // is ahead and its event on; 0 otherwise.
 func missingOn(app core.App, ev, shift *core.Record, now time.Time) (int, error) {
-	if ev.GetString("status") == "cancelled" || !now.Before(shift.GetDateTime("starts_at").Time()) {
+	if domain.EventStatusOf(ev) == domain.EventCancelled || !now.Before(shift.GetDateTime("starts_at").Time()) {
 		return 0, nil
 	}
 	taken, err := acceptedCount(app, shift.Id)
@@ -143,11 +144,11 @@ func missingOn(app core.App, ev, shift *core.Record, now time.Time) (int, error)
 // filled meanwhile, started, deleted or of a cancelled event makes it
 // obsolete.
 func renderShort(app core.App, ref string) (outbox.Message, error) {
-	shift, err := app.FindRecordById(colShifts, ref)
+	shift, err := app.FindRecordById(domain.Shifts, ref)
 	if err != nil {
 		return outbox.Message{}, gone(err)
 	}
-	ev, err := app.FindRecordById("events", shift.GetString("event"))
+	ev, err := app.FindRecordById(domain.Events, shift.GetString("event"))
 	if err != nil {
 		return outbox.Message{}, gone(err)
 	}
@@ -159,7 +160,7 @@ func renderShort(app core.App, ref string) (outbox.Message, error) {
 		return outbox.Message{}, outbox.ErrObsolete
 	}
 	l := web.Catalog().For(i18n.Default)
-	title := web.Localized(ev, "title", l.Lang)
+	title := domain.Localized(ev, "title", l.Lang)
 	role := l.T("skill." + shift.GetString("role"))
 	span := l.Span(shift.GetDateTime("starts_at").Time(), shift.GetDateTime("ends_at").Time())
 	d := MailData{L: l, PrivacyURL: baseURL(app) + "/privacy", Footer: l.T("vmail.short.footer")}
@@ -182,11 +183,11 @@ func QueueEventCancelled(tx core.App, ev *core.Record) error {
 		ID    string `db:"id"`
 		Email string `db:"email"`
 	}
-	err := tx.DB().Select("a.id", "v.email").From(colAssignments+" a").
-		InnerJoin(colShifts+" s", dbx.NewExp("s.id = a.shift")).
-		InnerJoin(colVolunteers+" v", dbx.NewExp("v.id = a.volunteer")).
+	err := tx.DB().Select("a.id", "v.email").From(domain.Assignments+" a").
+		InnerJoin(domain.Shifts+" s", dbx.NewExp("s.id = a.shift")).
+		InnerJoin(domain.Volunteers+" v", dbx.NewExp("v.id = a.volunteer")).
 		Where(dbx.HashExp{"s.event": ev.Id}).
-		AndWhere(dbx.In("a.status", StatusInvited, StatusAccepted)).
+		AndWhere(dbx.In("a.status", domain.AssignmentInvited, domain.AssignmentAccepted)).
 		AndWhere(dbx.NewExp("v.email != ''")).
 		All(&rows)
 	if err != nil {
@@ -214,19 +215,19 @@ func QueueEventCancelled(tx core.App, ev *core.Record) error {
 // cancelled; an accepted place gets the calendar file that removes it.
 func eventCancelledMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error) {
 	d, l := newMail(app, v)
-	title := web.Localized(ev, "title", l.Lang)
+	title := domain.Localized(ev, "title", l.Lang)
 	role := l.T("skill." + shift.GetString("role"))
 	span := l.Span(shift.GetDateTime("starts_at").Time(), shift.GetDateTime("ends_at").Time())
 	d.Title = l.T("vmail.cancelled.subject", "Title", title)
 	lead := "vmail.cancelled.lead_invited"
-	if a.GetString("status") == StatusAccepted {
+	if domain.AssignmentStatusOf(a) == domain.AssignmentAccepted {
 		lead = "vmail.cancelled.lead_accepted"
 	}
 	d.Paras = []string{l.T(lead)}
 	d.Facts = shiftFacts(l, span, title, role, ev.GetString("venue"))
 	d.Notes = []string{l.T("vmail.withdrawn.thanks")}
 	msg, err := message(v, mailEventCancelled, a.Id, d)
-	if err != nil || a.GetString("status") != StatusAccepted {
+	if err != nil || domain.AssignmentStatusOf(a) != domain.AssignmentAccepted {
 		return msg, err
 	}
 	cal := ShiftCalendar(app, ev, shift, a, l.Lang)

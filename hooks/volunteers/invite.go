@@ -14,10 +14,9 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
-	"kopa/hooks/access"
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
-	migrations "kopa/pb_migrations"
+	"kopa/internal/domain"
 )
 
 // Errors of Invite.
@@ -51,15 +50,15 @@ type Match struct {
 func Invite(app core.App, shiftID string, ids []string, match *Match, now time.Time) (int, error) {
 	invited := 0
 	err := app.RunInTransaction(func(tx core.App) error {
-		shift, err := tx.FindRecordById(colShifts, shiftID)
+		shift, err := tx.FindRecordById(domain.Shifts, shiftID)
 		if err != nil {
 			return ErrShiftNotFound
 		}
-		ev, err := tx.FindRecordById("events", shift.GetString("event"))
+		ev, err := tx.FindRecordById(domain.Events, shift.GetString("event"))
 		if err != nil {
 			return ErrShiftNotFound
 		}
-		if !now.Before(shift.GetDateTime("starts_at").Time()) || ev.GetString("status") == "cancelled" {
+		if !domain.ShiftOpen(ev, shift.GetDateTime("starts_at").Time(), now) {
 			return ErrShiftClosed
 		}
 		var targets []*core.Record
@@ -75,7 +74,7 @@ func Invite(app core.App, shiftID string, ids []string, match *Match, now time.T
 		if err != nil {
 			return err
 		}
-		col, err := tx.FindCachedCollectionByNameOrId(colAssignments)
+		col, err := tx.FindCachedCollectionByNameOrId(domain.Assignments)
 		if err != nil {
 			return err
 		}
@@ -86,7 +85,7 @@ func Invite(app core.App, shiftID string, ids []string, match *Match, now time.T
 			a := core.NewRecord(col)
 			a.Set("shift", shift.Id)
 			a.Set("volunteer", v.Id)
-			a.Set("status", StatusInvited)
+			a.Set("status", domain.AssignmentInvited)
 			if err := tx.Save(a); err != nil {
 				return fmt.Errorf("save assignment: %w", err)
 			}
@@ -113,7 +112,7 @@ func matching(tx core.App, shift *core.Record, m Match) ([]*core.Record, error) 
 	if skills == nil {
 		skills = []string{shift.GetString("role")}
 	}
-	q := tx.RecordQuery(colVolunteers).AndWhere(reachable)
+	q := tx.RecordQuery(domain.Volunteers).AndWhere(reachable)
 	if len(m.Languages) > 0 {
 		params := dbx.Params{}
 		names := make([]string, len(m.Languages))
@@ -141,7 +140,7 @@ func listed(tx core.App, ids []string) ([]*core.Record, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	recs, err := tx.FindRecordsByIds(colVolunteers, ids)
+	recs, err := tx.FindRecordsByIds(domain.Volunteers, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +159,7 @@ func listed(tx core.App, ids []string) ([]*core.Record, error) {
 // assignedTo is the set of volunteers already on a shift, whatever their answer.
 func assignedTo(tx core.App, shiftID string) (map[string]bool, error) {
 	var ids []string
-	err := tx.DB().Select("volunteer").From(colAssignments).Where(dbx.HashExp{"shift": shiftID}).Column(&ids)
+	err := tx.DB().Select("volunteer").From(domain.Assignments).Where(dbx.HashExp{"shift": shiftID}).Column(&ids)
 	if err != nil {
 		return nil, fmt.Errorf("assignments of shift: %w", err)
 	}
@@ -193,7 +192,7 @@ func InviteURL(app core.App, token, answer, lang string) string {
 // inviteMail asks volunteer v to take a shift.
 func inviteMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error) {
 	d, l := newMail(app, v)
-	title := web.Localized(ev, "title", l.Lang)
+	title := domain.Localized(ev, "title", l.Lang)
 	role := l.T("skill." + shift.GetString("role"))
 	span := l.Span(shift.GetDateTime("starts_at").Time(), shift.GetDateTime("ends_at").Time())
 	token := a.GetString("token")
@@ -212,7 +211,7 @@ func inviteMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, err
 // invitation to (or place on) a shift.
 func withdrawnMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error) {
 	d, l := newMail(app, v)
-	title := web.Localized(ev, "title", l.Lang)
+	title := domain.Localized(ev, "title", l.Lang)
 	role := l.T("skill." + shift.GetString("role"))
 	span := l.Span(shift.GetDateTime("starts_at").Time(), shift.GetDateTime("ends_at").Time())
 	d.Title = l.T("vmail.withdrawn.subject", "Role", role, "Title", title)
@@ -279,7 +278,7 @@ func DecodeInviteRequest(data []byte) (InviteRequest, error) {
 			var langs []string
 			if json.Unmarshal(v, &langs) != nil {
 				sub["languages"] = validation.NewError("validation_invalid_type", "Must be a list of language codes.")
-			} else if req.Match.Languages, err = pick(langs, migrations.Languages); err != nil {
+			} else if req.Match.Languages, err = pick(langs, domain.Languages); err != nil {
 				sub["languages"] = err
 			}
 		}
@@ -287,7 +286,7 @@ func DecodeInviteRequest(data []byte) (InviteRequest, error) {
 			var skills []string
 			if json.Unmarshal(v, &skills) != nil {
 				sub["skills"] = validation.NewError("validation_invalid_type", "Must be a list of skills.")
-			} else if req.Match.Skills, err = pick(skills, migrations.Skills); err != nil {
+			} else if req.Match.Skills, err = pick(skills, domain.Skills); err != nil {
 				sub["skills"] = err
 			}
 		}
@@ -306,7 +305,7 @@ func apiInvite(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return e.UnauthorizedError("Log in as an organiser.", nil)
 	}
-	if !access.IsOrganiser(e.Auth) {
+	if !domain.IsStaff(e.Auth) {
 		return e.ForbiddenError("Only organisers invite volunteers.", nil)
 	}
 	data, err := web.ReadBody(e)

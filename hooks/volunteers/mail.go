@@ -13,6 +13,7 @@ import (
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 	"kopa/internal/ticketfile"
 )
@@ -57,19 +58,19 @@ type assignmentMail func(app core.App, ev, shift, v, a *core.Record) (outbox.Mes
 // its assignments with it) or when it no longer fits (see stillTrue).
 func renderAssignment(template string, write assignmentMail) outbox.Renderer {
 	return func(app core.App, ref string) (outbox.Message, error) {
-		a, err := app.FindRecordById(colAssignments, ref)
+		a, err := app.FindRecordById(domain.Assignments, ref)
 		if err != nil {
 			return outbox.Message{}, gone(err)
 		}
-		shift, err := app.FindRecordById(colShifts, a.GetString("shift"))
+		shift, err := app.FindRecordById(domain.Shifts, a.GetString("shift"))
 		if err != nil {
 			return outbox.Message{}, gone(err)
 		}
-		ev, err := app.FindRecordById("events", shift.GetString("event"))
+		ev, err := app.FindRecordById(domain.Events, shift.GetString("event"))
 		if err != nil {
 			return outbox.Message{}, gone(err)
 		}
-		v, err := app.FindRecordById(colVolunteers, a.GetString("volunteer"))
+		v, err := app.FindRecordById(domain.Volunteers, a.GetString("volunteer"))
 		if err != nil {
 			return outbox.Message{}, gone(err)
 		}
@@ -86,17 +87,17 @@ func renderAssignment(template string, write assignmentMail) outbox.Renderer {
 // reminder while the place is accepted and the shift is ahead; the notice
 // of a withdrawal while the assignment stays withdrawn.
 func stillTrue(template string, ev, shift, v, a *core.Record, now time.Time) bool {
-	open := now.Before(shift.GetDateTime("starts_at").Time()) && ev.GetString("status") != "cancelled"
-	status := a.GetString("status")
+	open := domain.ShiftOpen(ev, shift.GetDateTime("starts_at").Time(), now)
+	status := domain.AssignmentStatusOf(a)
 	switch template {
 	case mailInvite:
-		return status == StatusInvited && open && v.Verified() && v.GetBool("contact_consent")
+		return status == domain.AssignmentInvited && open && v.Verified() && v.GetBool("contact_consent")
 	case mailReminder:
-		return status == StatusAccepted && open
+		return status == domain.AssignmentAccepted && open
 	case mailWithdrawn:
-		return status == StatusCancelled
+		return status == domain.AssignmentCancelled
 	case mailEventCancelled:
-		return ev.GetString("status") == "cancelled" && (status == StatusInvited || status == StatusAccepted)
+		return domain.EventStatusOf(ev) == domain.EventCancelled && (status == domain.AssignmentInvited || status == domain.AssignmentAccepted)
 	}
 	return false
 }
@@ -104,7 +105,7 @@ func stillTrue(template string, ev, shift, v, a *core.Record, now time.Time) boo
 // renderAlready writes the "you are signed up already" mail to the
 // volunteer ref, unless the account was deleted meanwhile.
 func renderAlready(app core.App, ref string) (outbox.Message, error) {
-	v, err := app.FindRecordById(colVolunteers, ref)
+	v, err := app.FindRecordById(domain.Volunteers, ref)
 	if err != nil {
 		return outbox.Message{}, gone(err)
 	}
@@ -185,7 +186,7 @@ func pageURL(app core.App, path string, query url.Values, lang string) string {
 // outbox as raw mail, stored whole, since their token or code exists only
 // in PocketBase's message (see outbox's OnMailerSend hook).
 func localizeAuthMails(app core.App) {
-	app.OnMailerRecordVerificationSend(colVolunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
+	app.OnMailerRecordVerificationSend(domain.Volunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
 		Id: "kopaVolunteerVerificationMail",
 		Func: func(e *core.MailerRecordEvent) error {
 			token, _ := e.Meta["token"].(string)
@@ -195,7 +196,7 @@ func localizeAuthMails(app core.App) {
 			return e.Next()
 		},
 	})
-	app.OnMailerRecordOTPSend(colVolunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
+	app.OnMailerRecordOTPSend(domain.Volunteers).Bind(&hook.Handler[*core.MailerRecordEvent]{
 		Id: "kopaVolunteerOTPMail",
 		Func: func(e *core.MailerRecordEvent) error {
 			otpID, _ := e.Meta["otpId"].(string)
@@ -267,7 +268,7 @@ func message(v *core.Record, kind, ref string, d MailData) (outbox.Message, erro
 
 // otpMinutes is how long a one-time code stays valid.
 func otpMinutes(app core.App) int {
-	col, err := app.FindCachedCollectionByNameOrId(colVolunteers)
+	col, err := app.FindCachedCollectionByNameOrId(domain.Volunteers)
 	if err != nil || col.OTP.Duration <= 0 {
 		return 3
 	}
@@ -282,10 +283,10 @@ func ShiftCalendar(app core.App, ev, shift, a *core.Record, lang string) ticketf
 	portal := pageURL(app, "/volunteer/me", nil, l.Lang)
 	return ticketfile.Event{
 		UID:   a.Id + "@kopa",
-		Title: l.T("skill."+shift.GetString("role")) + " — " + web.Localized(ev, "title", l.Lang), Location: ev.GetString("venue"),
+		Title: l.T("skill."+shift.GetString("role")) + " — " + domain.Localized(ev, "title", l.Lang), Location: ev.GetString("venue"),
 		Description: portal, URL: portal,
 		Start: shift.GetDateTime("starts_at").Time(), End: shift.GetDateTime("ends_at").Time(),
-		Cancelled: ev.GetString("status") == "cancelled" || a.GetString("status") != StatusAccepted,
+		Cancelled: domain.EventStatusOf(ev) == domain.EventCancelled || domain.AssignmentStatusOf(a) != domain.AssignmentAccepted,
 		Sequence:  ev.GetInt("sequence"),
 	}
 }

@@ -11,20 +11,20 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
-	migrations "kopa/pb_migrations"
 )
 
 // PortalShift is one of the volunteer's shifts or invitations.
 type PortalShift struct {
 	ShiftView
 	AssignmentID string
-	Status       string
+	Status       domain.AssignmentStatus
 }
 
 // IsDoor reports whether the shift is at the door (its volunteer may use
 // the scanner page).
-func (s PortalShift) IsDoor() bool { return s.Role == "door" }
+func (s PortalShift) IsDoor() bool { return s.Role == domain.SkillDoor }
 
 // PortalData is what /volunteer/me receives.
 type PortalData struct {
@@ -44,28 +44,28 @@ func (PortalData) Has(list []string, v string) bool { return contains(list, v) }
 // portalShifts lists a volunteer's accepted shifts that have not ended and
 // invitations whose shift has not started, soonest first.
 func portalShifts(app core.App, volunteerID, lang string, now time.Time) (upcoming, invitations []PortalShift, err error) {
-	recs, err := app.FindAllRecords(colAssignments, dbx.HashExp{"volunteer": volunteerID}, dbx.In("status", StatusInvited, StatusAccepted))
+	recs, err := app.FindAllRecords(domain.Assignments, dbx.HashExp{"volunteer": volunteerID}, dbx.In("status", domain.AssignmentInvited, domain.AssignmentAccepted))
 	if err != nil {
 		return nil, nil, fmt.Errorf("assignments of volunteer: %w", err)
 	}
 	for _, a := range recs {
-		shift, err := app.FindRecordById(colShifts, a.GetString("shift"))
+		shift, err := app.FindRecordById(domain.Shifts, a.GetString("shift"))
 		if err != nil {
 			continue
 		}
-		ev, err := app.FindRecordById("events", shift.GetString("event"))
-		if err != nil || ev.GetString("status") == "cancelled" {
+		ev, err := app.FindRecordById(domain.Events, shift.GetString("event"))
+		if err != nil || domain.EventStatusOf(ev) == domain.EventCancelled {
 			continue
 		}
 		view, err := newShiftView(app, shift, ev, lang)
 		if err != nil {
 			return nil, nil, err
 		}
-		ps := PortalShift{ShiftView: view, AssignmentID: a.Id, Status: a.GetString("status")}
+		ps := PortalShift{ShiftView: view, AssignmentID: a.Id, Status: domain.AssignmentStatusOf(a)}
 		switch {
-		case ps.Status == StatusAccepted && now.Before(view.EndsAt):
+		case ps.Status == domain.AssignmentAccepted && now.Before(view.EndsAt):
 			upcoming = append(upcoming, ps)
-		case ps.Status == StatusInvited && now.Before(view.StartsAt):
+		case ps.Status == domain.AssignmentInvited && now.Before(view.StartsAt):
 			invitations = append(invitations, ps)
 		}
 	}
@@ -78,7 +78,7 @@ func portalShifts(app core.App, volunteerID, lang string, now time.Time) (upcomi
 // showPortal renders /volunteer/me for the signed-in volunteer; d carries
 // the outcome of a form, if any.
 func showPortal(e *core.RequestEvent, status int, d PortalData) error {
-	v, err := e.App.FindRecordById(colVolunteers, e.Auth.Id)
+	v, err := e.App.FindRecordById(domain.Volunteers, e.Auth.Id)
 	if err != nil {
 		web.ClearSession(e)
 		return e.Redirect(http.StatusSeeOther, "/volunteer")
@@ -87,7 +87,7 @@ func showPortal(e *core.RequestEvent, status int, d PortalData) error {
 	if d.Errors == nil {
 		d.Languages, d.Skills, d.Locale = v.GetStringSlice("languages"), v.GetStringSlice("skills"), localeOf(v)
 	}
-	d.AllLanguages, d.AllSkills, d.AllLocales = migrations.Languages, migrations.Skills, i18n.Supported
+	d.AllLanguages, d.AllSkills, d.AllLocales = domain.Languages, domain.Skills, domain.Locales
 	d.Upcoming, d.Invitations, err = portalShifts(e.App, v.Id, web.Lang(e), time.Now())
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func showPortal(e *core.RequestEvent, status int, d PortalData) error {
 func portalPage(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	d := PortalData{Welcome: q.Get("welcome") == "1", Saved: q.Get("saved") == "1"}
-	if done := q.Get("done"); done == StatusAccepted || done == StatusDeclined {
+	if done := q.Get("done"); done == string(domain.AssignmentAccepted) || done == string(domain.AssignmentDeclined) {
 		d.Done = done
 	}
 	return showPortal(e, http.StatusOK, d)
@@ -113,10 +113,10 @@ func portalProfile(e *core.RequestEvent) error {
 		return err
 	}
 	d := PortalData{Errors: map[string]string{}, Locale: f.Get("locale")}
-	if d.Languages, err = pick(f["languages"], migrations.Languages); err != nil || len(d.Languages) == 0 {
+	if d.Languages, err = pick(f["languages"], domain.Languages); err != nil || len(d.Languages) == 0 {
 		d.Errors["languages"] = "volunteer.error.languages"
 	}
-	if d.Skills, err = pick(f["skills"], migrations.Skills); err != nil {
+	if d.Skills, err = pick(f["skills"], domain.Skills); err != nil {
 		d.Errors["skills"] = "volunteer.error.skills"
 	}
 	if !i18n.IsSupported(d.Locale) {
@@ -125,7 +125,7 @@ func portalProfile(e *core.RequestEvent) error {
 	if len(d.Errors) > 0 {
 		return showPortal(e, http.StatusBadRequest, d)
 	}
-	v, err := e.App.FindRecordById(colVolunteers, e.Auth.Id)
+	v, err := e.App.FindRecordById(domain.Volunteers, e.Auth.Id)
 	if err != nil {
 		return web.NotFound(e)
 	}
@@ -150,7 +150,7 @@ func portalAnswer(e *core.RequestEvent) error {
 	}
 	id, me := e.Request.PathValue("id"), e.Auth.Id
 	a, err := answer(e.App, func(tx core.App) (*core.Record, error) {
-		return tx.FindFirstRecordByFilter(colAssignments, "id = {:id} && volunteer = {:me}", dbx.Params{"id": id, "me": me})
+		return tx.FindFirstRecordByFilter(domain.Assignments, "id = {:id} && volunteer = {:me}", dbx.Params{"id": id, "me": me})
 	}, accept, time.Now())
 	if errors.Is(err, ErrFull) {
 		return showPortal(e, http.StatusConflict, PortalData{Error: "invite.full"})
@@ -170,7 +170,7 @@ func deletePage(e *core.RequestEvent) error {
 // deleteSubmit deletes the volunteer's account; their assignments go with
 // it (the schema cascades), and so does the personal link of each.
 func deleteSubmit(e *core.RequestEvent) error {
-	v, err := e.App.FindRecordById(colVolunteers, e.Auth.Id)
+	v, err := e.App.FindRecordById(domain.Volunteers, e.Auth.Id)
 	if err != nil {
 		return web.NotFound(e)
 	}

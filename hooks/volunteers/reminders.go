@@ -8,7 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/outbox"
-	"kopa/hooks/web"
+	"kopa/internal/domain"
 )
 
 // ReminderLead is how long before a shift starts its volunteers are
@@ -22,11 +22,11 @@ const ReminderLead = 24 * time.Hour
 // runs. It returns how many reminders were queued.
 func SendReminders(app core.App, now time.Time) (int, error) {
 	var ids []string
-	err := app.DB().Select("a.id").From(colAssignments+" a").
-		InnerJoin(colShifts+" s", dbx.NewExp("s.id = a.shift")).
-		Where(dbx.HashExp{"a.status": StatusAccepted}).
+	err := app.DB().Select("a.id").From(domain.Assignments+" a").
+		InnerJoin(domain.Shifts+" s", dbx.NewExp("s.id = a.shift")).
+		Where(dbx.HashExp{"a.status": domain.AssignmentAccepted}).
 		AndWhere(dbx.NewExp("(a.reminded_at = '' OR a.reminded_at IS NULL) AND s.starts_at > {:now} AND s.starts_at <= {:until}",
-			dbx.Params{"now": dt(now).String(), "until": dt(now.Add(ReminderLead)).String()})).
+			dbx.Params{"now": domain.DateTime(now).String(), "until": domain.DateTime(now.Add(ReminderLead)).String()})).
 		OrderBy("s.starts_at").Limit(1000).Column(&ids)
 	if err != nil {
 		return 0, fmt.Errorf("due reminders: %w", err)
@@ -34,23 +34,23 @@ func SendReminders(app core.App, now time.Time) (int, error) {
 	sent := 0
 	for _, id := range ids {
 		err := app.RunInTransaction(func(tx core.App) error {
-			a, err := tx.FindRecordById(colAssignments, id)
-			if err != nil || a.GetString("status") != StatusAccepted || !a.GetDateTime("reminded_at").IsZero() {
+			a, err := tx.FindRecordById(domain.Assignments, id)
+			if err != nil || domain.AssignmentStatusOf(a) != domain.AssignmentAccepted || !a.GetDateTime("reminded_at").IsZero() {
 				return nil // answered or reminded meanwhile
 			}
-			shift, err := tx.FindRecordById(colShifts, a.GetString("shift"))
+			shift, err := tx.FindRecordById(domain.Shifts, a.GetString("shift"))
 			if err != nil {
 				return nil
 			}
-			ev, err := tx.FindRecordById("events", shift.GetString("event"))
-			if err != nil || ev.GetString("status") == "cancelled" {
+			ev, err := tx.FindRecordById(domain.Events, shift.GetString("event"))
+			if err != nil || domain.EventStatusOf(ev) == domain.EventCancelled {
 				return nil
 			}
-			v, err := tx.FindRecordById(colVolunteers, a.GetString("volunteer"))
+			v, err := tx.FindRecordById(domain.Volunteers, a.GetString("volunteer"))
 			if err != nil {
 				return nil
 			}
-			a.Set("reminded_at", dt(now))
+			a.Set("reminded_at", domain.DateTime(now))
 			if err := tx.Save(a); err != nil {
 				return fmt.Errorf("mark reminded: %w", err)
 			}
@@ -70,14 +70,14 @@ func SendReminders(app core.App, now time.Time) (int, error) {
 // reminderMail reminds volunteer v of tomorrow's shift.
 func reminderMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error) {
 	d, l := newMail(app, v)
-	title := web.Localized(ev, "title", l.Lang)
+	title := domain.Localized(ev, "title", l.Lang)
 	role := l.T("skill." + shift.GetString("role"))
 	span := l.Span(shift.GetDateTime("starts_at").Time(), shift.GetDateTime("ends_at").Time())
 	d.Title = l.T("vmail.reminder.subject", "Role", role, "Title", title)
 	d.Paras = []string{l.T("vmail.reminder.lead")}
 	d.Facts = shiftFacts(l, span, title, role, ev.GetString("venue"))
 	d.Buttons = []Link{{l.T("vmail.reminder.portal"), pageURL(app, "/volunteer/me", nil, l.Lang)}}
-	if shift.GetString("role") == "door" {
+	if shift.GetString("role") == domain.SkillDoor {
 		d.Notes = append(d.Notes, l.T("vmail.reminder.scanner", "URL", baseURL(app)+"/manage/events/"+ev.Id+"/scan"))
 	}
 	d.Notes = append(d.Notes, l.T("vmail.reminder.cannot", "URL", InviteURL(app, a.GetString("token"), "", l.Lang)))

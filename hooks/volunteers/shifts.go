@@ -13,12 +13,11 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"kopa/hooks/attendance"
 	"kopa/hooks/web"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
-	migrations "kopa/pb_migrations"
 )
 
 // Need is how many registrations (not cancelled) of an event asked for
@@ -35,8 +34,8 @@ func InterpretationNeeds(app core.App, eventID string) ([]Need, error) {
 	var needs []Need
 	err := app.DB().NewQuery(
 		"SELECT je.value AS lang, COUNT(*) AS n FROM {{registrations}} r, json_each(r.interpretation) je " +
-			"WHERE r.event = {:event} AND r.status != 'cancelled' GROUP BY je.value ORDER BY n DESC, lang",
-	).Bind(dbx.Params{"event": eventID}).All(&needs)
+			"WHERE r.event = {:event} AND r.status != {:cancelled} GROUP BY je.value ORDER BY n DESC, lang",
+	).Bind(dbx.Params{"event": eventID, "cancelled": domain.RegistrationCancelled}).All(&needs)
 	if err != nil {
 		return nil, fmt.Errorf("interpretation needs: %w", err)
 	}
@@ -45,8 +44,9 @@ func InterpretationNeeds(app core.App, eventID string) ([]Need, error) {
 
 // AssignmentRow is one invited volunteer as organisers see it.
 type AssignmentRow struct {
-	ID, Name, Status string
-	RespondedAt      time.Time
+	ID, Name    string
+	Status      domain.AssignmentStatus
+	RespondedAt time.Time
 	// CanWithdraw: the invitation is open or accepted and the shift has
 	// not started.
 	CanWithdraw bool
@@ -74,7 +74,7 @@ type ShiftForm struct {
 
 // ShiftsData is what the organisers' shifts page receives.
 type ShiftsData struct {
-	Event                   web.EventView
+	Event                   domain.EventView
 	Shifts                  []ShiftRow
 	Needs                   []Need
 	Volunteers              []VolunteerRow
@@ -98,11 +98,6 @@ func fromLocal(s string) (time.Time, bool) {
 	return t, err == nil
 }
 
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t.UTC())
-	return d
-}
-
 // showShifts renders /manage/events/{id}/shifts.
 func showShifts(e *core.RequestEvent, status int, ev *core.Record, d ShiftsData) error {
 	lang := web.Lang(e)
@@ -110,8 +105,8 @@ func showShifts(e *core.RequestEvent, status int, ev *core.Record, d ShiftsData)
 	if err != nil {
 		return err
 	}
-	d.Event = web.NewEventView(ev, lang, st)
-	shifts, err := e.App.FindAllRecords(colShifts, dbx.HashExp{"event": ev.Id})
+	d.Event = domain.NewEventView(ev, lang, st)
+	shifts, err := e.App.FindAllRecords(domain.Shifts, dbx.HashExp{"event": ev.Id})
 	if err != nil {
 		return err
 	}
@@ -121,18 +116,18 @@ func showShifts(e *core.RequestEvent, status int, ev *core.Record, d ShiftsData)
 			return err
 		}
 		row := ShiftRow{ShiftView: view, Notes: s.GetString("notes")}
-		as, err := e.App.FindAllRecords(colAssignments, dbx.HashExp{"shift": s.Id})
+		as, err := e.App.FindAllRecords(domain.Assignments, dbx.HashExp{"shift": s.Id})
 		if err != nil {
 			return err
 		}
 		for _, a := range as {
 			name := "—"
-			if v, err := e.App.FindRecordById(colVolunteers, a.GetString("volunteer")); err == nil {
+			if v, err := e.App.FindRecordById(domain.Volunteers, a.GetString("volunteer")); err == nil {
 				name = v.GetString("name")
 			}
-			st := a.GetString("status")
+			st := domain.AssignmentStatusOf(a)
 			row.Assignments = append(row.Assignments, AssignmentRow{ID: a.Id, Name: name, Status: st, RespondedAt: a.GetDateTime("responded_at").Time(),
-				CanWithdraw: (st == "invited" || st == "accepted") && time.Now().Before(s.GetDateTime("starts_at").Time())})
+				CanWithdraw: (st == domain.AssignmentInvited || st == domain.AssignmentAccepted) && time.Now().Before(s.GetDateTime("starts_at").Time())})
 		}
 		d.Shifts = append(d.Shifts, row)
 	}
@@ -140,17 +135,17 @@ func showShifts(e *core.RequestEvent, status int, ev *core.Record, d ShiftsData)
 	if d.Needs, err = InterpretationNeeds(e.App, ev.Id); err != nil {
 		return err
 	}
-	vols, err := e.App.FindAllRecords(colVolunteers, reachable)
+	vols, err := e.App.FindAllRecords(domain.Volunteers, reachable)
 	if err != nil {
 		return err
 	}
 	for _, v := range vols {
 		d.Volunteers = append(d.Volunteers, VolunteerRow{ID: v.Id, Name: v.GetString("name"), Languages: v.GetStringSlice("languages"), Skills: v.GetStringSlice("skills")})
 	}
-	d.AllLanguages, d.AllSkills = migrations.Languages, migrations.Skills
+	d.AllLanguages, d.AllSkills = domain.Languages, domain.Skills
 	if d.Form.Role == "" {
 		start := d.Event.StartsAt.Add(-30 * time.Minute)
-		d.Form = ShiftForm{Role: "door", Needed: 2, Starts: start.In(i18n.Riga).Format(localLayout), Ends: d.Event.EndsAt.In(i18n.Riga).Format(localLayout)}
+		d.Form = ShiftForm{Role: domain.SkillDoor, Needed: 2, Starts: start.In(i18n.Riga).Format(localLayout), Ends: d.Event.EndsAt.In(i18n.Riga).Format(localLayout)}
 	}
 	p := web.NewPage(e, "shifts.title", d)
 	p.Wide = true
@@ -163,7 +158,7 @@ func sortShifts(rows []ShiftRow) {
 }
 
 func findEvent(e *core.RequestEvent) *core.Record {
-	ev, err := e.App.FindRecordById("events", e.Request.PathValue("id"))
+	ev, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
 		return nil
 	}
@@ -198,27 +193,27 @@ func assignmentWithdraw(e *core.RequestEvent) error {
 	if ev == nil {
 		return web.NotFound(e)
 	}
-	shift, err := e.App.FindRecordById(colShifts, e.Request.PathValue("shift"))
+	shift, err := e.App.FindRecordById(domain.Shifts, e.Request.PathValue("shift"))
 	if err != nil || shift.GetString("event") != ev.Id {
 		return web.NotFound(e)
 	}
 	back := "/manage/events/" + ev.Id + "/shifts"
 	err = e.App.RunInTransaction(func(tx core.App) error {
-		a, err := tx.FindRecordById(colAssignments, e.Request.PathValue("assignment"))
+		a, err := tx.FindRecordById(domain.Assignments, e.Request.PathValue("assignment"))
 		if err != nil || a.GetString("shift") != shift.Id {
 			return errNotHere
 		}
-		if st := a.GetString("status"); st != "invited" && st != "accepted" {
+		if st := domain.AssignmentStatusOf(a); st != domain.AssignmentInvited && st != domain.AssignmentAccepted {
 			return nil // declined or withdrawn already
 		}
 		if !time.Now().Before(shift.GetDateTime("starts_at").Time()) {
 			return ErrShiftClosed
 		}
-		a.Set("status", "cancelled")
+		a.Set("status", domain.AssignmentCancelled)
 		if err := tx.Save(a); err != nil {
 			return err
 		}
-		v, err := tx.FindRecordById(colVolunteers, a.GetString("volunteer"))
+		v, err := tx.FindRecordById(domain.Volunteers, a.GetString("volunteer"))
 		if err != nil {
 			return nil // the volunteer deleted their account meanwhile
 		}
@@ -258,7 +253,7 @@ func shiftCreate(e *core.RequestEvent) error {
 		return err
 	}
 	form := ShiftForm{Role: f.Get("role"), Starts: f.Get("starts_at"), Ends: f.Get("ends_at"), Notes: strings.TrimSpace(f.Get("notes")), Errors: map[string]string{}}
-	if !contains(migrations.Skills, form.Role) {
+	if !contains(domain.Skills, form.Role) {
 		form.Errors["role"] = "shifts.error.role"
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(f.Get("needed")))
@@ -279,11 +274,11 @@ func shiftCreate(e *core.RequestEvent) error {
 	}
 	if len(form.Errors) > 0 {
 		if form.Role == "" {
-			form.Role = "door" // keeps showShifts from resetting the typed values
+			form.Role = domain.SkillDoor // keeps showShifts from resetting the typed values
 		}
 		return showShifts(e, http.StatusBadRequest, ev, ShiftsData{Form: form})
 	}
-	col, err := e.App.FindCachedCollectionByNameOrId(colShifts)
+	col, err := e.App.FindCachedCollectionByNameOrId(domain.Shifts)
 	if err != nil {
 		return err
 	}
@@ -291,8 +286,8 @@ func shiftCreate(e *core.RequestEvent) error {
 	s.Set("event", ev.Id)
 	s.Set("role", form.Role)
 	s.Set("needed", n)
-	s.Set("starts_at", dt(starts))
-	s.Set("ends_at", dt(ends))
+	s.Set("starts_at", domain.DateTime(starts))
+	s.Set("ends_at", domain.DateTime(ends))
 	s.Set("notes", form.Notes)
 	if err := e.App.Save(s); err != nil {
 		return fmt.Errorf("save shift: %w", err)
@@ -307,7 +302,7 @@ func shiftInvite(e *core.RequestEvent) error {
 	if ev == nil {
 		return web.NotFound(e)
 	}
-	shift, err := e.App.FindRecordById(colShifts, e.Request.PathValue("shift"))
+	shift, err := e.App.FindRecordById(domain.Shifts, e.Request.PathValue("shift"))
 	if err != nil || shift.GetString("event") != ev.Id {
 		return web.NotFound(e)
 	}
@@ -324,10 +319,10 @@ func shiftInvite(e *core.RequestEvent) error {
 		}
 	} else {
 		match = &Match{}
-		if match.Languages, err = pick(f["languages"], migrations.Languages); err != nil {
+		if match.Languages, err = pick(f["languages"], domain.Languages); err != nil {
 			return e.BadRequestError("", nil)
 		}
-		if skills, err := pick(f["skills"], migrations.Skills); err != nil {
+		if skills, err := pick(f["skills"], domain.Skills); err != nil {
 			return e.BadRequestError("", nil)
 		} else if len(skills) > 0 {
 			match.Skills = skills
@@ -369,26 +364,26 @@ func InviteInterpreters(app core.App, eventID string, now time.Time) (string, in
 	}
 	var shiftID string
 	err = app.RunInTransaction(func(tx core.App) error {
-		ev, err := tx.FindRecordById("events", eventID)
+		ev, err := tx.FindRecordById(domain.Events, eventID)
 		if err != nil {
 			return ErrShiftNotFound
 		}
-		if !now.Before(ev.GetDateTime("starts_at").Time()) || ev.GetString("status") == "cancelled" {
+		if !domain.ShiftOpen(ev, ev.GetDateTime("starts_at").Time(), now) {
 			return ErrShiftClosed
 		}
-		s, err := tx.FindFirstRecordByFilter(colShifts, "event = {:e} && role = 'interpreting' && starts_at = {:s} && ends_at = {:en}",
-			dbx.Params{"e": ev.Id, "s": ev.GetDateTime("starts_at").String(), "en": ev.GetDateTime("ends_at").String()})
+		s, err := tx.FindFirstRecordByFilter(domain.Shifts, "event = {:e} && role = {:role} && starts_at = {:s} && ends_at = {:en}",
+			dbx.Params{"e": ev.Id, "role": domain.SkillInterpreting, "s": ev.GetDateTime("starts_at").String(), "en": ev.GetDateTime("ends_at").String()})
 		if err == nil {
 			shiftID = s.Id
 			return nil
 		}
-		col, err := tx.FindCachedCollectionByNameOrId(colShifts)
+		col, err := tx.FindCachedCollectionByNameOrId(domain.Shifts)
 		if err != nil {
 			return err
 		}
 		s = core.NewRecord(col)
 		s.Set("event", ev.Id)
-		s.Set("role", "interpreting")
+		s.Set("role", domain.SkillInterpreting)
 		s.Set("needed", len(langs))
 		s.Set("starts_at", ev.GetDateTime("starts_at"))
 		s.Set("ends_at", ev.GetDateTime("ends_at"))
@@ -401,7 +396,7 @@ func InviteInterpreters(app core.App, eventID string, now time.Time) (string, in
 	if err != nil {
 		return "", 0, err
 	}
-	n, err := Invite(app, shiftID, nil, &Match{Languages: langs, Skills: []string{"interpreting"}}, now)
+	n, err := Invite(app, shiftID, nil, &Match{Languages: langs, Skills: []string{domain.SkillInterpreting}}, now)
 	return shiftID, n, err
 }
 
@@ -430,17 +425,17 @@ func MoveShifts(tx core.App, eventID string, d time.Duration) (int, error) {
 	if d == 0 {
 		return 0, nil
 	}
-	shifts, err := tx.FindAllRecords(colShifts, dbx.HashExp{"event": eventID})
+	shifts, err := tx.FindAllRecords(domain.Shifts, dbx.HashExp{"event": eventID})
 	if err != nil {
 		return 0, fmt.Errorf("shifts of event %s: %w", eventID, err)
 	}
 	for _, s := range shifts {
-		s.Set("starts_at", dt(s.GetDateTime("starts_at").Time().Add(d)))
-		s.Set("ends_at", dt(s.GetDateTime("ends_at").Time().Add(d)))
+		s.Set("starts_at", domain.DateTime(s.GetDateTime("starts_at").Time().Add(d)))
+		s.Set("ends_at", domain.DateTime(s.GetDateTime("ends_at").Time().Add(d)))
 		if err := tx.Save(s); err != nil {
 			return 0, fmt.Errorf("move shift %s: %w", s.Id, err)
 		}
-		reminded, err := tx.FindAllRecords(colAssignments, dbx.HashExp{"shift": s.Id, "status": StatusAccepted}, dbx.NewExp("reminded_at != ''"))
+		reminded, err := tx.FindAllRecords(domain.Assignments, dbx.HashExp{"shift": s.Id, "status": domain.AssignmentAccepted}, dbx.NewExp("reminded_at != ''"))
 		if err != nil {
 			return 0, fmt.Errorf("assignments of shift %s: %w", s.Id, err)
 		}

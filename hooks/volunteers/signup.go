@@ -13,8 +13,8 @@ import (
 
 	"kopa/hooks/web"
 	"kopa/internal/contact"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
-	migrations "kopa/pb_migrations"
 )
 
 // MaxPhone is the longest phone number accepted, in bytes.
@@ -49,12 +49,12 @@ func (in *Input) Normalize() error {
 	if in.Phone != "" && (len(in.Phone) > MaxPhone || !phonePattern.MatchString(in.Phone)) {
 		errs["phone"] = validation.NewError("validation_invalid_phone", fmt.Sprintf("Must be a phone number of at most %d digits, spaces and + ( ) -.", MaxPhone))
 	}
-	if in.Languages, err = pick(in.Languages, migrations.Languages); err != nil {
+	if in.Languages, err = pick(in.Languages, domain.Languages); err != nil {
 		errs["languages"] = err
 	} else if len(in.Languages) == 0 {
 		errs["languages"] = validation.NewError("validation_required", "Choose at least one language.")
 	}
-	if in.Skills, err = pick(in.Skills, migrations.Skills); err != nil {
+	if in.Skills, err = pick(in.Skills, domain.Skills); err != nil {
 		errs["skills"] = err
 	}
 	if !i18n.IsSupported(in.Locale) {
@@ -127,7 +127,7 @@ func DecodeInput(data []byte, defaultLocale string) (Input, error) {
 // the caller's logs and tests only.
 func Signup(app core.App, in Input) (created bool, err error) {
 	err = app.RunInTransaction(func(tx core.App) error {
-		col, err := tx.FindCachedCollectionByNameOrId(colVolunteers)
+		col, err := tx.FindCachedCollectionByNameOrId(domain.Volunteers)
 		if err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func showSignup(e *core.RequestEvent, status int, f SignupForm) error {
 		f.Locale = web.Lang(e)
 	}
 	p := web.NewPage(e, "volunteer.signup.title", SignupData{
-		Form: f, AllLanguages: migrations.Languages, AllSkills: migrations.Skills, AllLocales: i18n.Supported,
+		Form: f, AllLanguages: domain.Languages, AllSkills: domain.Skills, AllLocales: domain.Locales,
 	})
 	p.Styles = []string{"css/volunteers.css"}
 	return web.Render(e, status, "volunteer/signup", p)

@@ -14,21 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/web"
-)
-
-// Collection names this package works with.
-const (
-	colVolunteers  = "volunteers"
-	colShifts      = "shifts"
-	colAssignments = "assignments"
-)
-
-// Assignment statuses.
-const (
-	StatusInvited   = "invited"
-	StatusAccepted  = "accepted"
-	StatusDeclined  = "declined"
-	StatusCancelled = "cancelled"
+	"kopa/internal/domain"
 )
 
 // reminderJob is the cron job that mails tomorrow's shifts.
@@ -41,7 +27,7 @@ const reminderJob = "kopaVolunteerReminders"
 func Register(app core.App) {
 	registerMail()
 	localizeAuthMails(app)
-	app.OnRecordValidate(colShifts).BindFunc(validateShift)
+	app.OnRecordValidate(domain.Shifts).BindFunc(validateShift)
 	watchDropOuts(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
@@ -57,7 +43,7 @@ func Register(app core.App) {
 		r.POST("/volunteer/login-code/verify", codeVerify)
 
 		me := r.Group("/volunteer/me")
-		me.BindFunc(web.RequireSession(colVolunteers))
+		me.BindFunc(web.RequireSession(domain.Volunteers))
 		me.BindFunc(web.RequireCSRF)
 		me.GET("", portalPage)
 		me.POST("/profile", portalProfile)
@@ -69,7 +55,7 @@ func Register(app core.App) {
 		r.POST("/i/{token}/{answer}", inviteAnswer)
 
 		m := r.Group("/manage/events/{id}")
-		m.BindFunc(web.RequireSession("organisers"))
+		m.BindFunc(web.RequireSession(domain.Organisers))
 		m.BindFunc(web.RequireCSRF)
 		m.GET("/shifts", shiftsPage)
 		m.POST("/shifts", shiftCreate)

@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -53,7 +54,7 @@ func Middleware(e *core.RequestEvent) error {
 	if e.Auth == nil && !strings.HasPrefix(p, "/api/") {
 		loadSession(e)
 	}
-	if !isStaff(e.Auth) {
+	if !domain.IsStaff(e.Auth) {
 		// People's visits are not logged. PocketBase's request log (URL,
 		// address, browser) keeps a successful request only when an
 		// organiser or a superuser made it, so what staff do stays
@@ -84,10 +85,6 @@ func secure(e *core.RequestEvent) {
 			break
 		}
 	}
-}
-
-func isStaff(auth *core.Record) bool {
-	return auth != nil && (auth.IsSuperuser() || auth.Collection().Name == "organisers")
 }
 
 // Lang is the language decided for this request.

@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/settings"
+	"kopa/internal/domain"
 	"kopa/internal/i18n"
 	"kopa/templates"
 )
@@ -130,12 +131,12 @@ type Page struct {
 
 // IsOrganiser reports whether the page is shown to an organiser.
 func (p *Page) IsOrganiser() bool {
-	return p.Auth != nil && (p.Auth.Collection().Name == "organisers" || p.Auth.IsSuperuser())
+	return domain.IsStaff(p.Auth)
 }
 
 // IsVolunteer reports whether the page is shown to a volunteer.
 func (p *Page) IsVolunteer() bool {
-	return p.Auth != nil && p.Auth.Collection().Name == "volunteers"
+	return domain.IsVolunteer(p.Auth)
 }
 
 // NewPage prepares the data of a page for this request. title is a message id.

@@ -8,6 +8,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"kopa/internal/domain"
 	"kopa/pb_public"
 )
 
@@ -85,12 +86,12 @@ func loginSubmit(e *core.RequestEvent) error {
 	if email == "" || password == "" || len(email) > 320 || len(password) > 256 {
 		return fail("login.error.invalid")
 	}
-	for _, collection := range []string{"organisers", "volunteers"} {
+	for _, collection := range []string{domain.Organisers, domain.Volunteers} {
 		rec, err := e.App.FindAuthRecordByEmail(collection, email)
 		if err != nil || !rec.ValidatePassword(password) {
 			continue
 		}
-		if collection == "volunteers" && !rec.Verified() {
+		if collection == domain.Volunteers && !rec.Verified() {
 			return fail("login.error.unverified")
 		}
 		if err := SetSession(e, rec); err != nil {
@@ -102,7 +103,7 @@ func loginSubmit(e *core.RequestEvent) error {
 }
 
 func home(auth *core.Record) string {
-	if auth.Collection().Name == "volunteers" {
+	if domain.IsVolunteer(auth) {
 		return "/volunteer/me"
 	}
 	return "/manage"

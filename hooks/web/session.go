@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/internal/domain"
 )
 
 const (
@@ -28,7 +30,7 @@ func loadSession(e *core.RequestEvent) {
 	if err != nil {
 		return
 	}
-	if name := rec.Collection().Name; name == "organisers" || name == "volunteers" {
+	if domain.IsOrganiser(rec) || domain.IsVolunteer(rec) {
 		e.Auth = rec
 	}
 }

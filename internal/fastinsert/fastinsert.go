@@ -57,6 +57,8 @@ import (
 	"reflect"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/internal/domain"
 )
 
 // Path is one fast insert.
@@ -74,13 +76,13 @@ type Path struct {
 // The fast inserts of Kopā.
 var (
 	Registrations = Path{
-		Collection: "registrations",
+		Collection: domain.Registrations,
 		Code:       "hooks/registration: Create and batchWriter.store",
 		Fills:      []string{"id", "event", "name", "email", "locale", "status", "photo_consent", "interpretation", "ticket", "created", "updated"},
 	}
 	// Checkins' Fills are the columns of check-in's INSERT, in its order.
 	Checkins = Path{
-		Collection: "checkins",
+		Collection: domain.Checkins,
 		Code:       "hooks/checkin: insert and insertPrepared",
 		Fills:      []string{"id", "registration", "event", "at", "method", "created", "updated"},
 	}

@@ -10,6 +10,7 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/checkin"
 	"kopa/hooks/registration"
+	"kopa/internal/domain"
 	"kopa/internal/fastinsert"
 	"kopa/internal/kopatest"
 )
@@ -114,7 +115,7 @@ func TestStoredRowsPassASave(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := registration.Create(app, ev.Id, in, time.Now())
-	if err != nil || res.Status != registration.StatusConfirmed {
+	if err != nil || res.Status != string(domain.RegistrationConfirmed) {
 		t.Fatalf("register: %+v %v", res, err)
 	}
 	r, err := app.FindRecordById("registrations", res.Registration.Id)
@@ -125,7 +126,7 @@ func TestStoredRowsPassASave(t *testing.T) {
 		t.Errorf("registration %v", r.FieldsData())
 	}
 	at := time.Now().Add(-time.Minute)
-	if res, err := checkin.CheckIn(app, ev.Id, r.GetString("ticket"), checkin.MethodQR, at); err != nil || res.Result != checkin.OK {
+	if res, err := checkin.CheckIn(app, ev.Id, r.GetString("ticket"), domain.CheckinQR, at); err != nil || res.Result != checkin.OK {
 		t.Fatalf("check in: %+v %v", res, err)
 	}
 	c, err := app.FindFirstRecordByData("checkins", "registration", r.Id)

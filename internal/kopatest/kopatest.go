@@ -18,8 +18,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
-	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/internal/domain"
 	_ "kopa/pb_migrations" // Kopā's schema
 )
 
@@ -57,7 +57,7 @@ func Factory(register ...func(core.App)) func(testing.TB) *tests.TestApp {
 // Organiser creates an organiser account.
 func Organiser(t testing.TB, app core.App, email string) *core.Record {
 	t.Helper()
-	return save(t, app, "organisers", map[string]any{
+	return save(t, app, domain.Organisers, map[string]any{
 		"email": email, "name": "Organiser " + email, "password": Password, "verified": true,
 	})
 }
@@ -65,7 +65,7 @@ func Organiser(t testing.TB, app core.App, email string) *core.Record {
 // Volunteer creates a volunteer account with the given languages and skills.
 func Volunteer(t testing.TB, app core.App, email string, languages, skills []string) *core.Record {
 	t.Helper()
-	return save(t, app, "volunteers", map[string]any{
+	return save(t, app, domain.Volunteers, map[string]any{
 		"email": email, "name": "Volunteer " + email, "password": Password, "verified": true,
 		"languages": languages, "skills": skills, "locale": "en", "contact_consent": true,
 	})
@@ -86,7 +86,7 @@ func Token(t testing.TB, record *core.Record) string {
 type EventOpts struct {
 	Kind     string
 	Title    string
-	Status   string
+	Status   domain.EventStatus
 	Capacity int
 	Waitlist bool
 	Starts   time.Time
@@ -97,13 +97,13 @@ type EventOpts struct {
 func Event(t testing.TB, app core.App, o EventOpts) *core.Record {
 	t.Helper()
 	if o.Kind == "" {
-		o.Kind = "discussion"
+		o.Kind = domain.KindDiscussion
 	}
 	if o.Title == "" {
 		o.Title = "Bēgļu nodarbinātība"
 	}
 	if o.Status == "" {
-		o.Status = "published"
+		o.Status = domain.EventPublished
 	}
 	if o.Starts.IsZero() {
 		o.Starts = time.Now().Add(24 * time.Hour).Truncate(time.Hour)
@@ -111,25 +111,20 @@ func Event(t testing.TB, app core.App, o EventOpts) *core.Record {
 	if o.Duration == 0 {
 		o.Duration = 2 * time.Hour
 	}
-	return save(t, app, "events", map[string]any{
+	return save(t, app, domain.Events, map[string]any{
 		"kind": o.Kind, "title_lv": o.Title, "title_en": o.Title + " (en)", "title_ru": o.Title + " (ru)",
 		"summary_lv": "Apraksts", "venue": "Rīga, Brīvības iela 1", "status": o.Status,
-		"starts_at": dt(o.Starts), "ends_at": dt(o.Starts.Add(o.Duration)),
+		"starts_at": domain.DateTime(o.Starts), "ends_at": domain.DateTime(o.Starts.Add(o.Duration)),
 		"capacity": o.Capacity, "waitlist": o.Waitlist,
 	})
 }
 
 // Registration creates a registration with the given status.
-func Registration(t testing.TB, app core.App, event *core.Record, name, email, status string) *core.Record {
+func Registration(t testing.TB, app core.App, event *core.Record, name, email string, status domain.RegistrationStatus) *core.Record {
 	t.Helper()
-	return save(t, app, "registrations", map[string]any{
+	return save(t, app, domain.Registrations, map[string]any{
 		"event": event.Id, "name": name, "email": email, "status": status, "locale": "lv",
 	})
-}
-
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t.UTC())
-	return d
 }
 
 func save(t testing.TB, app core.App, collection string, data map[string]any) *core.Record {
@@ -152,15 +147,15 @@ func save(t testing.TB, app core.App, collection string, data map[string]any) *c
 // Shift creates a shift of an event.
 func Shift(t testing.TB, app core.App, event *core.Record, role string, starts, ends time.Time) *core.Record {
 	t.Helper()
-	return save(t, app, "shifts", map[string]any{
-		"event": event.Id, "role": role, "needed": 2, "starts_at": dt(starts), "ends_at": dt(ends),
+	return save(t, app, domain.Shifts, map[string]any{
+		"event": event.Id, "role": role, "needed": 2, "starts_at": domain.DateTime(starts), "ends_at": domain.DateTime(ends),
 	})
 }
 
 // Assignment links a volunteer to a shift with the given status.
-func Assignment(t testing.TB, app core.App, shift, volunteer *core.Record, status string) *core.Record {
+func Assignment(t testing.TB, app core.App, shift, volunteer *core.Record, status domain.AssignmentStatus) *core.Record {
 	t.Helper()
-	return save(t, app, "assignments", map[string]any{
+	return save(t, app, domain.Assignments, map[string]any{
 		"shift": shift.Id, "volunteer": volunteer.Id, "status": status,
 	})
 }

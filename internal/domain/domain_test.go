@@ -1,0 +1,148 @@
+package domain_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/internal/domain"
+	"kopa/internal/kopatest"
+)
+
+// TestSchemaAgrees: the collections the migrations made are the ones the
+// vocabulary names, and every select field holds exactly the vocabulary's
+// values, in its order. A migration that changes a select field, or a new
+// status in the vocabulary without its migration, fails here.
+func TestSchemaAgrees(t *testing.T) {
+	app := kopatest.NewApp(t)
+	for _, name := range []string{domain.Organisers, domain.Volunteers, domain.Events, domain.Registrations,
+		domain.Checkins, domain.Shifts, domain.Assignments, domain.Settings, domain.MailOutbox,
+		domain.EventChanges, domain.EventMessages} {
+		if _, err := app.FindCollectionByNameOrId(name); err != nil {
+			t.Errorf("collection %s: %v", name, err)
+		}
+	}
+	for _, c := range []struct {
+		collection, field string
+		want              []string
+	}{
+		{domain.Events, "kind", domain.Kinds},
+		{domain.Events, "status", strs(domain.EventStatuses)},
+		{domain.Registrations, "status", strs(domain.RegistrationStatuses)},
+		{domain.Registrations, "locale", domain.Locales},
+		{domain.Registrations, "interpretation", domain.Languages},
+		{domain.Checkins, "method", strs(domain.CheckinMethods)},
+		{domain.Shifts, "role", domain.Skills},
+		{domain.Assignments, "status", strs(domain.AssignmentStatuses)},
+		{domain.Volunteers, "languages", domain.Languages},
+		{domain.Volunteers, "skills", domain.Skills},
+		{domain.Volunteers, "locale", domain.Locales},
+		{domain.EventMessages, "to", strs(domain.Audiences)},
+	} {
+		col, err := app.FindCollectionByNameOrId(c.collection)
+		if err != nil {
+			t.Fatalf("collection %s: %v", c.collection, err)
+		}
+		f, ok := col.Fields.GetByName(c.field).(*core.SelectField)
+		if !ok {
+			t.Errorf("%s.%s is not a select field", c.collection, c.field)
+			continue
+		}
+		if !slices.Equal(f.Values, c.want) {
+			t.Errorf("%s.%s holds %v, the vocabulary %v", c.collection, c.field, f.Values, c.want)
+		}
+	}
+}
+
+func strs[S ~string](list []S) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func TestRules(t *testing.T) {
+	now := time.Date(2031, 5, 1, 12, 0, 0, 0, time.UTC)
+	later, earlier := now.Add(time.Hour), now.Add(-time.Hour)
+	for _, c := range []struct {
+		status domain.EventStatus
+		starts time.Time
+		want   bool
+	}{
+		{domain.EventPublished, later, true},
+		{domain.EventPublished, now, false}, // begun
+		{domain.EventPublished, earlier, false},
+		{domain.EventDraft, later, false},
+		{domain.EventCancelled, later, false},
+	} {
+		if got := domain.RegistrationOpen(c.status, c.starts, now); got != c.want {
+			t.Errorf("RegistrationOpen(%s, %v) = %v", c.status, c.starts.Sub(now), got)
+		}
+	}
+
+	app := kopatest.NewApp(t)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Starts: later})
+	gone := kopatest.Event(t, app, kopatest.EventOpts{Starts: later, Status: domain.EventCancelled})
+	for _, c := range []struct {
+		ev     *core.Record
+		starts time.Time
+		want   bool
+	}{
+		{ev, later, true},
+		{ev, now, false},
+		{gone, later, false},
+	} {
+		if got := domain.ShiftOpen(c.ev, c.starts, now); got != c.want {
+			t.Errorf("ShiftOpen(%s, %v) = %v", domain.EventStatusOf(c.ev), c.starts.Sub(now), got)
+		}
+	}
+
+	org := kopatest.Organiser(t, app, "org@example.com")
+	vol := kopatest.Volunteer(t, app, "vol@example.com", []string{"lv"}, []string{domain.SkillDoor})
+	supers, err := app.FindCachedCollectionByNameOrId(core.CollectionNameSuperusers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	super := core.NewRecord(supers)
+	super.SetEmail("super@example.com")
+	super.SetPassword(kopatest.Password)
+	if err := app.Save(super); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		r                     *core.Record
+		organiser, vol, staff bool
+	}{
+		{nil, false, false, false},
+		{org, true, false, true},
+		{vol, false, true, false},
+		{super, false, false, true},
+	} {
+		got := [3]bool{domain.IsOrganiser(c.r), domain.IsVolunteer(c.r), domain.IsStaff(c.r)}
+		if want := [3]bool{c.organiser, c.vol, c.staff}; got != want {
+			t.Errorf("%s: IsOrganiser, IsVolunteer, IsStaff = %v, want %v", name(c.r), got, want)
+		}
+	}
+}
+
+func name(r *core.Record) string {
+	if r == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%s %s", r.Collection().Name, r.Email())
+}
+
+func TestDateTime(t *testing.T) {
+	riga := time.FixedZone("Riga", 3*3600)
+	d := domain.DateTime(time.Date(2031, 7, 1, 18, 30, 0, 0, riga))
+	if got := d.String(); got != "2031-07-01 15:30:00.000Z" {
+		t.Errorf("DateTime = %q", got)
+	}
+	if d.Time().Location() != time.UTC {
+		t.Errorf("DateTime keeps %v, want UTC", d.Time().Location())
+	}
+}
