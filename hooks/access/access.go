@@ -1,5 +1,6 @@
 // Package access decides who may work the door of an event: organisers
-// always, volunteers only while they hold an accepted door shift of it.
+// always, approved volunteers only while they hold an accepted door shift
+// of it.
 package access
 
 import (
@@ -15,8 +16,10 @@ import (
 const DoorLead = time.Hour
 
 // CanWorkDoor reports whether auth may check people in at the event and see
-// its counts at time now: organisers always; a volunteer from DoorLead before
-// an accepted door shift of that event starts until it ends.
+// its counts at time now: organisers always; an approved volunteer from
+// DoorLead before an accepted door shift of that event starts until it ends.
+// The volunteer's status is read now, so pausing a volunteer ends their
+// door access at once.
 func CanWorkDoor(app core.App, auth *core.Record, eventID string, now time.Time) bool {
 	if domain.IsStaff(auth) {
 		return true
@@ -28,7 +31,8 @@ func CanWorkDoor(app core.App, auth *core.Record, eventID string, now time.Time)
 	err := app.DB().Select("count(*)").
 		From("assignments a").
 		InnerJoin("shifts s", dbx.NewExp("s.id = a.shift")).
-		Where(dbx.HashExp{"a.volunteer": auth.Id, "a.status": domain.AssignmentAccepted, "s.event": eventID, "s.role": domain.SkillDoor}).
+		InnerJoin("volunteers v", dbx.NewExp("v.id = a.volunteer")).
+		Where(dbx.HashExp{"a.volunteer": auth.Id, "a.status": domain.AssignmentAccepted, "s.event": eventID, "s.role": domain.SkillDoor, "v.status": domain.VolunteerApproved}).
 		AndWhere(dbx.NewExp("s.starts_at <= {:lead} AND s.ends_at >= {:now}",
 			dbx.Params{"lead": domain.DateTime(now.Add(DoorLead)).String(), "now": domain.DateTime(now).String()})).
 		Row(&n)

@@ -19,12 +19,24 @@ func TestCanWorkDoor(t *testing.T) {
 	door := kopatest.Volunteer(t, app, "door@example.com", []string{"lv"}, []string{"door"})
 	host := kopatest.Volunteer(t, app, "host@example.com", []string{"lv"}, []string{"hosting"})
 	invited := kopatest.Volunteer(t, app, "invited@example.com", []string{"lv"}, []string{"door"})
+	pending := kopatest.Volunteer(t, app, "pending@example.com", []string{"lv"}, []string{"door"}, "pending")
+	paused := kopatest.Volunteer(t, app, "paused@example.com", []string{"lv"}, []string{"door"})
 
 	doorShift := kopatest.Shift(t, app, ev, "door", start, start.Add(2*time.Hour))
 	hostShift := kopatest.Shift(t, app, ev, "hosting", start, start.Add(2*time.Hour))
 	kopatest.Assignment(t, app, doorShift, door, "accepted")
 	kopatest.Assignment(t, app, hostShift, host, "accepted")
 	kopatest.Assignment(t, app, doorShift, invited, "invited")
+	kopatest.Assignment(t, app, doorShift, pending, "accepted")
+	kopatest.Assignment(t, app, doorShift, paused, "accepted")
+	if !access.CanWorkDoor(app, paused, ev.Id, time.Now()) {
+		t.Fatal("the approved door volunteer cannot work the door")
+	}
+	// Pausing withdraws the access at once.
+	paused.Set("status", "paused")
+	if err := app.Save(paused); err != nil {
+		t.Fatal(err)
+	}
 
 	now := time.Now()
 	cases := []struct {
@@ -42,6 +54,8 @@ func TestCanWorkDoor(t *testing.T) {
 		{"door volunteer after the shift", door, ev.Id, start.Add(3 * time.Hour), false},
 		{"host volunteer", host, ev.Id, now, false},
 		{"invited, not accepted", invited, ev.Id, now, false},
+		{"pending door volunteer", pending, ev.Id, now, false},
+		{"paused door volunteer", paused, ev.Id, now, false},
 		{"anonymous", nil, ev.Id, now, false},
 	}
 	for _, c := range cases {

@@ -107,6 +107,9 @@ func TestCheckInAPI(t *testing.T) {
 	otherDoor := kopatest.Volunteer(t, src, "otherdoor@example.com", []string{"lv"}, []string{"door"})
 	host := kopatest.Volunteer(t, src, "host@example.com", []string{"lv"}, []string{"hosting"})
 	late := kopatest.Volunteer(t, src, "late@example.com", []string{"lv"}, []string{"door"})
+	// pending holds an accepted door shift but was never approved.
+	pending := kopatest.Volunteer(t, src, "pending@example.com", []string{"lv"}, []string{"door"}, "pending")
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(2*time.Hour)), pending, "accepted")
 	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(2*time.Hour)), door, "accepted")
 	kopatest.Assignment(t, src, kopatest.Shift(t, src, other, "door", start, start.Add(2*time.Hour)), otherDoor, "accepted")
 	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "hosting", start, start.Add(2*time.Hour)), host, "accepted")
@@ -116,7 +119,7 @@ func TestCheckInAPI(t *testing.T) {
 		tok, _ := r.NewAuthToken()
 		return map[string]string{"Authorization": tok}
 	}
-	orgH, doorH, otherH, hostH, lateH := auth(org), auth(door), auth(otherDoor), auth(host), auth(late)
+	orgH, doorH, otherH, hostH, lateH, pendingH := auth(org), auth(door), auth(otherDoor), auth(host), auth(late), auth(pending)
 	scan := func(code string) *strings.Reader {
 		return strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, code))
 	}
@@ -204,6 +207,13 @@ func TestCheckInAPI(t *testing.T) {
 		{Name: "401 with a forged token", Method: http.MethodPost, URL: "/api/checkin", Headers: map[string]string{"Authorization": "eyJhbGciOiJIUzI1NiJ9.e30.x"}, Body: scan(amina.GetString("ticket")), ExpectedStatus: 401, ExpectedContent: []string{`"status":401`}},
 		{Name: "403 for a door volunteer of another event", Method: http.MethodPost, URL: "/api/checkin", Headers: otherH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
 		{Name: "403 for a volunteer without a door shift", Method: http.MethodPost, URL: "/api/checkin", Headers: hostH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		{Name: "403 for a door volunteer who is not approved", Method: http.MethodPost, URL: "/api/checkin", Headers: pendingH, Body: scan(amina.GetString("ticket")), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if _, err := app.FindFirstRecordByData("checkins", "registration", amina.Id); err == nil {
+					t.Error("a pending volunteer's scan checked someone in")
+				}
+			}},
+		{Name: "no ticket list for a door volunteer who is not approved", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: pendingH, ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
 		{Name: "400 for a malformed body", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":5}`), ExpectedStatus: 400, ExpectedContent: []string{`"status":400`}},
 		{Name: "400 without a code", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH, Body: strings.NewReader(`{"event":"` + ev.Id + `"}`), ExpectedStatus: 400, ExpectedContent: []string{`"code":{"code":"validation_required"`}},
 		{Name: "400 for a scan time in the future", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,

@@ -32,7 +32,7 @@ var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9]{24,64}$`)
 
 // Answer records a volunteer's answer to an invitation found by its token:
 // accept takes a place on the shift, unless every place is taken
-// (ErrFull); decline gives it back. Answering twice the same way changes
+// (ErrFull) or the volunteer is not approved (ErrNotApproved); decline gives it back. Answering twice the same way changes
 // nothing; a volunteer may change their mind until the shift starts. The
 // count of accepted places and the change are decided in one transaction,
 // so two volunteers can never take the last place together.
@@ -76,6 +76,13 @@ func answer(app core.App, find func(tx core.App) (*core.Record, error), accept b
 			return nil // a reused link: nothing to do
 		}
 		if accept {
+			v, err := tx.FindRecordById(domain.Volunteers, a.GetString("volunteer"))
+			if err != nil {
+				return ErrNotFound
+			}
+			if !IsApproved(v) {
+				return ErrNotApproved
+			}
 			taken, err := acceptedCount(tx, shift.Id)
 			if err != nil {
 				return err
@@ -205,6 +212,8 @@ func inviteError(e *core.RequestEvent, err error) error {
 		return showNotice(e, http.StatusGone, "invite.expired.title", "invite.expired.text", "/volunteer/me", "nav.volunteer_me")
 	case errors.Is(err, ErrWithdrawn):
 		return showNotice(e, http.StatusGone, "invite.withdrawn.title", "invite.withdrawn.text", "/volunteer/me", "nav.volunteer_me")
+	case errors.Is(err, ErrNotApproved):
+		return showNotice(e, http.StatusForbidden, "invite.not_approved.title", "invite.not_approved.text", "/volunteer/me", "nav.volunteer_me")
 	}
 	return err
 }
@@ -254,6 +263,8 @@ func inviteAnswer(e *core.RequestEvent) error {
 			return e.NotFoundError("No such invitation.", nil)
 		case errors.Is(err, ErrFull):
 			return web.CodeError(http.StatusConflict, "full", "Every place on this shift is taken.")
+		case errors.Is(err, ErrNotApproved):
+			return web.CodeError(http.StatusForbidden, "not_approved", "Only approved volunteers take shifts.")
 		case errors.Is(err, ErrExpired):
 			return web.CodeError(http.StatusGone, "expired", "The shift has started or its event was cancelled.")
 		case errors.Is(err, ErrWithdrawn):

@@ -12,6 +12,7 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
+	"kopa/hooks/volunteers"
 	"kopa/internal/browser"
 	"kopa/internal/kopatest"
 	"kopa/internal/mailpit"
@@ -105,6 +106,15 @@ func TestVolunteerJourney(t *testing.T) {
 	vol, err := app.FindAuthRecordByEmail("volunteers", "layla@example.com")
 	if err != nil || !vol.Verified() || !vol.ValidatePassword("Kopā ir spēks 2026") {
 		t.Fatalf("volunteer %v verified=%v", err, vol != nil && vol.Verified())
+	}
+
+	// A new volunteer waits for approval; an organiser approves them.
+	if !strings.Contains(page, "waiting for approval") {
+		t.Fatalf("portal of a new volunteer without its status:\n%s", page)
+	}
+	vol.Set("status", volunteers.VolunteerApproved)
+	if err := app.Save(vol); err != nil {
+		t.Fatal(err)
 	}
 
 	// An organiser invites the door volunteers through the API.

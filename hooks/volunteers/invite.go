@@ -30,8 +30,8 @@ var (
 const maxInviteList = 500
 
 // Match chooses volunteers for a shift by language and skill. A volunteer
-// matches when the address is confirmed, they agreed to be contacted, they
-// speak ANY of Languages (when Languages is empty, language does not
+// matches when an organiser approved them, the address is confirmed, they
+// agreed to be contacted, they speak ANY of Languages (when Languages is empty, language does not
 // matter) and they have ALL of Skills. Skills nil means the shift's role;
 // an empty, non-nil Skills means skills do not matter.
 type Match struct {
@@ -43,7 +43,9 @@ type Match struct {
 // is not nil, every volunteer it matches. Volunteers without a confirmed
 // address or without consent to be contacted are skipped, and so is anyone
 // already invited to the shift (whatever they answered): inviting twice
-// sends nothing new. Each new invitee gets an assignment and one mail in
+// sends nothing new. Naming a volunteer who is not approved (pending or
+// paused) invites nobody: ErrNotApproved; a match selects only approved
+// volunteers. Each new invitee gets an assignment and one mail in
 // their language with the links to answer, both queued in one transaction
 // (the mail is written when it is sent). It returns how many were newly
 // invited.
@@ -106,13 +108,17 @@ func Invite(app core.App, shiftID string, ids []string, match *Match, now time.T
 // reachable is the condition for a volunteer Kopā may write to.
 var reachable = dbx.NewExp("[[volunteers.verified]] = TRUE AND [[volunteers.contact_consent]] = TRUE")
 
+// invitable is the condition for a volunteer Kopā may invite to a shift:
+// reachable and approved by an organiser.
+var invitable = dbx.And(reachable, dbx.HashExp{"volunteers.status": VolunteerApproved})
+
 // matching finds the volunteers a match selects for a shift.
 func matching(tx core.App, shift *core.Record, m Match) ([]*core.Record, error) {
 	skills := m.Skills
 	if skills == nil {
 		skills = []string{shift.GetString("role")}
 	}
-	q := tx.RecordQuery(domain.Volunteers).AndWhere(reachable)
+	q := tx.RecordQuery(domain.Volunteers).AndWhere(invitable)
 	if len(m.Languages) > 0 {
 		params := dbx.Params{}
 		names := make([]string, len(m.Languages))
@@ -135,7 +141,8 @@ func matching(tx core.App, shift *core.Record, m Match) ([]*core.Record, error) 
 }
 
 // listed finds the named volunteers that may be written to; an id that
-// names no volunteer is an error.
+// names no volunteer is an error, and so is one that names a volunteer
+// who is not approved (ErrNotApproved).
 func listed(tx core.App, ids []string) ([]*core.Record, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -149,6 +156,9 @@ func listed(tx core.App, ids []string) ([]*core.Record, error) {
 	}
 	out := recs[:0]
 	for _, v := range recs {
+		if !IsApproved(v) {
+			return nil, ErrNotApproved
+		}
 		if v.Verified() && v.GetBool("contact_consent") {
 			out = append(out, v)
 		}
@@ -321,6 +331,8 @@ func apiInvite(e *core.RequestEvent) error {
 	switch {
 	case errors.Is(err, ErrShiftNotFound):
 		return e.NotFoundError("No such shift.", nil)
+	case errors.Is(err, ErrNotApproved):
+		return web.CodeError(http.StatusConflict, "not_approved", "Only approved volunteers can be invited; nobody was invited.")
 	case errors.Is(err, ErrShiftClosed):
 		return web.CodeError(http.StatusConflict, "closed", "The shift has started or its event was cancelled.")
 	case errors.As(err, &verrs):

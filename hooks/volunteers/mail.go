@@ -83,17 +83,18 @@ func renderAssignment(template string, write assignmentMail) outbox.Renderer {
 
 // stillTrue reports whether a mail about an assignment says something true
 // at now: an invitation while it waits for an answer and the shift can
-// still be answered (and the volunteer still wants to hear from Kopā); a
-// reminder while the place is accepted and the shift is ahead; the notice
+// still be answered (and the volunteer is approved and still wants to hear
+// from Kopā); a reminder while the place is accepted, the shift is ahead
+// and the volunteer is approved; the notice
 // of a withdrawal while the assignment stays withdrawn.
 func stillTrue(template string, ev, shift, v, a *core.Record, now time.Time) bool {
 	open := domain.ShiftOpen(ev, shift.GetDateTime("starts_at").Time(), now)
 	status := domain.AssignmentStatusOf(a)
 	switch template {
 	case mailInvite:
-		return status == domain.AssignmentInvited && open && v.Verified() && v.GetBool("contact_consent")
+		return status == domain.AssignmentInvited && open && IsApproved(v) && v.Verified() && v.GetBool("contact_consent")
 	case mailReminder:
-		return status == domain.AssignmentAccepted && open
+		return status == domain.AssignmentAccepted && open && IsApproved(v)
 	case mailWithdrawn:
 		return status == domain.AssignmentCancelled
 	case mailEventCancelled:

@@ -29,6 +29,7 @@ func (s PortalShift) IsDoor() bool { return s.Role == domain.SkillDoor }
 // PortalData is what /volunteer/me receives.
 type PortalData struct {
 	Name, Email                         string
+	Status                              string // pending, approved or paused
 	Languages, Skills                   []string
 	Locale                              string
 	AllLanguages, AllSkills, AllLocales []string
@@ -37,6 +38,9 @@ type PortalData struct {
 	Done, Error                         string // an answer just given; a message id
 	Errors                              map[string]string
 }
+
+// Approved reports whether the volunteer may accept shifts.
+func (d PortalData) Approved() bool { return d.Status == VolunteerApproved }
 
 // Has reports whether v is in list (for checkboxes).
 func (PortalData) Has(list []string, v string) bool { return contains(list, v) }
@@ -83,7 +87,7 @@ func showPortal(e *core.RequestEvent, status int, d PortalData) error {
 		web.ClearSession(e)
 		return e.Redirect(http.StatusSeeOther, "/volunteer")
 	}
-	d.Name, d.Email = v.GetString("name"), v.Email()
+	d.Name, d.Email, d.Status = v.GetString("name"), v.Email(), v.GetString("status")
 	if d.Errors == nil {
 		d.Languages, d.Skills, d.Locale = v.GetStringSlice("languages"), v.GetStringSlice("skills"), localeOf(v)
 	}

@@ -135,7 +135,7 @@ func showShifts(e *core.RequestEvent, status int, ev *core.Record, d ShiftsData)
 	if d.Needs, err = InterpretationNeeds(e.App, ev.Id); err != nil {
 		return err
 	}
-	vols, err := e.App.FindAllRecords(domain.Volunteers, reachable)
+	vols, err := e.App.FindAllRecords(domain.Volunteers, invitable)
 	if err != nil {
 		return err
 	}
@@ -177,8 +177,11 @@ func shiftsPage(e *core.RequestEvent) error {
 			d.Invited, d.InvitedSet = v, true
 		}
 	}
-	if q.Get("error") == "closed" {
+	switch q.Get("error") {
+	case "closed":
 		d.Error = "shifts.error.closed"
+	case "not_approved":
+		d.Error = "shifts.error.not_approved"
 	}
 	d.Withdrawn = q.Get("withdrawn") == "1"
 	return showShifts(e, http.StatusOK, ev, d)
@@ -331,6 +334,9 @@ func shiftInvite(e *core.RequestEvent) error {
 	n, err := Invite(e.App, shift.Id, ids, match, time.Now())
 	if errors.Is(err, ErrShiftClosed) {
 		return e.Redirect(http.StatusSeeOther, "/manage/events/"+ev.Id+"/shifts?error=closed")
+	}
+	if errors.Is(err, ErrNotApproved) { // paused since the page was shown
+		return e.Redirect(http.StatusSeeOther, "/manage/events/"+ev.Id+"/shifts?error=not_approved")
 	}
 	if err != nil && !isValidation(err) {
 		return err

@@ -147,6 +147,7 @@ func Signup(app core.App, in Input) (created bool, err error) {
 		rec.Set("skills", in.Skills)
 		rec.Set("locale", in.Locale)
 		rec.Set("contact_consent", true)
+		rec.Set("status", VolunteerPending) // until an organiser approves them
 		if err := tx.Save(rec); err != nil {
 			return fmt.Errorf("save volunteer: %w", err)
 		}

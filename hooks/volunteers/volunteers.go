@@ -26,6 +26,7 @@ const reminderJob = "kopaVolunteerReminders"
 // schedules the reminders.
 func Register(app core.App) {
 	registerMail()
+	registerApproval(app)
 	localizeAuthMails(app)
 	app.OnRecordValidate(domain.Shifts).BindFunc(validateShift)
 	watchDropOuts(app)

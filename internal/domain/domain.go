@@ -107,6 +107,29 @@ func AssignmentStatusOf(a *core.Record) AssignmentStatus {
 	return AssignmentStatus(a.GetString("status"))
 }
 
+// VolunteerStatus is whether an organiser has approved a volunteer: only
+// approved volunteers are matched, invited, take shifts or work a door.
+type VolunteerStatus string
+
+// Volunteer statuses.
+const (
+	// VolunteerPending: signed up, waiting for an organiser's approval.
+	VolunteerPending VolunteerStatus = "pending"
+	// VolunteerApproved may be invited and work shifts.
+	VolunteerApproved VolunteerStatus = "approved"
+	// VolunteerPaused was approved once; an organiser paused them.
+	VolunteerPaused VolunteerStatus = "paused"
+)
+
+// VolunteerStatuses are the values of volunteers.status.
+var VolunteerStatuses = []VolunteerStatus{VolunteerPending, VolunteerApproved, VolunteerPaused}
+
+// VolunteerStatusOf is the status of a volunteer record.
+func VolunteerStatusOf(v *core.Record) VolunteerStatus { return VolunteerStatus(v.GetString("status")) }
+
+// IsApproved reports whether volunteer v may be invited and work shifts.
+func IsApproved(v *core.Record) bool { return VolunteerStatusOf(v) == VolunteerApproved }
+
 // Audience is a group of an event's people an organisers' message can go
 // to.
 type Audience string

@@ -40,6 +40,7 @@ func TestSchemaAgrees(t *testing.T) {
 		{domain.Volunteers, "languages", domain.Languages},
 		{domain.Volunteers, "skills", domain.Skills},
 		{domain.Volunteers, "locale", domain.Locales},
+		{domain.Volunteers, "status", strs(domain.VolunteerStatuses)},
 		{domain.EventMessages, "to", strs(domain.Audiences)},
 	} {
 		col, err := app.FindCollectionByNameOrId(c.collection)

@@ -62,12 +62,19 @@ func Organiser(t testing.TB, app core.App, email string) *core.Record {
 	})
 }
 
-// Volunteer creates a volunteer account with the given languages and skills.
-func Volunteer(t testing.TB, app core.App, email string, languages, skills []string) *core.Record {
+// Volunteer creates a volunteer account with the given languages and
+// skills, approved by the organisers unless a status is given ("pending",
+// "paused").
+func Volunteer(t testing.TB, app core.App, email string, languages, skills []string, status ...string) *core.Record {
 	t.Helper()
+	st := "approved"
+	if len(status) > 0 {
+		st = status[0]
+	}
 	return save(t, app, domain.Volunteers, map[string]any{
 		"email": email, "name": "Volunteer " + email, "password": Password, "verified": true,
 		"languages": languages, "skills": skills, "locale": "en", "contact_consent": true,
+		"status": st,
 	})
 }
 
