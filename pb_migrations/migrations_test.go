@@ -68,6 +68,38 @@ func TestMailTemplatesMigrationReverts(t *testing.T) {
 	}
 }
 
+// TestRemindersMigration: the organisation's row gets a day's reminders
+// (its 0 would mean none), registrations a reminded_at; reverting removes
+// both and applying again brings them back.
+func TestRemindersMigration(t *testing.T) {
+	app := kopatest.NewApp(t)
+	check := func(when string, want bool) {
+		t.Helper()
+		s, _ := app.FindCollectionByNameOrId("kopa_settings")
+		r, _ := app.FindCollectionByNameOrId("registrations")
+		if (s.Fields.GetByName("reminder_hours") != nil) != want || (r.Fields.GetByName("reminded_at") != nil) != want {
+			t.Fatalf("%s: reminder_hours and reminded_at present: %v", when, !want)
+		}
+		if !want {
+			return
+		}
+		row, err := app.FindRecordById("kopa_settings", "kopasettings000")
+		if err != nil || row.GetInt("reminder_hours") != 24 {
+			t.Errorf("%s: the row's reminder_hours %v %v", when, row, err)
+		}
+	}
+	check("applied", true)
+	runner := core.NewMigrationsRunner(app, core.AppMigrations)
+	if _, err := runner.Down(migrationsSince(t, "1795000820")); err != nil {
+		t.Fatal(err)
+	}
+	check("reverted", false)
+	if _, err := runner.Up(); err != nil {
+		t.Fatal(err)
+	}
+	check("applied again", true)
+}
+
 // migrationsSince counts the registered migrations from the one whose file
 // name starts with prefix on: how many to revert to undo that one.
 func migrationsSince(t testing.TB, prefix string) int {

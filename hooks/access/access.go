@@ -4,6 +4,7 @@
 package access
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -21,11 +22,19 @@ const DoorLead = time.Hour
 // The volunteer's status is read now, so pausing a volunteer ends their
 // door access at once.
 func CanWorkDoor(app core.App, auth *core.Record, eventID string, now time.Time) bool {
+	ok, err := DoorAccess(app, auth, eventID, now)
+	return err == nil && ok
+}
+
+// DoorAccess is CanWorkDoor for callers that must tell "no" from "could
+// not tell" (a database error): a live socket is closed for the one and
+// kept for the other.
+func DoorAccess(app core.App, auth *core.Record, eventID string, now time.Time) (bool, error) {
 	if domain.IsStaff(auth) {
-		return true
+		return true, nil
 	}
 	if !domain.IsVolunteer(auth) || eventID == "" {
-		return false
+		return false, nil
 	}
 	var n int
 	err := app.DB().Select("count(*)").
@@ -36,5 +45,8 @@ func CanWorkDoor(app core.App, auth *core.Record, eventID string, now time.Time)
 		AndWhere(dbx.NewExp("s.starts_at <= {:lead} AND s.ends_at >= {:now}",
 			dbx.Params{"lead": domain.DateTime(now.Add(DoorLead)).String(), "now": domain.DateTime(now).String()})).
 		Row(&n)
-	return err == nil && n > 0
+	if err != nil {
+		return false, fmt.Errorf("door access: %w", err)
+	}
+	return n > 0, nil
 }

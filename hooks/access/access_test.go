@@ -64,3 +64,12 @@ func TestCanWorkDoor(t *testing.T) {
 		}
 	}
 }
+
+func TestShortName(t *testing.T) {
+	for in, want := range map[string]string{"Amina Haddad": "Amina H.", "  Olek  ": "Olek", "": "", "Ģirts Ābele-Kalniņa": "Ģirts Ā.",
+		"Мария Ивановна Петрова": "Мария П.", "محمد علي": "محمد ع."} {
+		if got := access.ShortName(in); got != want {
+			t.Errorf("ShortName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -165,6 +165,7 @@ func apiCheckIn(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
+	res.Name = access.DoorName(e.Auth, res.Name)
 	return e.JSON(http.StatusOK, res)
 }
 
@@ -247,10 +248,16 @@ func apiWalkIn(e *core.RequestEvent) error {
 	case err != nil:
 		return err
 	}
+	// A volunteer is told the short name, as everywhere at the door: a
+	// walk-in with the address of an existing registration checks that
+	// registration in, and the answer must not tell a volunteer who
+	// probes addresses the full name behind one.
+	res.Name = access.DoorName(e.Auth, res.Name)
 	return e.JSON(http.StatusOK, res)
 }
 
-// Match is one registration found by name or e-mail at the door.
+// Match is one registration found at the door: by name or e-mail for
+// organisers, by name only for door volunteers (see apiSearch).
 type Match struct {
 	Registration string                    `json:"registration"`
 	Name         string                    `json:"name"`
@@ -297,29 +304,39 @@ func apiSearch(e *core.RequestEvent) error {
 	// SQLite folds only ASCII letters, and names here are Latvian, Russian,
 	// Arabic…: the event's registrations are matched in Go, and the first
 	// matches by name are shown.
+	//
+	// A door volunteer's search matches only what they are shown, the
+	// short name: matching the hidden address let one recover it a
+	// character at a time, and matching the full name would give away the
+	// surname the same way. It is also what the list on a door device
+	// matches offline, so a search finds the same people either way.
+	organiser := domain.IsStaff(e.Auth)
 	found := make([]attendance.Registration, 0, 20)
 	for _, r := range rows {
-		if r.ErasedAt == "" && Matches(q, r.Name, r.Email) {
+		match := Matches(q, access.ShortName(r.Name), "")
+		if organiser {
+			match = Matches(q, r.Name, r.Email)
+		}
+		if match && r.ErasedAt == "" {
 			found = append(found, r)
 		}
 	}
 	sort.SliceStable(found, func(i, j int) bool { return found[i].Name < found[j].Name })
 	found = found[:min(len(found), 20)]
-	organiser := domain.IsStaff(e.Auth)
 	out := make([]Match, 0, len(found))
 	for _, r := range found {
 		email := r.Email
 		if !organiser {
 			email = MaskEmail(email)
 		}
-		out = append(out, Match{Registration: r.ID, Name: r.Name, Email: email, Status: r.Status, CheckedInAt: r.CheckedInAt, PhotoConsent: r.PhotoConsent})
+		out = append(out, Match{Registration: r.ID, Name: access.DoorName(e.Auth, r.Name), Email: email, Status: r.Status, CheckedInAt: r.CheckedInAt, PhotoConsent: r.PhotoConsent})
 	}
 	return e.JSON(http.StatusOK, map[string]any{"items": out})
 }
 
 // OfflineTicket is what a door device keeps to judge scans without a
 // connection. It holds as little as the door needs: no e-mail, the name
-// only as far as a greeting needs it (ShortName), and not the ticket code
+// only as far as a greeting needs it (access.ShortName), and not the ticket code
 // (a secret that can cancel the registration) but its SHA-256 (CodeHash),
 // which the device compares with the hash of what it scans. A lost phone
 // then holds no working ticket.
@@ -347,7 +364,7 @@ func apiTickets(e *core.RequestEvent) error {
 	}
 	out := make([]OfflineTicket, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Ticket), Name: ShortName(r.Name),
+		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Ticket), Name: access.ShortName(r.Name),
 			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.CheckedInAt})
 	}
 	e.Response.Header().Set("Cache-Control", "no-store")

@@ -62,15 +62,6 @@ func FuzzParseCode(f *testing.F) {
 	})
 }
 
-func TestShortName(t *testing.T) {
-	for in, want := range map[string]string{"Amina Haddad": "Amina H.", "  Olek  ": "Olek", "": "", "Ģirts Ābele-Kalniņa": "Ģirts Ā.",
-		"Мария Ивановна Петрова": "Мария П.", "محمد علي": "محمد ع."} {
-		if got := checkin.ShortName(in); got != want {
-			t.Errorf("ShortName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestMaskEmail(t *testing.T) {
 	if got := checkin.MaskEmail("amina@example.com"); got != "a***@example.com" {
 		t.Error(got)
@@ -282,6 +273,9 @@ func TestCheckInAPI(t *testing.T) {
 		{Name: "a walk-in's name follows the rules of every entry point", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
 			Body:           strings.NewReader(`{"name":"Nadia\u0000"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_invalid_value"`}},
+		{Name: "a walk-in's name holding a web address", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body:           strings.NewReader(`{"name":"Nadia http://kopa-help.example"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_invalid_value"`}},
 		{Name: "a walk-in's name of over 200 characters", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
 			Body:           strings.NewReader(`{"name":"` + strings.Repeat("ā", 201) + `"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_length_too_long"`}},
@@ -296,6 +290,83 @@ func TestCheckInAPI(t *testing.T) {
 			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Late"`, `"capacity":1,"confirmed":2`}},
 		{Name: "only organisers override capacity", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH, Body: strings.NewReader(`{"name":"X","override":true}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"override":{"code":"validation_organisers_only"`}},
+	}
+	for _, s := range scenarios {
+		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)
+		s.Test(t)
+	}
+}
+
+// TestTheDoorsNames: organisers are told full names and may search by
+// e-mail; a door volunteer is told the short name everywhere, and searches
+// only that: an e-mail fragment or a surname finds nobody, so no answer
+// gives away what the volunteer is not shown. A volunteer's walk-in with
+// the address of an existing registration checks that registration in and
+// answers with the short name.
+func TestTheDoorsNames(t *testing.T) {
+	src := kopatest.NewApp(t)
+	start := time.Now().Add(30 * time.Minute)
+	ev := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 10, Starts: start})
+	amina := kopatest.Registration(t, src, ev, "Amina Haddad", "amina.haddad@example.com", "confirmed")
+	kopatest.Registration(t, src, ev, "Olek Petrenko", "olek@example.net", "confirmed")
+	org := kopatest.Organiser(t, src, "org@example.org")
+	door := kopatest.Volunteer(t, src, "door@example.org", []string{"lv"}, []string{"door"})
+	kopatest.Assignment(t, src, kopatest.Shift(t, src, ev, "door", start, start.Add(2*time.Hour)), door, "accepted")
+	orgH := map[string]string{"Authorization": kopatest.Token(t, org)}
+	doorH := map[string]string{"Authorization": kopatest.Token(t, door)}
+	search := func(q string) string { return "/api/events/" + ev.Id + "/search?q=" + q }
+	walkIn := func(name, email string) *strings.Reader {
+		return strings.NewReader(fmt.Sprintf(`{"name":%q,"email":%q}`, name, email))
+	}
+	// No new registration: the walk-in found Amina's, and checked it in.
+	foundAmina := func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+		if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": ev.Id}); n != 2 {
+			t.Errorf("%d registrations, want the two there were", n)
+		}
+		if _, err := app.FindFirstRecordByData("checkins", "registration", amina.Id); err != nil {
+			t.Errorf("Amina is not checked in: %v", err)
+		}
+	}
+	hidden := []string{"Haddad", "amina.haddad@", "Petrenko", "olek@"}
+
+	scenarios := []tests.ApiScenario{
+		{Name: "a volunteer finds by the first name and sees the short name", Method: http.MethodGet, URL: search("ami"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina H."`, `"email":"a***@example.com"`, `"registration":"` + amina.Id + `"`},
+			NotExpectedContent: hidden},
+		{Name: "a volunteer finds by the short name", Method: http.MethodGet, URL: search("amina%20h"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina H."`}, NotExpectedContent: hidden},
+		{Name: "a volunteer's search by the local part of an address finds nothing", Method: http.MethodGet, URL: search("amina.h"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "a volunteer's search by an address finds nothing", Method: http.MethodGet, URL: search("olek@"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "a volunteer's search by a domain finds nothing", Method: http.MethodGet, URL: search("example.net"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "a volunteer's search by the surname finds nothing", Method: http.MethodGet, URL: search("haddad"), Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"items":[]`}},
+		{Name: "an organiser finds by the surname, with the full name and address", Method: http.MethodGet, URL: search("haddad"), Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina Haddad"`, `"email":"amina.haddad@example.com"`}},
+		{Name: "an organiser finds by a domain", Method: http.MethodGet, URL: search("example.net"), Headers: orgH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Olek Petrenko"`, `"email":"olek@example.net"`}, NotExpectedContent: []string{"Amina"}},
+		{Name: "a volunteer's walk-in with an existing address answers with the short name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body: walkIn("A", "amina.haddad@example.com"), ExpectedStatus: 200,
+			ExpectedContent: []string{`"result":"ok"`, `"name":"Amina H."`, `"registration":"` + amina.Id + `"`, `"confirmed":2`}, NotExpectedContent: hidden,
+			AfterTestFunc: foundAmina},
+		{Name: "an organiser's walk-in with an existing address answers with the full name", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: orgH,
+			Body: walkIn("A", "amina.haddad@example.com"), ExpectedStatus: 200,
+			ExpectedContent: []string{`"result":"ok"`, `"name":"Amina Haddad"`}, AfterTestFunc: foundAmina},
+		{Name: "a volunteer's new walk-in is told the short name too", Method: http.MethodPost, URL: "/api/events/" + ev.Id + "/walkin", Headers: doorH,
+			Body: walkIn("Nadia Qasim", ""), ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Nadia Q."`, `"confirmed":3`}},
+		{Name: "a volunteer's scan answers with the short name", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, amina.GetString("ticket"))),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina H."`}, NotExpectedContent: hidden},
+		{Name: "a volunteer's check-in by registration answers with the short name", Method: http.MethodPost, URL: "/api/checkin", Headers: doorH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"registration":%q}`, ev.Id, amina.Id)),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina H."`}, NotExpectedContent: hidden},
+		{Name: "an organiser's scan answers with the full name", Method: http.MethodPost, URL: "/api/checkin", Headers: orgH,
+			Body:           strings.NewReader(fmt.Sprintf(`{"event":%q,"code":%q}`, ev.Id, amina.GetString("ticket"))),
+			ExpectedStatus: 200, ExpectedContent: []string{`"result":"ok"`, `"name":"Amina Haddad"`}},
+		{Name: "a volunteer's offline list holds short names and no addresses", Method: http.MethodGet, URL: "/api/events/" + ev.Id + "/tickets", Headers: doorH,
+			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Amina H."`, `"name":"Olek P."`}, NotExpectedContent: append(hidden, "@")},
 	}
 	for _, s := range scenarios {
 		s.TestAppFactory = kopatest.CloneFactory(src, hooks.Default)

@@ -18,15 +18,23 @@
 //	    event nobody is checked in: result cancelled, with
 //	    "event_cancelled": true.
 //	GET  /api/events/{id}/stats — the event's counts (domain.Stats).
-//	GET  /api/events/{id}/search?q= — up to 20 registrations whose name or
-//	    e-mail contains q: id, name, e-mail (masked for volunteers), status,
-//	    check-in time, photo consent. No ticket codes.
+//	GET  /api/events/{id}/search?q= — up to 20 registrations whose name
+//	    or e-mail contains q (for door volunteers: whose short name does):
+//	    id, name, e-mail (masked for volunteers), status, check-in time,
+//	    photo consent. No ticket codes.
 //	POST /api/events/{id}/walkin {"name", "email"?, "override"?} — registers
-//	    and checks in at once; 409 "full" unless an organiser overrides,
-//	    409 "event_cancelled" at a cancelled event.
+//	    and checks in at once, or checks in the registration the address
+//	    already has; 409 "full" unless an organiser overrides, 409
+//	    "event_cancelled" at a cancelled event.
 //	GET  /api/events/{id}/tickets — the list a door device keeps for offline
 //	    use (see OfflineTicket), and for how many hours after the event's
 //	    end it may keep it ("keep_hours", ListKeep).
+//
+// Names: organisers are told full names; door volunteers the short name
+// ("Amina H.", access.DoorName) in every answer — a check-in, a search, a
+// walk-in (also one that found an existing registration by its address)
+// and the live socket. The offline list holds short names only, whoever
+// takes it: a phone can be lost.
 package checkin
 
 import (
@@ -38,7 +46,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -115,20 +122,6 @@ func ParseCode(s string) (string, bool) {
 func CodeHash(code string) string {
 	sum := sha256.Sum256([]byte(code))
 	return hex.EncodeToString(sum[:])
-}
-
-// ShortName is as much of a name as a greeting at the door needs: the first
-// word and the initial of the last ("Amina Haddad" → "Amina H.").
-func ShortName(name string) string {
-	words := strings.Fields(name)
-	switch len(words) {
-	case 0:
-		return ""
-	case 1:
-		return words[0]
-	}
-	r, _ := utf8.DecodeRuneInString(words[len(words)-1])
-	return words[0] + " " + string(r) + "."
 }
 
 // CheckIn checks the holder of a ticket code in at an event. The decision is

@@ -49,6 +49,8 @@ const swarmSize = 1000
 // BenchmarkBroadcast1000 measures one check-in reaching 1,000 dashboards.
 func BenchmarkBroadcast1000(b *testing.B) {
 	raiseFileLimit(b, 3*swarmSize+1024)
+	// The swarm signs in with one organiser's token.
+	live.SetTimeouts(b, live.Timeouts{MaxPerAccount: swarmSize})
 	f := setup(b)
 	ev := kopatest.Event(b, f.app, kopatest.EventOpts{Title: "Bench"})
 	pool := newPool(b, f.app)

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/hooks/access"
 	"kopa/hooks/attendance"
 	"kopa/internal/domain"
 )
@@ -26,6 +27,10 @@ type hub struct {
 	rooms   map[string]*room
 	pending map[*websocket.Conn]struct{} // upgraded, not yet authenticated
 	closed  bool
+	// accounts holds each account's sockets (see enrol), by accountKey;
+	// joined numbers the sockets in the order they joined.
+	accounts map[string]map[*client]struct{}
+	joined   uint64
 	// before holds each registration's state just before an update is
 	// written, until the update's after-hook reads it (see feed).
 	before sync.Map
@@ -60,6 +65,13 @@ type client struct {
 	reason     string
 	who        string // the auth record's id, for logs
 
+	// What the socket was let in for, to check it again (see guard.go).
+	event   string // the event it watches
+	account string // accountKey of its auth record
+	token   string // the token it signed in with
+	staff   bool   // an organiser's (or superuser's): full names
+	seq     uint64 // when it joined, among all sockets of the hub
+
 	// deadlineMu keeps the pong handler from pushing the read deadline
 	// back out once the writer has started closing.
 	deadlineMu sync.Mutex
@@ -68,10 +80,11 @@ type client struct {
 
 func newHub(app core.App, cfg config) *hub {
 	return &hub{
-		app:     app,
-		cfg:     cfg,
-		rooms:   map[string]*room{},
-		pending: map[*websocket.Conn]struct{}{},
+		app:      app,
+		cfg:      cfg,
+		rooms:    map[string]*room{},
+		pending:  map[*websocket.Conn]struct{}{},
+		accounts: map[string]map[*client]struct{}{},
 	}
 }
 
@@ -146,6 +159,7 @@ func (h *hub) join(eventID string, c *client) (bool, error) {
 
 // leave removes c from its room, and the room from the hub once empty.
 func (h *hub) leave(eventID string, c *client) {
+	h.unenrol(c)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r := h.rooms[eventID]
@@ -191,11 +205,12 @@ func (h *hub) snapshot(eventID string) ([]byte, domain.Stats, error) {
 }
 
 // broadcast sends one change of an event to everyone watching it. The
-// counts are read once and the message marshalled once; every client gets
-// the same bytes. It never waits for a client: one whose buffer is full is
-// dropped. fill adds the change's own fields (type, time, name) and is only
-// called when someone is watching. Unless always is set, nothing is sent
-// when the counts are those last sent.
+// counts are read once and the message marshalled once for organisers and
+// once for door volunteers, who get the short name (access.DoorName). It
+// never waits for a client: one whose buffer is full is dropped. fill adds
+// the change's own fields (type, time, full name) and is only called when
+// someone is watching. Unless always is set, nothing is sent when the
+// counts are those last sent.
 func (h *hub) broadcast(eventID string, always bool, fill func(m *Message)) {
 	if eventID == "" {
 		return
@@ -230,9 +245,23 @@ func (h *hub) broadcast(eventID string, always bool, fill func(m *Message)) {
 		h.app.Logger().Error("live: marshal", "event", eventID, "error", err)
 		return
 	}
+	short := b
+	if m.Name != nil {
+		if s := access.ShortName(*m.Name); s != *m.Name {
+			m.Name = &s
+			if short, err = json.Marshal(m); err != nil {
+				h.app.Logger().Error("live: marshal", "event", eventID, "error", err)
+				return
+			}
+		}
+	}
 	for c := range r.clients {
+		msg := b
+		if !c.staff {
+			msg = short
+		}
 		select {
-		case c.send <- b:
+		case c.send <- msg:
 		default:
 			delete(r.clients, c)
 			c.drop(websocket.CloseTryAgainLater, "too slow", true)
@@ -331,10 +360,14 @@ func (c *client) stop() { c.drop(0, "", false) }
 
 // writeLoop is the only goroutine that writes data frames to the socket:
 // queued messages, pings every pingPeriod, and the close frame at the end.
-func (c *client) writeLoop(cfg config) {
+// Every recheckPeriod it calls recheck, which checks the client's access
+// again (see guard.go).
+func (c *client) writeLoop(cfg config, recheck func()) {
 	ping := time.NewTicker(cfg.pingPeriod)
+	again := time.NewTicker(cfg.recheckPeriod)
 	defer func() {
 		ping.Stop()
+		again.Stop()
 		// Give the reader closeGrace more to see the peer's close reply.
 		c.deadlineMu.Lock()
 		c.closing.Store(true)
@@ -362,6 +395,8 @@ func (c *client) writeLoop(cfg config) {
 			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.writeWait)); err != nil {
 				return
 			}
+		case <-again.C:
+			recheck()
 		}
 	}
 }

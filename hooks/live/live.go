@@ -8,7 +8,12 @@
 // 4401; a token without access to the event gets 4403; an event that does
 // not exist gets 4404 (after auth, so that strangers learn nothing about
 // which ids exist). Then the server sends a snapshot and one message per
-// change of the event (see Message). A client that falls behind by a full
+// change of the event (see Message); a check-in's name is the full name for
+// organisers and the short one ("Amina H.") for door volunteers. Access is
+// checked again every 60 s and on every change of shifts, assignments and
+// accounts: a client that lost it is closed with 4403 (4401 when its token
+// no longer signs in), and one account's sockets beyond 20 are closed,
+// oldest first, with 4429 (see guard.go). A client that falls behind by a full
 // buffer is closed with 1013; one that stops answering pings is dropped; on
 // shutdown every socket is closed with 1001.
 package live
@@ -62,18 +67,22 @@ var (
 	// hiding the client's slowness from the hub (and holding the memory);
 	// the messages are a few hundred bytes, so 32 KiB holds plenty.
 	socketBuffer = 32 << 10
+	// recheckPeriod is how often a socket's access is checked again.
+	recheckPeriod = 60 * time.Second
+	// maxPerAccount is how many sockets one account may hold at once.
+	maxPerAccount = 20
 )
 
 type config struct {
-	authTimeout, pingPeriod, pongWait, writeWait, closeGrace time.Duration
-	sendBuffer, socketBuffer                                 int
+	authTimeout, pingPeriod, pongWait, writeWait, closeGrace, recheckPeriod time.Duration
+	sendBuffer, socketBuffer, maxPerAccount                                 int
 }
 
 func currentConfig() config {
 	return config{
 		authTimeout: authTimeout, pingPeriod: pingPeriod, pongWait: pongWait,
 		writeWait: writeWait, closeGrace: closeGrace, sendBuffer: max(sendBuffer, 1),
-		socketBuffer: socketBuffer,
+		socketBuffer: socketBuffer, recheckPeriod: recheckPeriod, maxPerAccount: max(maxPerAccount, 1),
 	}
 }
 
@@ -86,6 +95,7 @@ func Register(app core.App) {
 	h := newHub(app, currentConfig())
 	app.Store().Set(storeKey, h)
 	h.feed(app)
+	h.guard(app)
 
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(se *core.ServeEvent) error {
@@ -145,7 +155,7 @@ func (h *hub) serve(e *core.RequestEvent) error {
 		return nil
 	}
 
-	auth, code, reason := h.authenticate(h.app, conn, eventID)
+	auth, token, code, reason := h.authenticate(h.app, conn, eventID)
 	if code != 0 {
 		if h.isClosed() {
 			_ = conn.Close() // closeAll has sent 1001 already
@@ -159,6 +169,8 @@ func (h *hub) serve(e *core.RequestEvent) error {
 	h.authenticated(conn)
 
 	c := newClient(conn, h.cfg.sendBuffer, auth.Id)
+	c.event, c.account, c.token = eventID, accountKey(auth.Collection().Name, auth.Id), token
+	c.staff = domain.IsStaff(auth)
 	ok, err := h.join(eventID, c)
 	if err != nil || !ok {
 		if err != nil {
@@ -170,12 +182,13 @@ func (h *hub) serve(e *core.RequestEvent) error {
 		h.release(conn)
 		return nil
 	}
+	h.enrol(c)
 	h.app.Logger().Debug("live: client joined", "event", eventID, "auth", auth.Id)
 
 	// The request's goroutine returns now, with its deep stack (the
 	// router's middleware chain): an idle socket keeps only two small
 	// goroutines of its own, a reader and a writer.
-	go c.writeLoop(h.cfg)
+	go c.writeLoop(h.cfg, func() { h.recheck([]*client{c}) })
 	go h.watch(eventID, c)
 	return nil
 }
@@ -192,29 +205,29 @@ func (h *hub) watch(eventID string, c *client) {
 }
 
 // authenticate reads and checks the auth message. It returns the auth
-// record, or a close code and reason.
-func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (*core.Record, int, string) {
+// record and its token, or a close code and reason.
+func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (*core.Record, string, int, string) {
 	conn.SetReadLimit(maxAuthMessage)
 	_ = conn.SetReadDeadline(time.Now().Add(h.cfg.authTimeout))
 	_, data, err := conn.ReadMessage()
 	if err != nil {
-		return nil, CloseUnauthorized, "auth required"
+		return nil, "", CloseUnauthorized, "auth required"
 	}
 	token, err := ParseAuth(data)
 	if err != nil {
-		return nil, CloseUnauthorized, "auth required"
+		return nil, "", CloseUnauthorized, "auth required"
 	}
 	auth, err := app.FindAuthRecordByToken(token, core.TokenTypeAuth)
 	if err != nil {
-		return nil, CloseUnauthorized, "invalid token"
+		return nil, "", CloseUnauthorized, "invalid token"
 	}
 	if !access.CanWorkDoor(app, auth, eventID, time.Now()) {
-		return nil, CloseForbidden, "no access to this event"
+		return nil, "", CloseForbidden, "no access to this event"
 	}
 	if _, err := app.FindRecordById(domain.Events, eventID); err != nil {
-		return nil, CloseNotFound, "no such event"
+		return nil, "", CloseNotFound, "no such event"
 	}
-	return auth, 0, ""
+	return auth, token, 0, ""
 }
 
 // reject sends a close frame, waits briefly for the peer's reply (so the

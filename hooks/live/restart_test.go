@@ -16,7 +16,8 @@ import (
 // TestRestartWithACrowdConnected restarts the real binary (SIGTERM, then a
 // fresh start) while forty dashboards are connected: each is told the
 // server is going away (1001), reconnects, and the new snapshot counts
-// every registration acknowledged before the restart.
+// every registration acknowledged before the restart. The forty belong to
+// two organisers: one account holds at most 20 sockets.
 func TestRestartWithACrowdConnected(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and restarts the real binary")
@@ -31,19 +32,24 @@ func TestRestartWithACrowdConnected(t *testing.T) {
 		"kind": "club", "title_lv": "Sarunu klubs", "status": "published", "capacity": 0,
 		"starts_at": start.Format("2006-01-02 15:04:05.000Z"), "ends_at": start.Add(time.Hour).Format("2006-01-02 15:04:05.000Z"),
 	}, 200, &ev)
-	srv.JSON(t, http.MethodPost, "/api/collections/organisers/records", srv.SuperToken, map[string]any{
-		"email": "org@example.org", "name": "Org", "password": "org-password-123", "passwordConfirm": "org-password-123", "verified": true,
-	}, 200, nil)
-	var auth struct{ Token string }
-	srv.JSON(t, http.MethodPost, "/api/collections/organisers/auth-with-password", "", map[string]any{"identity": "org@example.org", "password": "org-password-123"}, 200, &auth)
+	tokens := make([]string, 2)
+	for i := range tokens {
+		email := fmt.Sprintf("org%d@example.org", i)
+		srv.JSON(t, http.MethodPost, "/api/collections/organisers/records", srv.SuperToken, map[string]any{
+			"email": email, "name": "Org", "password": "org-password-123", "passwordConfirm": "org-password-123", "verified": true,
+		}, 200, nil)
+		var auth struct{ Token string }
+		srv.JSON(t, http.MethodPost, "/api/collections/organisers/auth-with-password", "", map[string]any{"identity": email, "password": "org-password-123"}, 200, &auth)
+		tokens[i] = auth.Token
+	}
 
 	wsURL := strings.Replace(srv.URL, "http://", "ws://", 1) + "/api/live?event=" + ev.ID
-	connect := func() (*websocket.Conn, map[string]any, error) {
+	connect := func(i int) (*websocket.Conn, map[string]any, error) {
 		c, _, err := websocket.DefaultDialer.Dial(wsURL, nil)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := c.WriteJSON(map[string]string{"type": "auth", "token": auth.Token}); err != nil {
+		if err := c.WriteJSON(map[string]string{"type": "auth", "token": tokens[i%len(tokens)]}); err != nil {
 			return nil, nil, err
 		}
 		var snap map[string]any
@@ -55,7 +61,7 @@ func TestRestartWithACrowdConnected(t *testing.T) {
 	const crowd = 40
 	conns := make([]*websocket.Conn, crowd)
 	for i := range conns {
-		c, snap, err := connect()
+		c, snap, err := connect(i)
 		if err != nil || snap["type"] != "snapshot" {
 			t.Fatalf("dashboard %d: %v %v", i, snap, err)
 		}
@@ -94,7 +100,7 @@ func TestRestartWithACrowdConnected(t *testing.T) {
 
 	srv.Restart(t)
 	for i := 0; i < crowd; i++ {
-		c, snap, err := connect()
+		c, snap, err := connect(i)
 		if err != nil {
 			t.Fatalf("reconnect %d: %v", i, err)
 		}

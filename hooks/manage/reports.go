@@ -47,9 +47,7 @@ func reportPage(e *core.RequestEvent) error {
 			return err
 		}
 		for _, t := range d.Report.Totals {
-			d.Sum.Events += t.Events
-			d.Sum.Registered += t.Registered
-			d.Sum.CheckedIn += t.CheckedIn
+			d.Sum.Merge(*t)
 		}
 		d.Chart = NewChart(d.Report, start, end)
 	}

@@ -62,6 +62,16 @@ func settingsSave(e *core.RequestEvent) error {
 	if utf8.RuneCountInString(s.ContactPhone) > settings.MaxContactPhone {
 		errs["contact_phone"] = "manage.error.too_long"
 	}
+	// A form without the field (a page from before it existed) keeps the
+	// setting as it is.
+	s.ReminderHours = settings.Load(e.App).ReminderHours
+	if _, ok := v["reminder_hours"]; ok {
+		hours, err := strconv.Atoi(strings.TrimSpace(v.Get("reminder_hours")))
+		s.ReminderHours = hours
+		if err != nil || hours < settings.MinReminderHours || hours > settings.MaxReminderHours {
+			errs["reminder_hours"] = "manage.error.reminder_hours"
+		}
+	}
 	if len(errs) > 0 {
 		return showSettings(e, http.StatusBadRequest, SettingsData{S: s, Errors: errs})
 	}

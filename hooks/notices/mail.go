@@ -23,7 +23,8 @@ type (
 // MailData is what the notice mail templates (templates/mail/notice.*)
 // receive, already in the reader's language. Body is an organiser's plain
 // text as paragraphs of lines: the templates escape every line, and the
-// HTML part breaks them with <br>, so what was typed is what is read.
+// HTML part breaks them with <br> and makes its web addresses links, so
+// what was typed is what is read.
 type MailData struct {
 	L          *i18n.Localizer
 	Title      string

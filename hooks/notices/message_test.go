@@ -31,7 +31,7 @@ func TestMessageReachesEachInTheirLanguage(t *testing.T) {
 		},
 		Body: map[string]string{
 			"lv": "Sveiki!\nTikšanās būs pagalmā.\n\n<b>Nav</b> jāņem līdzi nekas cits & viss.",
-			"en": "Hello!\nWe meet in the courtyard.\n\n<b>Nothing</b> else to bring & that's all.",
+			"en": "Hello!\nWe meet in the courtyard.\n\n<b>Nothing</b> else to bring & that's all.\nMap: https://kopa.example.org/map",
 			"ru": "Здравствуйте!\nВстречаемся во дворе.\n\n<b>Больше</b> ничего не нужно & всё.",
 		},
 	}
@@ -60,7 +60,8 @@ func TestMessageReachesEachInTheirLanguage(t *testing.T) {
 			t.Errorf("%s: the text is not plain in both parts:\n%s\n%s", addr, got.Text, got.HTML)
 		}
 	}
-	if got := p.mailTo(t, "john@example.com"); !strings.Contains(got.HTML, "Hello!<br>We meet in the courtyard.") || !strings.Contains(got.HTML, "https://kopa.example.org/t/"+p.john.GetString("ticket")) {
+	if got := p.mailTo(t, "john@example.com"); !strings.Contains(got.HTML, "Hello!<br>We meet in the courtyard.") || !strings.Contains(got.HTML, "https://kopa.example.org/t/"+p.john.GetString("ticket")) ||
+		!strings.Contains(got.HTML, `<a href="https://kopa.example.org/map"`) || !strings.Contains(got.Text, "Map: https://kopa.example.org/map") {
 		t.Errorf("John's HTML part:\n%s", got.HTML)
 	}
 	if n := len(p.mp.To(t, "olek@example.com")); n != 0 {

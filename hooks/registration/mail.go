@@ -21,6 +21,7 @@ const (
 	MailPromoted   = "promoted"   // a seat came free and is yours
 	MailAgain      = "again"      // you asked for your ticket again
 	MailCancelled  = "event_cancelled"
+	MailReminder   = "reminder" // the event is near; a link to free the seat
 )
 
 // MailData is what the ticket mail templates receive.
@@ -33,6 +34,9 @@ type MailData struct {
 	Position int
 	// TicketURL is the ticket page's absolute address; PrivacyURL the privacy page's.
 	TicketURL, PrivacyURL string
+	// CancelURL is the address of the page that frees the seat (its
+	// GET only asks; see cancelPage).
+	CancelURL string
 }
 
 // TicketURL is the absolute address of a ticket page, from the public
@@ -49,6 +53,7 @@ func CalendarFor(app core.App, ev, r *core.Record, lang string) ticketfile.Event
 		Description: TicketURL(app, r.GetString("ticket")), URL: TicketURL(app, r.GetString("ticket")),
 		Start: ev.GetDateTime("starts_at").Time(), End: ev.GetDateTime("ends_at").Time(),
 		Cancelled: domain.EventStatusOf(ev) == domain.EventCancelled || domain.RegistrationStatusOf(r) == domain.RegistrationCancelled,
+		Tentative: domain.RegistrationStatusOf(r) == domain.RegistrationWaitlisted,
 		Sequence:  ev.GetInt("sequence"),
 	}
 }
@@ -67,7 +72,7 @@ func ticketMail(r *core.Record, kind string) outbox.Deferred {
 
 // registerMail gives the outbox the writer of each kind of ticket mail.
 func registerMail() {
-	for _, kind := range []string{MailConfirmed, MailWaitlisted, MailPromoted, MailAgain, MailCancelled} {
+	for _, kind := range []string{MailConfirmed, MailWaitlisted, MailPromoted, MailAgain, MailCancelled, MailReminder} {
 		outbox.Handle("ticket_"+kind, renderTicket(kind))
 	}
 }
@@ -97,6 +102,11 @@ func renderTicket(kind string) outbox.Renderer {
 			if domain.EventStatusOf(ev) != domain.EventCancelled {
 				return outbox.Message{}, outbox.ErrObsolete
 			}
+		case kind == MailReminder:
+			// A reminder is for a seat at an event still ahead.
+			if status != domain.RegistrationConfirmed || domain.EventStatusOf(ev) != domain.EventPublished || !time.Now().Before(ev.GetDateTime("starts_at").Time()) {
+				return outbox.Message{}, outbox.ErrObsolete
+			}
 		case status == domain.RegistrationWaitlisted && kind != MailAgain:
 			kind = MailWaitlisted
 		case status == domain.RegistrationConfirmed && kind == MailWaitlisted:
@@ -124,6 +134,7 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 		L: l, Kind: kind, Name: r.GetString("name"), Status: r.GetString("status"), Position: pos,
 		Event:     domain.NewEventView(ev, lang, domain.Stats{}),
 		TicketURL: url, PrivacyURL: strings.TrimRight(app.Settings().Meta.AppURL, "/") + "/privacy",
+		CancelURL: url + "/cancel",
 	}
 	html, text, err := web.RenderMail("ticket", data)
 	if err != nil {

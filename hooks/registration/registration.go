@@ -32,6 +32,12 @@ var (
 	ErrClosed   = errors.New("registration for the event is closed")
 )
 
+// ResendInterval is how long after a ticket was mailed again a duplicate
+// registration mails nothing more. "exists" tells the caller that the
+// address is registered (by design: the ticket is the proof); the cap
+// keeps anyone from filling a stranger's inbox with their ticket.
+const ResendInterval = time.Hour
+
 // MaxName is the longest name accepted, in characters (the rule of every
 // entry point, package contact).
 const MaxName = contact.MaxName
@@ -112,8 +118,8 @@ type Result struct {
 // confirmed seat while confirmed < capacity (0 = no limit), else a place on
 // the waiting list if the event keeps one, else ErrFull. The ticket mail is
 // queued in the same transaction. An e-mail already registered (and not
-// cancelled) gets StatusExists and its ticket mailed again, and nothing else
-// changes. in must have been normalized.
+// cancelled) gets StatusExists and its ticket mailed again (at most once
+// in ResendInterval), and nothing else changes. in must have been normalized.
 //
 // Registrations arriving together share a transaction (see registrar);
 // each still gets its own decision. Called with a transaction's app, Create
@@ -299,24 +305,46 @@ func Cancel(app core.App, code string, now time.Time) (cancelled, promoted *core
 // promoteNext confirms the first waitlisted registration of ev while a seat
 // is free, and queues their mail.
 func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
+	promoted, err := promote(tx, ev, 1)
+	if len(promoted) == 0 {
+		return nil, err
+	}
+	return promoted[0], err
+}
+
+// promote confirms up to max waitlisted registrations of ev, in the order
+// they came, while seats are free (all of them, max permitting, when the
+// event has no limit), and queues their mails. It returns those it
+// confirmed.
+func promote(tx core.App, ev *core.Record, max int) ([]*core.Record, error) {
 	if c := ev.GetInt("capacity"); c > 0 {
-		if n, err := countConfirmed(tx, ev.Id, c); err != nil || n >= c {
+		n, err := countConfirmed(tx, ev.Id, c)
+		if err != nil {
 			return nil, err
 		}
+		max = min(max, c-n)
 	}
-	next := &core.Record{}
-	err := tx.RecordQuery(domain.Registrations).
-		AndWhere(dbx.HashExp{"event": ev.Id, "status": domain.RegistrationWaitlisted}).
-		OrderBy("rowid ASC").Limit(1).One(next)
-	if errors.Is(err, sql.ErrNoRows) {
+	if max <= 0 {
 		return nil, nil
 	}
+	var next []*core.Record
+	err := tx.RecordQuery(domain.Registrations).
+		AndWhere(dbx.HashExp{"event": ev.Id, "status": domain.RegistrationWaitlisted}).
+		OrderBy("rowid ASC").Limit(int64(max)).All(&next)
 	if err != nil {
 		return nil, err
 	}
-	next.Set("status", domain.RegistrationConfirmed)
-	if err := tx.Save(next); err != nil {
-		return nil, err
+	for _, r := range next {
+		r.Set("status", domain.RegistrationConfirmed)
+		if err := tx.Save(r); err != nil {
+			return nil, err
+		}
+		if r.GetString("email") == "" {
+			continue // registered without an address: the ticket page says it
+		}
+		if err := QueueTicketMail(tx, r, MailPromoted); err != nil {
+			return nil, err
+		}
 	}
-	return next, QueueTicketMail(tx, next, MailPromoted)
+	return next, nil
 }

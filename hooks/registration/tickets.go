@@ -25,7 +25,10 @@ type TicketData struct {
 	Done bool
 }
 
-// loadTicket finds the ticket of the request's code and its event.
+// loadTicket finds the ticket of the request's code and its event. The
+// ticket's pages and files are then in the registration's language,
+// unless the visitor chose another (a mail's link opens in the language
+// of the mail, also in a browser set to another).
 func loadTicket(e *core.RequestEvent) (*core.Record, *core.Record, bool) {
 	r, err := FindByTicket(e.App, e.Request.PathValue("code"))
 	if err != nil {
@@ -35,6 +38,7 @@ func loadTicket(e *core.RequestEvent) (*core.Record, *core.Record, bool) {
 	if err != nil {
 		return nil, nil, false
 	}
+	web.PreferLang(e, r.GetString("locale"))
 	return r, ev, true
 }
 
@@ -85,10 +89,7 @@ func ticketICS(e *core.RequestEvent) error {
 	if !ok {
 		return e.NotFoundError("", nil)
 	}
-	lang := r.GetString("locale")
-	if l := e.Request.URL.Query().Get("lang"); l != "" {
-		lang = web.Lang(e)
-	}
+	lang := web.Lang(e)
 	e.Response.Header().Set("Content-Disposition", `attachment; filename="kopa-event.ics"`)
 	return e.Blob(http.StatusOK, "text/calendar; charset=utf-8", ticketfile.ICS(CalendarFor(e.App, ev, r, lang), time.Now()))
 }

@@ -138,6 +138,8 @@ type EventRow struct {
 	Capacity  int    `json:"capacity"`
 	Confirmed int    `json:"confirmed"`
 	CheckedIn int    `json:"checked_in"`
+	// Ended is set once the event is over: only then has anyone not come.
+	Ended bool `json:"-"`
 
 	// Titles holds the title in each language for the console's page;
 	// the JSON keeps the contract's single (Latvian) title.
@@ -159,7 +161,8 @@ func (r EventRow) TitleIn(lang string) string {
 }
 
 // NoShow is the share of confirmed people who did not come, in whole
-// percent (0 when nobody was confirmed).
+// percent (0 when nobody was confirmed). It means something once the event
+// has Ended; before, the people who have not come yet are still to come.
 func (r EventRow) NoShow() int { return NoShow(r.Confirmed, r.CheckedIn) }
 
 // NoShow is the share of registered people who did not come, in whole
@@ -176,10 +179,50 @@ type Total struct {
 	Events     int `json:"events"`
 	Registered int `json:"registered"`
 	CheckedIn  int `json:"checked_in"`
+	// Ended counts the events that are over, and EndedRegistered and
+	// EndedCheckedIn their people: the no-show rate is theirs.
+	Ended, EndedRegistered, EndedCheckedIn int `json:"-"`
 }
 
-// NoShow is the kind's share of registered people who did not come.
-func (t Total) NoShow() int { return NoShow(t.Registered, t.CheckedIn) }
+// Add counts an event in the sums.
+func (t *Total) Add(r EventRow) {
+	t.Events++
+	t.Registered += r.Confirmed
+	t.CheckedIn += r.CheckedIn
+	if r.Ended {
+		t.Ended++
+		t.EndedRegistered += r.Confirmed
+		t.EndedCheckedIn += r.CheckedIn
+	}
+}
+
+// Merge adds the sums of o.
+func (t *Total) Merge(o Total) {
+	t.Events += o.Events
+	t.Registered += o.Registered
+	t.CheckedIn += o.CheckedIn
+	t.Ended += o.Ended
+	t.EndedRegistered += o.EndedRegistered
+	t.EndedCheckedIn += o.EndedCheckedIn
+}
+
+// NoShow is the share of registered people who did not come to the
+// kind's events that have ended (see HasNoShow).
+func (t Total) NoShow() int { return NoShow(t.EndedRegistered, t.EndedCheckedIn) }
+
+// HasNoShow reports whether NoShow means something: some of the kind's
+// events have ended, or it has none at all (0, as ever). A kind whose
+// events are all still ahead has no rate yet.
+func (t Total) HasNoShow() bool { return t.Ended > 0 || t.Events == 0 }
+
+// noShowCell is a no-show rate as a report's cell: empty until an event
+// has ended.
+func noShowCell(ok bool, percent int) any {
+	if !ok {
+		return nil
+	}
+	return percent
+}
 
 // Report is the attendance report: aggregates only, no names or e-mails.
 type Report struct {
@@ -228,7 +271,8 @@ func parseDay(s string) (time.Time, error) {
 // Attendance builds the report of the published events that start in
 // [start, end). Drafts and cancelled events did not take place and are left
 // out. "registered" counts confirmed registrations (walk-ins included);
-// waiting and cancelled ones are not people who had a seat.
+// waiting and cancelled ones are not people who had a seat. An event is
+// Ended once its end is past: only those have a no-show rate.
 func Attendance(app core.App, start, end time.Time) (Report, error) {
 	rep := Report{Events: []EventRow{}, Totals: map[string]*Total{}}
 	for _, k := range domain.Kinds {
@@ -241,31 +285,32 @@ func Attendance(app core.App, start, end time.Time) (Report, error) {
 		TitleEN   string `db:"title_en"`
 		TitleRU   string `db:"title_ru"`
 		StartsAt  string `db:"starts_at"`
+		Ended     bool   `db:"ended"`
 		Capacity  int    `db:"capacity"`
 		Confirmed int    `db:"confirmed"`
 		CheckedIn int    `db:"checked_in"`
 	}
 	err := app.DB().NewQuery(`SELECT e.id, e.kind, e.title_lv, e.title_en, e.title_ru, e.starts_at, e.capacity,
+			(e.ends_at <= {:now}) AS ended,
 			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:confirmed}) AS confirmed,
 			(SELECT count(*) FROM checkins c WHERE c.event = e.id) AS checked_in
 		FROM events e
 		WHERE e.status = {:published} AND e.starts_at >= {:from} AND e.starts_at < {:to}
 		ORDER BY e.starts_at, e.id`).
-		Bind(dbx.Params{"from": start.UTC().Format(dbTime), "to": end.UTC().Format(dbTime),
+		Bind(dbx.Params{"from": start.UTC().Format(dbTime), "to": end.UTC().Format(dbTime), "now": time.Now().UTC().Format(dbTime),
 			"confirmed": domain.RegistrationConfirmed, "published": domain.EventPublished}).All(&rows)
 	if err != nil {
 		return rep, fmt.Errorf("attendance report: %w", err)
 	}
 	for _, r := range rows {
-		rep.Events = append(rep.Events, EventRow{
+		row := EventRow{
 			ID: r.ID, Kind: r.Kind, Title: r.TitleLV, StartsAt: r.StartsAt, Capacity: r.Capacity,
-			Confirmed: r.Confirmed, CheckedIn: r.CheckedIn,
+			Confirmed: r.Confirmed, CheckedIn: r.CheckedIn, Ended: r.Ended,
 			Titles: map[string]string{"lv": r.TitleLV, "en": r.TitleEN, "ru": r.TitleRU},
-		})
+		}
+		rep.Events = append(rep.Events, row)
 		if t, ok := rep.Totals[r.Kind]; ok {
-			t.Events++
-			t.Registered += r.Confirmed
-			t.CheckedIn += r.CheckedIn
+			t.Add(row)
 		}
 	}
 	return rep, nil
@@ -328,14 +373,20 @@ func WriteAttendanceCSV(e *core.RequestEvent, from, to string, start, end time.T
 		return err
 	}
 	n := fmt.Sprint
+	cell := func(v any) string { // an empty cell for no value
+		if v == nil {
+			return ""
+		}
+		return n(v)
+	}
 	for _, r := range rep.Events {
-		if err := w.Write([]string{r.ID, r.Kind, r.Title, r.StartsAt, "1", n(r.Capacity), n(r.Confirmed), n(r.CheckedIn), n(r.NoShow())}); err != nil {
+		if err := w.Write([]string{r.ID, r.Kind, r.Title, r.StartsAt, "1", n(r.Capacity), n(r.Confirmed), n(r.CheckedIn), cell(noShowCell(r.Ended, r.NoShow()))}); err != nil {
 			return err
 		}
 	}
 	for _, k := range domain.Kinds {
 		t := rep.Totals[k]
-		if err := w.Write([]string{"", k, "total", "", n(t.Events), "", n(t.Registered), n(t.CheckedIn), n(t.NoShow())}); err != nil {
+		if err := w.Write([]string{"", k, "total", "", n(t.Events), "", n(t.Registered), n(t.CheckedIn), cell(noShowCell(t.HasNoShow(), t.NoShow()))}); err != nil {
 			return err
 		}
 	}

@@ -78,11 +78,11 @@ func WriteAttendanceXLSX(e *core.RequestEvent, from, to string, start, end time.
 	}
 	defer b.close()
 	for _, r := range rep.Events {
-		b.add(r.ID, r.Kind, r.Title, b.when(r.StartsAt), 1, r.Capacity, r.Confirmed, r.CheckedIn, r.NoShow())
+		b.add(r.ID, r.Kind, r.Title, b.when(r.StartsAt), 1, r.Capacity, r.Confirmed, r.CheckedIn, noShowCell(r.Ended, r.NoShow()))
 	}
 	for _, k := range domain.Kinds {
 		t := rep.Totals[k]
-		b.add(nil, k, "total", nil, t.Events, nil, t.Registered, t.CheckedIn, t.NoShow())
+		b.add(nil, k, "total", nil, t.Events, nil, t.Registered, t.CheckedIn, noShowCell(t.HasNoShow(), t.NoShow()))
 	}
 	return b.send(e, safeFilename(".xlsx", "attendance", from, to))
 }

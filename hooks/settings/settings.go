@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -24,7 +25,10 @@ const Collection = domain.Settings
 // Settings are the organisation's own settings, one field for each column of
 // kopa_settings (named by its json tag). A new setting is a field here, its
 // default and bounds below, and a migration that adds its column; Load and
-// Save carry every field by its tag.
+// Save carry every field by its tag. A setting whose zero means something
+// of its own (reminder_hours 0: no reminders) is tagged settings:"zero":
+// its column is read as it is, never replaced by the default, so its
+// migration gives the rows there the default itself.
 type Settings struct {
 	// RetentionDays is how long personal data is kept after an event ends.
 	RetentionDays int `json:"retention_days"`
@@ -33,12 +37,15 @@ type Settings struct {
 	OrgName      string `json:"org_name"`
 	ContactEmail string `json:"contact_email"`
 	ContactPhone string `json:"contact_phone"`
+	// ReminderHours is how long before an event starts its confirmed
+	// registrations are reminded of it; 0 sends no reminders.
+	ReminderHours int `json:"reminder_hours" settings:"zero"`
 }
 
 // Defaults are the settings of a row that sets nothing: a column the row
 // leaves empty (0 or "") takes its default from here.
 func Defaults() Settings {
-	return Settings{RetentionDays: 30, OrgName: "Kopā"}
+	return Settings{RetentionDays: 30, OrgName: "Kopā", ReminderHours: 24}
 }
 
 // Bounds of the settings, as their columns in kopa_settings have them (a
@@ -48,6 +55,8 @@ const (
 	MaxRetentionDays = 3650
 	MaxOrgName       = 200
 	MaxContactPhone  = 40
+	MinReminderHours = 0
+	MaxReminderHours = 7 * 24
 )
 
 // PhoneURL is a tel: link to the contact phone, built from its digits and
@@ -126,8 +135,8 @@ func Save(app core.App, s Settings) error {
 }
 
 // read reads the row: the oldest one, should the admin UI have made more.
-// A column the row leaves empty keeps its default, and so does every column
-// when there is no row.
+// A column the row leaves empty keeps its default (unless its zero is a
+// value, see Settings), and so does every column when there is no row.
 func read(app core.App) (Settings, error) {
 	s := Defaults()
 	rows, err := app.FindRecordsByFilter(Collection, "", "created", 1, 0)
@@ -136,7 +145,7 @@ func read(app core.App) (Settings, error) {
 	}
 	set := map[string]any{}
 	for k, v := range rows[0].FieldsData() {
-		if !validation.IsEmpty(v) {
+		if !validation.IsEmpty(v) || zeroIsValue[k] {
 			set[k] = v
 		}
 	}
@@ -149,6 +158,18 @@ func read(app core.App) (Settings, error) {
 	}
 	return s, nil
 }
+
+// zeroIsValue are the columns whose zero is a setting of its own (tagged
+// settings:"zero").
+var zeroIsValue = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Settings]()) {
+		if f.Tag.Get("settings") == "zero" {
+			m[strings.Split(f.Tag.Get("json"), ",")[0]] = true
+		}
+	}
+	return m
+}()
 
 // columns is s as the row's values, by column name.
 func columns(s Settings) (map[string]any, error) {

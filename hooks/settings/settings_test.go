@@ -32,6 +32,10 @@ func TestBoundsAgreeWithTheSchema(t *testing.T) {
 	if !ok || days.Min == nil || days.Max == nil || *days.Min != settings.MinRetentionDays || *days.Max != settings.MaxRetentionDays {
 		t.Errorf("retention_days: %+v", c.Fields.GetByName("retention_days"))
 	}
+	hours, ok := c.Fields.GetByName("reminder_hours").(*core.NumberField)
+	if !ok || !hours.OnlyInt || hours.Min == nil || hours.Max == nil || *hours.Min != settings.MinReminderHours || *hours.Max != settings.MaxReminderHours {
+		t.Errorf("reminder_hours: %+v", c.Fields.GetByName("reminder_hours"))
+	}
 	for name, max := range map[string]int{"org_name": settings.MaxOrgName, "contact_phone": settings.MaxContactPhone} {
 		if f, ok := c.Fields.GetByName(name).(*core.TextField); !ok || f.Max != max {
 			t.Errorf("%s: %+v, want at most %d characters", name, c.Fields.GetByName(name), max)
@@ -44,7 +48,7 @@ func TestBoundsAgreeWithTheSchema(t *testing.T) {
 // Save makes the row again.
 func TestDefaults(t *testing.T) {
 	app := kopatest.NewApp(t, settings.Register)
-	if s := settings.Load(app); s != settings.Defaults() || s.RetentionDays != 30 || s.OrgName != "Kopā" {
+	if s := settings.Load(app); s != settings.Defaults() || s.RetentionDays != 30 || s.OrgName != "Kopā" || s.ReminderHours != 24 {
 		t.Errorf("a new database's settings: %+v", s)
 	}
 	if err := settings.Save(app, settings.Settings{RetentionDays: 9, ContactPhone: "+371 20000000"}); err != nil {
@@ -71,6 +75,27 @@ func TestDefaults(t *testing.T) {
 	}
 	if s := settings.Load(app); s != want {
 		t.Errorf("saved %+v, read %+v", want, s)
+	}
+}
+
+// TestNoReminders: reminder_hours 0 is a setting of its own (no
+// reminders), read as it is stored, not replaced by the default.
+func TestNoReminders(t *testing.T) {
+	app := kopatest.NewApp(t, settings.Register)
+	s := settings.Load(app)
+	s.ReminderHours = 0
+	if err := settings.Save(app, s); err != nil {
+		t.Fatal(err)
+	}
+	if got := settings.Load(app); got.ReminderHours != 0 || got.RetentionDays != 30 {
+		t.Errorf("no reminders read as %+v", got)
+	}
+	s.ReminderHours = 48
+	if err := settings.Save(app, s); err != nil {
+		t.Fatal(err)
+	}
+	if got := settings.Load(app); got.ReminderHours != 48 {
+		t.Errorf("48 hours read as %d", got.ReminderHours)
 	}
 }
 

@@ -99,6 +99,22 @@ func Lang(e *core.RequestEvent) string {
 	return i18n.Negotiate(e.Request.URL.Query().Get("lang"), cookieLang, e.Request.Header.Get("Accept-Language"))
 }
 
+// PreferLang makes lang the language of the rest of this request unless
+// the visitor chose one (?lang= or the language cookie; a browser's
+// Accept-Language is no choice), and returns the request's language. A
+// page about a record that keeps a language opens in it: a ticket in its
+// registration's, whoever opens the link.
+func PreferLang(e *core.RequestEvent, lang string) string {
+	if !i18n.IsSupported(lang) || i18n.IsSupported(e.Request.URL.Query().Get("lang")) {
+		return Lang(e)
+	}
+	if c, err := e.Request.Cookie(langCookie); err == nil && i18n.IsSupported(c.Value) {
+		return Lang(e)
+	}
+	e.Set(langKey, lang)
+	return lang
+}
+
 // IsTLS reports whether the visitor reached Kopā over HTTPS, directly or
 // (when the public address is https) through a TLS-terminating proxy.
 func IsTLS(e *core.RequestEvent) bool {

@@ -199,6 +199,9 @@
         switch (ev.code) {
           case 4403: stop("forbidden"); return;
           case 4404: stop("notfound"); return;
+          // This account opened more pages than the server keeps; this
+          // one, the oldest, was closed. Reconnecting would close another.
+          case 4429: stop("toomany"); return;
           case 4401: retry(true); return; // the token may have expired: ask for a new one
           default: retry(false);
         }

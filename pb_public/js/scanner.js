@@ -668,7 +668,15 @@
       var opening = setTimeout(function () { ws.close(); }, 10000);
       ws.onopen = function () { clearTimeout(opening); ws.send(JSON.stringify({ type: "auth", token: s.token })); };
       ws.onmessage = function (m) { try { var j = JSON.parse(m.data); if (j.stats) counts(j.stats); } catch (e) { /* ignore */ } };
-      ws.onclose = function () { clearTimeout(opening); socket = null; setTimeout(live, 5000); };
+      ws.onclose = function (ev) {
+        clearTimeout(opening); socket = null;
+        // 4429: this sign-in opened more pages than the server keeps, and
+        // this one was the oldest; coming back would close another. The
+        // counts then come with every answer and the slow poll. 4403: no
+        // access to the event (not yet, or no longer): ask again slowly.
+        if (ev.code === 4429) return;
+        setTimeout(live, ev.code === 4403 ? 60000 : 5000);
+      };
     }).catch(function () { setTimeout(live, 10000); });
   }
   setInterval(function () {
