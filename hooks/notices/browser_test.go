@@ -21,7 +21,8 @@ import (
 func TestOrganiserWritesToAnEventsPeople(t *testing.T) {
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.Organiser(t, app, "org@example.com")
-	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs"})
+	// Three days ahead: no reminder falls due while the test runs.
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Starts: time.Now().Add(72 * time.Hour).Truncate(time.Hour)})
 	kopatest.Registration(t, app, ev, "Anna", "anna@example.com", "confirmed")
 	kopatest.Registration(t, app, ev, "Olek", "olek@example.com", "waitlisted")
 	srv := kopatest.Serve(t, app)
