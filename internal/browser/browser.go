@@ -68,12 +68,26 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 // test, and further ones wait for a camera to come free.
 func Camera(t testing.TB, pngData []byte) context.Context {
 	t.Helper()
+	return camera(t, pngData, false)
+}
+
+// CameraAlone is Camera for a test that measures how long the page takes
+// to answer what its camera sees: it waits until no other camera test of
+// the process is filming, and none starts until it ends, so that no second
+// page decoding frames competes with it for the cores.
+func CameraAlone(t testing.TB, pngData []byte) context.Context {
+	t.Helper()
+	return camera(t, pngData, true)
+}
+
+func camera(t testing.TB, pngData []byte, alone bool) context.Context {
+	t.Helper()
 	img, err := png.Decode(bytes.NewReader(pngData))
 	if err != nil {
 		t.Fatalf("fake camera image: %v", err)
 	}
-	b := takeCamera(t)
-	t.Cleanup(func() { b.giveBack() }) // after the tab below has closed
+	b := takeCamera(t, alone)
+	t.Cleanup(func() { b.giveBack(alone) }) // after the tab below has closed
 	if err := b.show(img); err != nil {
 		t.Fatal(err)
 	}
@@ -85,32 +99,61 @@ func Camera(t testing.TB, pngData []byte) context.Context {
 // this machine's busy.
 const cameras = 2
 
+// The cameras' state, guarded by cameraMu.
 var (
 	cameraMu   sync.Mutex
 	cameraFree = sync.NewCond(&cameraMu)
+	filming    int  // cameras in use
+	aloneWaits int  // tests waiting in CameraAlone
+	aloneFilms bool // a test of CameraAlone holds the cameras
 )
 
 // takeCamera takes the camera of the first Chromium of the process whose
-// camera is free, starting the next one when all are taken, or waits.
-func takeCamera(t testing.TB) *chromium {
+// camera is free, starting the next one when all are taken, or waits; a
+// test alone takes the first Chromium's once no camera is in use. Tests
+// alone go before the others that wait.
+func takeCamera(t testing.TB, alone bool) *chromium {
 	t.Helper()
 	cameraMu.Lock()
 	defer cameraMu.Unlock()
+	if alone {
+		aloneWaits++
+		defer func() {
+			aloneWaits--
+			cameraFree.Broadcast()
+		}()
+	}
 	for {
-		for i := 0; i < cameras; i++ {
-			b := sharedN(t, i)
-			if !b.filming {
-				b.filming = true
+		switch {
+		case aloneFilms:
+		case alone:
+			if filming == 0 {
+				b := sharedN(t, 0)
+				b.filming, aloneFilms = true, true
+				filming++
 				return b
+			}
+		case aloneWaits == 0:
+			for i := 0; i < cameras; i++ {
+				b := sharedN(t, i)
+				if !b.filming {
+					b.filming = true
+					filming++
+					return b
+				}
 			}
 		}
 		cameraFree.Wait()
 	}
 }
 
-func (b *chromium) giveBack() {
+func (b *chromium) giveBack(alone bool) {
 	cameraMu.Lock()
 	b.filming = false
+	filming--
+	if alone {
+		aloneFilms = false
+	}
 	cameraMu.Unlock()
 	cameraFree.Broadcast()
 }
