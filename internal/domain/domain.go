@@ -37,6 +37,9 @@ const (
 	Settings = "kopa_settings"
 	// MailOutbox is the durable mail queue.
 	MailOutbox = "mail_outbox"
+	// Sessions are the sign-ins of organisers and volunteers on the pages;
+	// logging out deletes one.
+	Sessions = "sessions"
 )
 
 // EventStatus is where an event is in its life.
