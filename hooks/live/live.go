@@ -217,7 +217,7 @@ func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (
 	if err != nil {
 		return nil, "", CloseUnauthorized, "auth required"
 	}
-	auth, err := app.FindAuthRecordByToken(token, core.TokenTypeAuth)
+	auth, err := web.AuthByToken(app, token) // a logged-out session's token is refused
 	if err != nil {
 		return nil, "", CloseUnauthorized, "invalid token"
 	}
