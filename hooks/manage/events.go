@@ -1,6 +1,7 @@
 package manage
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
@@ -184,6 +186,16 @@ func eventSave(e *core.RequestEvent) error {
 	if err := e.App.Save(rec); err != nil {
 		e.App.Logger().Info("event not saved", "event", id, "error", err)
 		f.Errors["form"] = "manage.error.save"
+		var verrs validation.Errors
+		if errors.As(err, &verrs) {
+			for field := range verrs {
+				if field == "venue" || strings.HasPrefix(field, "title_") || strings.HasPrefix(field, "summary_") {
+					// Line breaks or control characters (the events' own
+					// check): a form sent by hand, or text pasted with them.
+					f.Errors["form"] = "manage.error.control"
+				}
+			}
+		}
 		return showForm(e, http.StatusBadRequest, f)
 	}
 	return e.Redirect(http.StatusSeeOther, "/manage/events/"+rec.Id+"?notice=saved")

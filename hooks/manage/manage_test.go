@@ -196,6 +196,14 @@ func TestConsoleEvents(t *testing.T) {
 		{Name: "an unknown kind is refused by the collection", Method: http.MethodPost, URL: "/manage/events/new?lang=en", Headers: f.orgH,
 			Body:           form(url.Values{"kind": {"party"}, "status": {"draft"}, "title_lv": {"X"}, "starts_at": {start + "T18:00"}, "ends_at": {start + "T19:00"}, "capacity": {"0"}}),
 			ExpectedStatus: 400, ExpectedContent: []string{"Could not save."}},
+		{Name: "a title with a line break, sent by hand, is refused with what to fix", Method: http.MethodPost, URL: "/manage/events/new?lang=en", Headers: f.orgH,
+			Body:           form(url.Values{"kind": {"club"}, "status": {"draft"}, "title_lv": {"Diskusija\r\nBcc: x"}, "venue": {"Rīga\tcentrs"}, "starts_at": {start + "T18:00"}, "ends_at": {start + "T19:00"}, "capacity": {"0"}}),
+			ExpectedStatus: 400, ExpectedContent: []string{"Titles and the venue must be one line"},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n, _ := app.CountRecords("events"); n != 4 {
+					t.Errorf("%d events", n)
+				}
+			}},
 		{Name: "an unknown event", Method: http.MethodGet, URL: "/manage/events/nosuchevent0000", Headers: f.orgH, ExpectedStatus: 404, ExpectedContent: []string{"<h1>"}},
 		{Name: "publish a draft", Method: http.MethodPost, URL: "/manage/events/" + draft.Id + "/publish", Headers: f.orgH, Body: form(url.Values{}),
 			ExpectedStatus: 303, AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
@@ -654,6 +662,14 @@ func TestConsoleErrorsArePages(t *testing.T) {
 			}},
 		{Name: "a walk-in with a line break in the name is refused like everywhere else", Method: http.MethodPost, URL: "/manage/events/" + f.ev.Id + "/walkin", Headers: f.orgH,
 			Body: form(url.Values{"name": {"Nadia\nBcc"}}), ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				location("/manage/events/"+f.ev.Id+"/registrations?notice=invalid")(t, app, res)
+				if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": f.ev.Id}); n != 2 {
+					t.Errorf("%d registrations", n)
+				}
+			}},
+		{Name: "a walk-in with a web address for a name is refused like everywhere else", Method: http.MethodPost, URL: "/manage/events/" + f.ev.Id + "/walkin", Headers: f.orgH,
+			Body: form(url.Values{"name": {"Nadia, verify at kopa-help.lv"}}), ExpectedStatus: 303,
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				location("/manage/events/"+f.ev.Id+"/registrations?notice=invalid")(t, app, res)
 				if n, _ := app.CountRecords("registrations", dbx.HashExp{"event": f.ev.Id}); n != 2 {

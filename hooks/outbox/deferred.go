@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -181,6 +183,14 @@ func Defer(app core.App, d Deferred) error {
 	return nil
 }
 
+// oneLine folds every run of spaces, line breaks and other control
+// characters in s into one space. A renderer writes its subject from
+// records (an event's title), and one stored with a line break in it would
+// otherwise fail every mail about that event for good.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+}
+
 // Content is the mail a row sends, written now: its template's renderer
 // writes it from the record the row is about; a raw row (template Raw, or
 // none) sends what it holds. The recipient is always the row's.
@@ -195,6 +205,7 @@ func Content(app core.App, row *core.Record) (Message, error) {
 			return Message{}, err
 		}
 		msg.To = row.GetString("to")
+		msg.Subject = oneLine(msg.Subject)
 		return msg, nil
 	}
 	msg := Message{

@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
 	"kopa/hooks/outbox"
+	"kopa/hooks/registration"
 	"kopa/internal/kopatest"
 )
 
@@ -89,6 +91,14 @@ func TestRegisterAPI(t *testing.T) {
 			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, AfterTestFunc: noRows},
 		{Name: "the same e-mail again gets exists and its ticket mailed again", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"Someone","email":" AMINA@example.com "}`),
 			ExpectedStatus: 200, ExpectedContent: []string{`{"status":"exists"}`}, NotExpectedContent: []string{"ticket"}, AfterTestFunc: oneMail("ticket_again")},
+		{Name: "a duplicate within an hour of the last ticket mailed again mails nothing more", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"Someone","email":"amina@example.com"}`),
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				in := registration.Input{Name: "Someone", Email: "amina@example.com", Locale: "lv"}
+				if res, err := registration.Create(app, open.Id, in, time.Now()); err != nil || res.Status != registration.StatusExists {
+					t.Fatalf("first duplicate: %+v %v", res, err)
+				}
+			},
+			ExpectedStatus: 200, ExpectedContent: []string{`{"status":"exists"}`}, NotExpectedContent: []string{"ticket"}, AfterTestFunc: oneMail("ticket_again")},
 		{Name: "missing name", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"email":"a@example.com"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_required"`}, AfterTestFunc: noRows},
 		{Name: "a name of only spaces", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"   \t ","email":"a@example.com"}`),
@@ -96,6 +106,16 @@ func TestRegisterAPI(t *testing.T) {
 		{Name: "a name over 200 characters", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"` + strings.Repeat("ā", 201) + `","email":"a@example.com"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_length_too_long"`}, AfterTestFunc: noRows},
 		{Name: "a name of exactly 200 characters is fine", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"` + strings.Repeat("ā", 200) + `","email":"long@example.com"}`),
+			ExpectedStatus: 201, ExpectedContent: []string{`"status":"confirmed"`}},
+		{Name: "a name holding a web address", Method: http.MethodPost, URL: url(open.Id),
+			Body:           body(`{"name":"Your residence permit is suspended, verify at kopa-help.lv/verify","email":"victim@example.com"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_invalid_value"`}, AfterTestFunc: noRows},
+		{Name: "a name holding an e-mail address", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"write to help@kopa-help.lv","email":"victim@example.com"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_invalid_value"`}, AfterTestFunc: noRows},
+		{Name: "a name with a right-to-left override", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"Anna \u202emoc.live","email":"victim@example.com"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"name":{"code":"validation_invalid_value"`}, AfterTestFunc: noRows},
+		{Name: "a Persian name with a zero-width non-joiner and an initial is fine", Method: http.MethodPost, URL: url(open.Id),
+			Body:           body(`{"name":"زهرا\u200cسادات M. احمدی","email":"zahra@example.com","locale":"en"}`),
 			ExpectedStatus: 201, ExpectedContent: []string{`"status":"confirmed"`}},
 		{Name: "a bad e-mail", Method: http.MethodPost, URL: url(open.Id), Body: body(`{"name":"A","email":"not-an-address"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"email":{"code":"validation_invalid_email"`}, AfterTestFunc: noRows},

@@ -258,8 +258,8 @@ func (w *batchWriter) decide(j *job) error {
 }
 
 // existing answers a registration whose address is registered at the event
-// already: StatusExists, and the ticket mailed again. When there is none,
-// j ends with otherwise.
+// already: StatusExists, and the ticket mailed again unless it was within
+// ResendInterval. When there is none, j ends with otherwise.
 func (w *batchWriter) existing(j *job, otherwise error) error {
 	r, err := findLive(w.tx, j.eventID, j.in.Email)
 	if err != nil {
@@ -273,7 +273,11 @@ func (w *batchWriter) existing(j *job, otherwise error) error {
 		return nil
 	}
 	j.res = Result{Status: StatusExists, Registration: r}
-	return w.mail.Add(ticketMail(r, MailAgain))
+	again := ticketMail(r, MailAgain)
+	if recent, err := outbox.QueuedSince(w.tx, r.Id, again.Kind, j.now.Add(-ResendInterval)); err != nil || recent {
+		return err
+	}
+	return w.mail.Add(again)
 }
 
 // store inserts j's registration with status, unless the address has a

@@ -260,6 +260,14 @@ func TestTicketPagesAndForm(t *testing.T) {
 					t.Errorf("stored %d registrations", n)
 				}
 			}},
+		{Name: "a web address for a name is refused in the visitor's language", Method: http.MethodPost, URL: "/events/" + ev.Id + "/register?lang=en", Headers: formHeaders,
+			Body: form(url.Values{"name": {"Verify at https://kopa-help.example"}, "email": {"victim@example.com"}}), ExpectedStatus: 400,
+			ExpectedContent: []string{"Please enter only your name: no web or e-mail address", `aria-invalid="true"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n, _ := app.CountRecords("registrations"); n != 3 {
+					t.Errorf("stored %d registrations", n)
+				}
+			}},
 		{Name: "the form on a full event without waiting list", Method: http.MethodPost, URL: "/events/" + closed.Id + "/register?lang=en", Headers: formHeaders,
 			Body: form(url.Values{"name": {"Late"}, "email": {"late@example.com"}}), ExpectedStatus: 409, ExpectedContent: []string{"Sorry, all seats are taken."}},
 		{Name: "a bot filling the honeypot stores nothing", Method: http.MethodPost, URL: "/events/" + ev.Id + "/register", Headers: formHeaders,

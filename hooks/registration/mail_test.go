@@ -2,6 +2,7 @@ package registration_test
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"strconv"
 	"strings"
@@ -262,6 +263,123 @@ func TestTicketMailSaysWhatIsTrueWhenSent(t *testing.T) {
 		}
 		if want == outbox.StatusSent && !strings.Contains(r.GetString("subject"), "Valodu klubs") {
 			t.Errorf("sent row keeps subject %q", r.GetString("subject"))
+		}
+	}
+}
+
+// TestTicketMailOfATitleWithLineBreaks: an event stored with a CR/LF in
+// its title and venue (old data, written past the checks) still gets its
+// ticket mails: the subject is one line, and the calendar file is valid.
+func TestTicketMailOfATitleWithLineBreaks(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := kopatest.NewApp(t, hooks.Default)
+	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
+		t.Fatal(err)
+	}
+	kopatest.Serve(t, app)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	if _, err := app.DB().NewQuery("UPDATE events SET title_lv = {:t}, venue = {:v} WHERE id = {:id}").
+		Bind(dbx.Params{"t": "Diskusija\r\nBcc: x@example.com", "v": "Rīga,\r\nTērbatas iela 1", "id": ev.Id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	in := registration.Input{Name: "Anna", Email: "anna@example.com", Locale: "lv"}
+	if err := in.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registration.Create(app, ev.Id, in, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outbox.Flush(app); err != nil {
+		t.Fatal(err)
+	}
+	list := mp.WaitFor(t, 1, 10*time.Second)
+	if len(list) != 1 {
+		t.Fatalf("%d mails, want the ticket", len(list))
+	}
+	m := mp.Message(t, list[0].ID)
+	if m.Subject != "Jūsu biļete: Diskusija Bcc: x@example.com" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if len(m.To) != 1 || len(m.Bcc) != 0 || len(m.Cc) != 0 {
+		t.Errorf("recipients to %v cc %v bcc %v", m.To, m.Cc, m.Bcc)
+	}
+	part, ok := m.Attachment("event.ics")
+	if !ok {
+		t.Fatal("no calendar attached")
+	}
+	cal := string(mp.Attachment(t, m.ID, part.PartID))
+	for i, line := range strings.Split(strings.TrimSuffix(cal, "\r\n"), "\r\n") {
+		if strings.ContainsAny(line, "\r\n") {
+			t.Errorf("calendar line %d holds a line break: %q", i+1, line)
+		}
+	}
+	for _, want := range []string{"SUMMARY:Diskusija Bcc: x@example.com\r\n", `LOCATION:Rīga\, Tērbatas iela 1` + "\r\n"} {
+		if !strings.Contains(cal, want) {
+			t.Errorf("calendar lacks %q:\n%s", want, cal)
+		}
+	}
+}
+
+// TestTicketMailedAgainAtMostHourly: a duplicate registration mails the
+// ticket again, once an hour at most for an address and event, however
+// often it is repeated; the answer stays "exists". Time passes by ageing
+// the outbox's stored rows.
+func TestTicketMailedAgainAtMostHourly(t *testing.T) {
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{})
+	other := kopatest.Event(t, app, kopatest.EventOpts{})
+	register := func(eventID string) string {
+		t.Helper()
+		in := registration.Input{Name: "Anna", Email: "anna@example.com", Locale: "lv"}
+		if err := in.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		res, err := registration.Create(app, eventID, in, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Status
+	}
+	again := func(eventID string) int {
+		t.Helper()
+		var n int
+		err := app.DB().NewQuery("SELECT count(*) FROM mail_outbox o JOIN registrations r ON r.id = o.ref WHERE o.kind = 'ticket_again' AND r.event = {:e}").
+			Bind(dbx.Params{"e": eventID}).Row(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	age := func(d time.Duration) {
+		t.Helper()
+		_, err := app.DB().NewQuery("UPDATE mail_outbox SET created = strftime('%Y-%m-%d %H:%M:%fZ', created, {:d})").
+			Bind(dbx.Params{"d": fmt.Sprintf("-%d seconds", int(d.Seconds()))}).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, step := range []struct {
+		wait   time.Duration
+		event  *core.Record
+		status string
+		again  int // tickets of that event mailed again so far
+	}{
+		{0, ev, string(domain.RegistrationConfirmed), 0},
+		{0, ev, registration.StatusExists, 1},
+		{0, ev, registration.StatusExists, 1},
+		{59 * time.Minute, ev, registration.StatusExists, 1},
+		{0, other, string(domain.RegistrationConfirmed), 0}, // another event, another ticket
+		{0, other, registration.StatusExists, 1},
+		{2 * time.Minute, ev, registration.StatusExists, 2}, // an hour and a minute after the first
+		{0, other, registration.StatusExists, 1},
+		{0, ev, registration.StatusExists, 2},
+	} {
+		age(step.wait)
+		if got := register(step.event.Id); got != step.status {
+			t.Errorf("step %d: %s, want %s", i+1, got, step.status)
+		}
+		if got := again(step.event.Id); got != step.again {
+			t.Errorf("step %d: %d tickets mailed again, want %d", i+1, got, step.again)
 		}
 	}
 }

@@ -32,6 +32,12 @@ var (
 	ErrClosed   = errors.New("registration for the event is closed")
 )
 
+// ResendInterval is how long after a ticket was mailed again a duplicate
+// registration mails nothing more. "exists" tells the caller that the
+// address is registered (by design: the ticket is the proof); the cap
+// keeps anyone from filling a stranger's inbox with their ticket.
+const ResendInterval = time.Hour
+
 // MaxName is the longest name accepted, in characters (the rule of every
 // entry point, package contact).
 const MaxName = contact.MaxName
@@ -112,8 +118,8 @@ type Result struct {
 // confirmed seat while confirmed < capacity (0 = no limit), else a place on
 // the waiting list if the event keeps one, else ErrFull. The ticket mail is
 // queued in the same transaction. An e-mail already registered (and not
-// cancelled) gets StatusExists and its ticket mailed again, and nothing else
-// changes. in must have been normalized.
+// cancelled) gets StatusExists and its ticket mailed again (at most once
+// in ResendInterval), and nothing else changes. in must have been normalized.
 //
 // Registrations arriving together share a transaction (see registrar);
 // each still gets its own decision. Called with a transaction's app, Create

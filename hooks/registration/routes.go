@@ -22,6 +22,8 @@ func Register(app core.App) {
 	registerReminders(app)
 	app.OnRecordValidate(domain.Registrations).BindFunc(validateRecord)
 	app.OnRecordUpdateExecute(domain.Events).BindFunc(moveOnRaise)
+	app.OnRecordCreateRequest(domain.Registrations).BindFunc(web.CheckRecordName)
+	app.OnRecordUpdateRequest(domain.Registrations).BindFunc(web.CheckRecordName)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/register", apiRegister)
 		se.Router.GET("/api/events/{id}/availability", apiAvailability)
@@ -140,16 +142,9 @@ func fieldMessages(err error) map[string]string {
 		return out
 	}
 	for field, fe := range verrs {
-		code := ""
-		var ve validation.Error
-		if errors.As(fe, &ve) {
-			code = ve.Code()
-		}
 		switch {
-		case field == "name" && code == "validation_length_too_long":
-			out["name"] = "form.error.name_too_long"
 		case field == "name":
-			out["name"] = "form.error.name_required"
+			out["name"] = web.NameMessage(fe)
 		case field == "email":
 			out["email"] = "form.error.email_invalid"
 		default:

@@ -49,11 +49,24 @@ func verifiedVolunteer(app core.App, token string) (*core.Record, error) {
 // ConfirmData is what the confirmation page receives.
 type ConfirmData struct {
 	Token, Name, Email string
-	Error              string // message id
+	// Known is a volunteer whose address is confirmed already, who came
+	// by the sign-in link of the "already signed up" mail: the page signs
+	// them in, with a new password or without changing it.
+	Known bool
+	Error string // message id
+}
+
+// T is the message id of part of the page: the sign-in wording for a
+// known volunteer, the confirmation's otherwise.
+func (d ConfirmData) T(part string) string {
+	if d.Known {
+		return "volunteer.signin." + part
+	}
+	return "volunteer.confirm." + part
 }
 
 func showConfirm(e *core.RequestEvent, status int, d ConfirmData) error {
-	p := web.NewPage(e, "volunteer.confirm.title", d)
+	p := web.NewPage(e, d.T("title"), d)
 	p.Styles = []string{"css/volunteers.css"}
 	return web.Render(e, status, "volunteer/confirm", p)
 }
@@ -71,7 +84,7 @@ func confirmPage(e *core.RequestEvent) error {
 	if err != nil {
 		return badLink(e)
 	}
-	return showConfirm(e, http.StatusOK, ConfirmData{Token: token, Name: rec.GetString("name"), Email: rec.Email()})
+	return showConfirm(e, http.StatusOK, ConfirmData{Token: token, Name: rec.GetString("name"), Email: rec.Email(), Known: rec.Verified()})
 }
 
 // confirmSubmit confirms the address, sets the chosen password (or keeps
@@ -87,7 +100,7 @@ func confirmSubmit(e *core.RequestEvent) error {
 	if err != nil {
 		return badLink(e)
 	}
-	d := ConfirmData{Token: token, Name: rec.GetString("name"), Email: rec.Email()}
+	d := ConfirmData{Token: token, Name: rec.GetString("name"), Email: rec.Email(), Known: rec.Verified()}
 	if !web.CheckCSRF(e) {
 		d.Error = "error.csrf"
 		return showConfirm(e, http.StatusBadRequest, d)

@@ -238,16 +238,27 @@ func codeMail(app core.App, v *core.Record, otpID, code string) MailData {
 }
 
 // alreadyMail tells the owner of an address that signed up again that
-// they have an account, and how to log in.
+// they have an account, with a link that signs them in: the address
+// confirmation page (/volunteer/confirm), opened with a verification token
+// made now, as the mail is sent. It proves the address as the first
+// confirmation did, lets them choose a new password or keep theirs, and
+// works once and for three days (PocketBase's verification token; using
+// it renews the key behind the volunteer's tokens). A volunteer who never
+// confirmed the address confirms it with the same link.
 func alreadyMail(app core.App, v *core.Record) (outbox.Message, error) {
+	token, err := v.NewVerificationToken()
+	if err != nil {
+		return outbox.Message{}, fmt.Errorf("sign-in link: %w", err)
+	}
 	d, l := newMail(app, v)
 	d.Title = l.T("vmail.already.subject")
 	d.Paras = []string{l.T("vmail.already.lead"), l.T("vmail.already.action")}
 	d.Buttons = []Link{
+		{l.T("vmail.already.signin"), pageURL(app, "/volunteer/confirm", url.Values{"token": {token}}, l.Lang)},
 		{l.T("vmail.already.login"), pageURL(app, "/manage/login", url.Values{"next": {"/volunteer/me"}}, l.Lang)},
 		{l.T("vmail.already.code"), pageURL(app, "/volunteer/login-code", nil, l.Lang)},
 	}
-	d.Notes = []string{l.T("vmail.not_you")}
+	d.Notes = []string{l.T("vmail.confirm.expires"), l.T("vmail.not_you")}
 	return message(v, mailAlready, v.Id, d)
 }
 

@@ -189,3 +189,52 @@ func TestReminderSentOnce(t *testing.T) {
 		t.Error("someone who did not accept was reminded")
 	}
 }
+
+// TestKnownAddressIsMailedASignInLink: signing up again with a volunteer's
+// address answers as for a new one; the owner gets, in their language, a
+// link that signs them in (keeping their password) and works once.
+func TestKnownAddressIsMailedASignInLink(t *testing.T) {
+	mp, app, base := mailApp(t)
+	v := volunteer(t, app, "olga@example.com", "ru", []string{"ru"}, []string{"door"}, true, true)
+	res, err := http.Post(base+"/api/volunteers/signup", "application/json",
+		body(`{"name":"Someone","email":"Olga@example.com","languages":["lv"],"locale":"en","contact_consent":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("sign-up of a known address: %d", res.StatusCode)
+	}
+	if _, err := outbox.Flush(app); err != nil {
+		t.Fatal(err)
+	}
+	list := mp.WaitFor(t, 1, 10*time.Second)
+	m := mp.Message(t, list[0].ID)
+	if m.Subject != "Вы уже волонтёр Kopā" || !strings.Contains(m.Text, "Здравствуйте, Volunteer olga@example.com!") {
+		t.Fatalf("mail %q\n%s", m.Subject, m.Text)
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(base) + `(/volunteer/confirm\?lang=ru&token=[A-Za-z0-9._-]+)`).FindStringSubmatch(m.Text)
+	if link == nil || !strings.Contains(m.HTML, strings.ReplaceAll(link[1], "&", "&amp;")) {
+		t.Fatalf("no sign-in link in\n%s", m.Text)
+	}
+
+	c := newClient(t, base)
+	st, page, _ := c.do("GET", link[1], nil)
+	if st != 200 || !strings.Contains(page, "Вход в Kopā") || !strings.Contains(page, "С возвращением, Volunteer olga@example.com!") {
+		t.Fatalf("sign-in page %d\n%s", st, page)
+	}
+	token := strings.TrimPrefix(link[1], "/volunteer/confirm?lang=ru&token=")
+	st, _, res = c.do("POST", "/volunteer/confirm", url.Values{"token": {token}, "action": {"skip"}})
+	if st != 303 || res.Header.Get("Location") != "/volunteer/me?welcome=1" {
+		t.Fatalf("sign in: %d %v", st, res.Header)
+	}
+	if st, page, _ := c.do("GET", "/volunteer/me?lang=en", nil); st != 200 || !strings.Contains(page, "Hello, Volunteer olga@example.com!") {
+		t.Fatalf("portal %d", st)
+	}
+	if r, _ := app.FindRecordById("volunteers", v.Id); !r.ValidatePassword(kopatest.Password) || r.GetString("name") != "Volunteer olga@example.com" {
+		t.Error("signing in by the link changed the volunteer")
+	}
+	if st, page, _ := c.do("GET", link[1], nil); st != 400 || !strings.Contains(page, "Эта ссылка не работает") {
+		t.Errorf("the link worked twice: %d", st)
+	}
+}

@@ -120,9 +120,9 @@ func DecodeInput(data []byte, defaultLocale string) (Input, error) {
 // Signup stores a new, unconfirmed volunteer and queues the mail that
 // confirms the address (PocketBase's verification mail, in the volunteer's
 // language). When the address already belongs to a volunteer nothing is
-// stored and its owner is mailed a "you are already signed up — log in
-// here" instead. Both paths hash a password and queue one mail in one
-// transaction, so neither the answer nor its timing tells the caller
+// stored and its owner is mailed a "you are already signed up" with a link
+// that signs them in instead. Both paths hash a password and queue one mail
+// in one transaction, so neither the answer nor its timing tells the caller
 // whether the address is known. created reports which path was taken, for
 // the caller's logs and tests only.
 func Signup(app core.App, in Input) (created bool, err error) {
@@ -170,14 +170,12 @@ func apiSignup(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	created, err := Signup(e.App, in)
-	if err != nil {
+	if _, err := Signup(e.App, in); err != nil {
 		return err
 	}
-	if created {
-		return e.JSON(http.StatusCreated, signupAccepted)
-	}
-	return e.JSON(http.StatusOK, signupAccepted)
+	// 202 for a new and a known address alike: what happens next is in the
+	// mail, which only the address's owner reads.
+	return e.JSON(http.StatusAccepted, signupAccepted)
 }
 
 // SignupForm is the state of the sign-up page's form.
@@ -253,18 +251,9 @@ func fieldMessages(err error) map[string]string {
 		return out
 	}
 	for field, fe := range verrs {
-		code := ""
-		var ve validation.Error
-		if errors.As(fe, &ve) {
-			code = ve.Code()
-		}
 		switch field {
 		case "name":
-			if code == "validation_length_too_long" {
-				out[field] = "form.error.name_too_long"
-			} else {
-				out[field] = "form.error.name_required"
-			}
+			out[field] = web.NameMessage(fe)
 		case "email":
 			out[field] = "form.error.email_invalid"
 		case "phone", "languages", "skills", "locale", "contact_consent":

@@ -3,6 +3,7 @@ package volunteers_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,6 +13,10 @@ import (
 	"kopa/hooks"
 	"kopa/internal/kopatest"
 )
+
+// signInLink finds the sign-in link of an "already signed up" mail and
+// its token.
+var signInLink = regexp.MustCompile(`/volunteer/confirm\?lang=[a-z]+&token=([A-Za-z0-9._-]+)`)
 
 func TestSignupAPI(t *testing.T) {
 	src := kopatest.NewApp(t)
@@ -42,7 +47,7 @@ func TestSignupAPI(t *testing.T) {
 			Name:   "a valid sign-up is stored unconfirmed and mailed a confirmation link in its locale",
 			Method: http.MethodPost, URL: url,
 			Body:               body(`{"name":"  Farida Karimi ",` + valid + `,"phone":"+371 2000 0000","locale":"en","skills":["door","interpreting"]}`),
-			ExpectedStatus:     201,
+			ExpectedStatus:     202, // 201 before the second hardening
 			ExpectedContent:    []string{`{"status":"pending"}`},
 			NotExpectedContent: []string{`"id"`, `new@example.com`},
 			ExpectedEvents: map[string]int{
@@ -79,7 +84,7 @@ func TestSignupAPI(t *testing.T) {
 			Name:   "the confirmation mail speaks Russian to a Russian speaker",
 			Method: http.MethodPost, URL: url,
 			Body:            body(`{"name":"Олег",` + valid + `,"locale":"ru"}`),
-			ExpectedStatus:  201,
+			ExpectedStatus:  202, // 201 before the second hardening
 			ExpectedContent: []string{`{"status":"pending"}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				rows := outboxRows(t, app, "")
@@ -93,7 +98,7 @@ func TestSignupAPI(t *testing.T) {
 			Name:   "without a locale the browser's language decides",
 			Method: http.MethodPost, URL: url, Headers: map[string]string{"Accept-Language": "ru-RU,ru;q=0.9"},
 			Body:            body(`{"name":"Oleg",` + valid + `}`),
-			ExpectedStatus:  201,
+			ExpectedStatus:  202, // 201 before the second hardening
 			ExpectedContent: []string{`{"status":"pending"}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				v, err := app.FindAuthRecordByEmail("volunteers", "new@example.com")
@@ -103,10 +108,10 @@ func TestSignupAPI(t *testing.T) {
 			},
 		},
 		{
-			Name:   "a known address answers alike and its owner is told to log in",
+			Name:   "a known address answers alike and its owner is mailed a sign-in link",
 			Method: http.MethodPost, URL: url,
 			Body:               body(`{"name":"Somebody Else","email":" KNOWN@example.com ","languages":["de"],"skills":[],"locale":"lv","contact_consent":true}`),
-			ExpectedStatus:     200,
+			ExpectedStatus:     202, // 200 before the second hardening
 			ExpectedContent:    []string{`{"status":"pending"}`},
 			NotExpectedContent: []string{`"id"`, `known@`, `exists`},
 			ExpectedEvents:     map[string]int{"OnRecordCreate": 1}, // the mail only
@@ -130,12 +135,24 @@ func TestSignupAPI(t *testing.T) {
 					!strings.Contains(text, "/volunteer/login-code?lang=en") {
 					t.Errorf("mail %q\n%s", msg.Subject, text)
 				}
+				// The sign-in link: a verification token of the known
+				// volunteer, made as the mail is written.
+				link := signInLink.FindStringSubmatch(text)
+				if link == nil {
+					t.Fatalf("no sign-in link in\n%s", text)
+				}
+				if rec, err := app.FindAuthRecordByToken(link[1], core.TokenTypeVerification); err != nil || rec.Id != v.Id {
+					t.Errorf("the link's token signs in %v (%v), want the known volunteer", rec, err)
+				}
 			},
 		},
 		bad("missing name", `{`+valid+`}`, "name", "validation_required"),
 		bad("a name of only spaces", `{"name":" \t ",`+valid+`}`, "name", "validation_required"),
 		bad("a name over 200 characters", `{"name":"`+strings.Repeat("ā", 201)+`",`+valid+`}`, "name", "validation_length_too_long"),
 		bad("a name with a line break", `{"name":"A\nB",`+valid+`}`, "name", "validation_invalid_value"),
+		bad("a name holding a web address", `{"name":"Anna, see www.kopa-help.example",`+valid+`}`, "name", "validation_invalid_value"),
+		bad("a name holding an e-mail address", `{"name":"anna@kopa-help.lv",`+valid+`}`, "name", "validation_invalid_value"),
+		bad("a name with a direction override", `{"name":"\u2066Anna\u2069",`+valid+`}`, "name", "validation_invalid_value"),
 		bad("missing e-mail", `{"name":"A","languages":["ar"],"contact_consent":true}`, "email", "validation_required"),
 		bad("a bad e-mail", `{"name":"A","email":"nope","languages":["ar"],"contact_consent":true}`, "email", "validation_invalid_email"),
 		bad("header injection in the e-mail", `{"name":"A","email":"a@example.com\r\nBcc: all@example.com","languages":["ar"],"contact_consent":true}`, "email", "validation_invalid_email"),
@@ -240,6 +257,17 @@ func TestSignupForm(t *testing.T) {
 			},
 		},
 		{
+			Name: "a web address for a name is refused beside the field", Method: http.MethodPost, URL: "/volunteer?lang=ru",
+			Body: form(with("name", "Anna https://kopa-help.example")), Headers: formHeaders,
+			ExpectedStatus:  400,
+			ExpectedContent: []string{"Пожалуйста, введите только имя", `aria-invalid="true"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n := count(t, app, "volunteers"); n != 1 || len(outboxRows(t, app, "")) != 0 {
+					t.Errorf("a refused sign-up was stored or mailed")
+				}
+			},
+		},
+		{
 			Name: "a bad language and phone", Method: http.MethodPost, URL: "/volunteer?lang=en",
 			Body: form(with("languages", "xx")), Headers: formHeaders,
 			ExpectedStatus:  400,
@@ -280,7 +308,7 @@ func TestSignupRateLimited(t *testing.T) {
 		res.Body.Close()
 		codes[res.StatusCode]++
 	}
-	if codes[201] != 10 || codes[429] != 1 {
-		t.Errorf("answers %v, want ten 201 and one 429", codes)
+	if codes[202] != 10 || codes[429] != 1 {
+		t.Errorf("answers %v, want ten 202 and one 429", codes)
 	}
 }

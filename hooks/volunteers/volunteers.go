@@ -20,8 +20,8 @@ import (
 // reminderJob is the cron job that mails tomorrow's shifts.
 const reminderJob = "kopaVolunteerReminders"
 
-// Register binds the volunteer pages and API and the check of shift
-// records, gives the outbox the writers of the volunteer mails, localizes
+// Register binds the volunteer pages and API, the check of shift records
+// and of the names the record API writes, gives the outbox the writers of the volunteer mails, localizes
 // PocketBase's verification and one-time code mails for volunteers, and
 // schedules the reminders.
 func Register(app core.App) {
@@ -29,6 +29,8 @@ func Register(app core.App) {
 	registerApproval(app)
 	localizeAuthMails(app)
 	app.OnRecordValidate(domain.Shifts).BindFunc(validateShift)
+	app.OnRecordCreateRequest(domain.Volunteers).BindFunc(web.CheckRecordName)
+	app.OnRecordUpdateRequest(domain.Volunteers).BindFunc(web.CheckRecordName)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
 		r.POST("/api/volunteers/signup", apiSignup)

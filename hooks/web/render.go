@@ -112,7 +112,8 @@ type Page struct {
 	L     *i18n.Localizer
 	Lang  string
 	Title string
-	// Path is the request path, for the language switch.
+	// Path is the request path, for the language switch: always a path on
+	// this site (see LocalPath).
 	Path string
 	// CSRF is the token forms send back in a hidden "csrf" field.
 	CSRF string
@@ -139,12 +140,21 @@ func (p *Page) IsVolunteer() bool {
 	return domain.IsVolunteer(p.Auth)
 }
 
+// LocalPath makes a request path safe to link to: it always stays on this
+// site. A path that begins with more than one slash or with a backslash
+// ("/%2fevil.test" arrives as "//evil.test") would make a link such as
+// "//evil.test?lang=en", which browsers open on another host; its leading
+// slashes and backslashes become one slash.
+func LocalPath(p string) string {
+	return "/" + strings.TrimLeft(p, "/\\")
+}
+
 // NewPage prepares the data of a page for this request. title is a message id.
 func NewPage(e *core.RequestEvent, title string, data any) *Page {
 	lang := Lang(e)
 	l := Catalog().For(lang)
 	return &Page{
-		L: l, Lang: lang, Title: l.T(title), Path: e.Request.URL.Path,
+		L: l, Lang: lang, Title: l.T(title), Path: LocalPath(e.Request.URL.Path),
 		CSRF: CSRFToken(e), Auth: e.Auth, Data: data, Org: settings.Load(e.App),
 	}
 }

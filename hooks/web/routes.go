@@ -86,9 +86,15 @@ func loginSubmit(e *core.RequestEvent) error {
 	if email == "" || password == "" || len(email) > 320 || len(password) > 256 {
 		return fail("login.error.invalid")
 	}
+	// One password check per collection, whoever the address is (see
+	// passwordMatches): a failed sign-in takes as long for an unknown
+	// address as for an organiser's or a volunteer's.
 	for _, collection := range []string{domain.Organisers, domain.Volunteers} {
 		rec, err := e.App.FindAuthRecordByEmail(collection, email)
-		if err != nil || !rec.ValidatePassword(password) {
+		if err != nil {
+			rec = nil
+		}
+		if !passwordMatches(e.App, collection, rec, password) {
 			continue
 		}
 		if collection == domain.Volunteers && !rec.Verified() {

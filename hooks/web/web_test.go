@@ -178,6 +178,53 @@ func TestPeoplesVisitsAreNotLogged(t *testing.T) {
 	}
 }
 
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/":                 "/",
+		"":                  "/",
+		"/events/abc":       "/events/abc",
+		"//evil.test":       "/evil.test",
+		"/\\evil.test":      "/evil.test",
+		"\\/\\/evil.test/x": "/evil.test/x",
+		"/a//b":             "/a//b",
+	} {
+		if got := web.LocalPath(in); got != want {
+			t.Errorf("LocalPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLanguageLinksStayOnSite: the language switch is built from the
+// request path; a path that a browser would read as another host's
+// ("/%2fevil.test" is "//evil.test" once decoded) still links here.
+func TestLanguageLinksStayOnSite(t *testing.T) {
+	t.Parallel()
+	factory := kopatest.CloneFactory(kopatest.NewApp(t), hooks.Default)
+	offSite := []string{`href="//`, `href="/\`, `href="/%5c`, `href="/%5C`, `href="\`}
+	scenarios := []tests.ApiScenario{}
+	for _, path := range []string{"/%2fevil.test", "/%2F%2Fevil.test", "/\\evil.test", "/%5cevil.test", "/%5c%2fevil.test"} {
+		scenarios = append(scenarios, tests.ApiScenario{
+			Name: "language links of " + path, Method: http.MethodGet, URL: path,
+			ExpectedStatus:     404,
+			ExpectedContent:    []string{`href="/evil.test?lang=en"`},
+			NotExpectedContent: offSite,
+			TestAppFactory:     factory,
+		})
+	}
+	// The router itself cleans an undecoded double slash: a redirect to
+	// this site's own path.
+	scenarios = append(scenarios, tests.ApiScenario{
+		Name: "//evil.test is redirected here", Method: http.MethodGet, URL: "//evil.test",
+		ExpectedStatus:     http.StatusTemporaryRedirect,
+		ExpectedContent:    []string{`<a href="/evil.test">`},
+		NotExpectedContent: offSite,
+		TestAppFactory:     factory,
+	})
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
+
 // TestPageErrors: a page route answers an error with the HTML error page in
 // the visitor's language, whoever refused the request (a handler, the body
 // limit, PocketBase's rate limiter); /api/ keeps PocketBase's JSON.

@@ -27,10 +27,15 @@ const MaxEmail = 254
 
 // Name trims a person's name and checks it: not blank
 // (validation_required), at most MaxName characters
-// (validation_length_too_long) and without control characters such as line
-// breaks or NUL (validation_invalid_value), which no name has and which
-// would break the mails, the CSV and the door's screen it is shown on.
-// It returns the trimmed name, which is what is stored.
+// (validation_length_too_long), and a name, nothing else
+// (validation_invalid_value): no control characters such as line breaks or
+// NUL, which no name has and which would break the mails, the CSV and the
+// door's screen it is shown on; no invisible characters that reorder or
+// hide text (see hidesText); and no web or e-mail address (see
+// holdsAddress), since Kopā greets people by the name someone typed, in
+// mails under its own name: "your permit is suspended, verify at
+// example.com" is not a name. It returns the trimmed name, which is what
+// is stored.
 func Name(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -38,8 +43,12 @@ func Name(s string) (string, error) {
 		return s, validation.NewError("validation_required", "Cannot be blank.")
 	case utf8.RuneCountInString(s) > MaxName:
 		return s, validation.NewError("validation_length_too_long", fmt.Sprintf("Must be no more than %d characters.", MaxName))
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+	case strings.ContainsFunc(s, unicode.IsControl):
 		return s, validation.NewError("validation_invalid_value", "Must not contain control characters.")
+	case strings.ContainsFunc(s, hidesText):
+		return s, validation.NewError("validation_invalid_value", "Must not contain invisible or text-direction characters.")
+	case holdsAddress(s):
+		return s, validation.NewError("validation_invalid_value", "Must not contain a web or e-mail address.")
 	}
 	return s, nil
 }

@@ -39,6 +39,45 @@ func TestName(t *testing.T) {
 	}
 }
 
+// TestNamesAccepted: names as people write them, in the languages of the
+// people Kopā serves, with diacritics, initials, apostrophes, hyphens, the
+// Persian zero-width non-joiner and the marks right-to-left text carries.
+func TestNamesAccepted(t *testing.T) {
+	for _, name := range []string{
+		"Jānis Bērziņš", "J. Bērziņš", "Bērziņš J.", "Ķirsis Ģirts", "Līga Ozoliņa-Kalniņa", "Dr. Ahmed",
+		"Мария Иванова", "Иванов И.И.", "А.С. Пушкин", "Олександр Шевченко", "Ігор Їжакевич",
+		"محمد الأحمد", "فاطمة الزهراء", "عبد الله بن عمر", "زهرا\u200cسادات احمدی", "مهدی\u200cزاده", "\u200fعلی رضایی\u200f",
+		"Nguyễn Văn An", "O'Brien", "Jean-Luc Picard", "Anna.Maria", "J.Bērziņš", "Amina H.", "Ahmad (Ali) Karimi",
+		"Anna @ home", "Ann 2.0", "Zoë Ørsted", "Łukasz Żółć", "Ṣàlá", "Müller & Söhne", "李娜", "김민준", "🙂 Anna",
+		"Ахмед аль-Хасан", "x.com", // a one-letter word before the dot is an initial
+	} {
+		if _, err := contact.Name(name); err != nil {
+			t.Errorf("Name(%q) refused: %v", name, err)
+		}
+	}
+}
+
+// TestNamesRefused: web and e-mail addresses, however written, and
+// characters that hide or reorder text are no name.
+func TestNamesRefused(t *testing.T) {
+	for _, name := range []string{
+		"your residence permit is suspended, verify at https://kopa-help.lv/verify",
+		"http://example.org", "HTTPS://EXAMPLE.ORG", "hxxps://evil.test", "ftp://x", "www.example", "visit WWW.Example",
+		"example.com", "Example.COM/verify", "Anna, see kopa-help.lv", "evil.com?x=1", "login.microsoftonline.com",
+		"migracija.gov.lv/atlauja", "пример.рф", "ПРИМЕР.РФ/вход", "مثال.السعودية", "evil.community", "evil.xn--p1ai",
+		"ｅｖｉｌ．ｃｏｍ", "evil。com", "evil\u200b.com", "e\u00advil.com", "192.0.2.1/login", "Wang.Li", "t.co/Ab12", "x.com/verify",
+		"anna@example.com", "write to a@b", "Anna <anna@example.org>", "mailto:x@y.lv",
+		"Anna\u202emoc.live", "\u202aAnna\u202c", "\u2066Anna\u2069", "\u2067Anna", "\u2068x\u2069", "Anna\u202d",
+		"Anna\u2028Bcc", "Anna\u2029B", "\ufeffAnna", "An\u200bna", "Anna\U000E0041",
+		"Anna\u0085B", "Anna\u007f", "Anna\tB",
+	} {
+		_, err := contact.Name(name)
+		if code(err) != "validation_invalid_value" {
+			t.Errorf("Name(%q) = %q, want validation_invalid_value", name, code(err))
+		}
+	}
+}
+
 func TestEmail(t *testing.T) {
 	for _, c := range []struct{ in, want, code string }{
 		{" Anna@Example.org ", "anna@example.org", ""},

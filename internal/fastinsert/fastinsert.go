@@ -164,7 +164,8 @@ func (h Hook) Bound(app core.App) int { return h.length(app) }
 var Skipped = []Hook{
 	{Name: "OnModelValidate", PocketBase: 3, length: func(a core.App) int { return a.OnModelValidate().Length() }},
 	{Name: "OnRecordValidate", PocketBase: 7, length: func(a core.App) int { return a.OnRecordValidate().Length() }, Kopa: []string{
-		"events: an event ends after it starts (events only)",
+		"events: an event ends after it starts, its new or changed titles and venue are one line, its summaries " +
+			"have no control characters but line breaks (events only)",
 		"volunteers: a shift ends after it starts (shifts only)",
 		"registration: a registration that is not erased has a name that is not blank, trimmed " +
 			"(registrations; Input.Normalize trims the name and refuses a blank one before the fast insert)",

@@ -8,8 +8,10 @@ import (
 	"container/list"
 	"encoding/binary"
 	"hash/crc32"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	ics "github.com/arran4/golang-ical"
 	qrcode "github.com/skip2/go-qrcode"
@@ -170,6 +172,49 @@ type Event struct {
 	Cancelled, Tentative bool
 }
 
+// OneLine makes s fit a line of its own: every run of control characters
+// and line or paragraph separators becomes one space, and the ends are
+// trimmed. A title or a venue stored before Kopā refused line breaks in
+// them (or written past it) must not end a header or a calendar line early.
+func OneLine(s string) string {
+	if !strings.ContainsFunc(s, breaksLine) {
+		return s
+	}
+	var b strings.Builder
+	gap := false
+	for _, r := range s {
+		if breaksLine(r) {
+			gap = true
+			continue
+		}
+		if gap && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		gap = false
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// breaksLine reports whether r may not stand inside one line of a header
+// or a calendar file: a control character (CR, LF, tab, NUL …), or a
+// Unicode line or paragraph separator.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+}
+
+// multiLine keeps the line breaks of a text, as LF (the calendar library
+// writes them as "\n"), and drops any other control character.
+func multiLine(s string) string {
+	s = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n").Replace(s)
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // ICS renders a one-event calendar. Times are written in UTC, which every
 // calendar converts to the reader's zone (Europe/Riga for the NGO).
 func ICS(e Event, now time.Time) []byte {
@@ -180,15 +225,15 @@ func ICS(e Event, now time.Time) []byte {
 	ev.SetDtStampTime(now.UTC())
 	ev.SetStartAt(e.Start.UTC())
 	ev.SetEndAt(e.End.UTC())
-	ev.SetSummary(e.Title)
-	if e.Description != "" {
-		ev.SetDescription(e.Description)
+	ev.SetSummary(OneLine(e.Title))
+	if d := multiLine(e.Description); d != "" {
+		ev.SetDescription(d)
 	}
-	if e.Location != "" {
-		ev.SetLocation(e.Location)
+	if l := OneLine(e.Location); l != "" {
+		ev.SetLocation(l)
 	}
-	if e.URL != "" {
-		ev.SetURL(e.URL)
+	if u := OneLine(e.URL); u != "" {
+		ev.SetURL(u)
 	}
 	switch {
 	case e.Cancelled:

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	ics "github.com/arran4/golang-ical"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"kopa/internal/ticketfile"
@@ -115,6 +116,55 @@ func TestICSStatus(t *testing.T) {
 			Cancelled: c.cancelled, Tentative: c.tentative}, start))
 		if n := strings.Count(cal, "STATUS:"); n != 1 || !strings.Contains(cal, c.want+"\r\n") {
 			t.Errorf("cancelled %v, tentative %v: want %s once:\n%s", c.cancelled, c.tentative, c.want, cal)
+		}
+	}
+}
+
+// TestICSWithControlCharacters: a title or venue holding line breaks (old
+// data, stored before they were refused) still makes a valid calendar: each
+// is one line, the description keeps its lines as "\n", and nothing else
+// of the file moves.
+func TestICSWithControlCharacters(t *testing.T) {
+	start := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
+	data := ticketfile.ICS(ticketfile.Event{
+		UID: "abc@kopa", Title: "Diskusija\r\nBEGIN:VALARM\r\n", Location: "Rīga,\n\tcentrs\u2028",
+		Description: "pirmā\r\notrā\x00 rinda\rtrešā", URL: "https://kopa.example.org/t/x\r\n",
+		Start: start, End: start.Add(2 * time.Hour),
+	}, start)
+	cal := string(data)
+	for i, line := range strings.Split(strings.TrimSuffix(cal, "\r\n"), "\r\n") {
+		if strings.ContainsAny(line, "\r\n\x00\t\u2028") {
+			t.Errorf("line %d holds a control character: %q", i+1, line)
+		}
+	}
+	for _, want := range []string{"SUMMARY:Diskusija BEGIN:VALARM\r\n", `LOCATION:Rīga\, centrs` + "\r\n",
+		`DESCRIPTION:pirmā\notrā rinda\ntrešā` + "\r\n", "URL:https://kopa.example.org/t/x\r\n"} {
+		if !strings.Contains(cal, want) {
+			t.Errorf("calendar lacks %q:\n%s", want, cal)
+		}
+	}
+	if n := strings.Count(cal, "\r\nBEGIN:") + strings.Count(cal[:6], "BEGIN:"); n != 2 {
+		t.Errorf("%d BEGIN lines, want VCALENDAR and VEVENT only:\n%s", n, cal)
+	}
+	parsed, err := ics.ParseCalendar(bytes.NewReader(data))
+	if err != nil || len(parsed.Events()) != 1 {
+		t.Fatalf("the calendar does not parse back: %v", err)
+	}
+	if got := parsed.Events()[0].GetProperty(ics.ComponentPropertySummary).Value; got != "Diskusija BEGIN:VALARM" {
+		t.Errorf("summary %q", got)
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"Diskusija":                 "Diskusija",
+		"Diskusija\r\nBcc: x":       "Diskusija Bcc: x",
+		"  a\t\tb\u2029c\x00 ":      "a b c",
+		"\r\n":                      "",
+		"Rīga, Tērbatas iela 1\x7f": "Rīga, Tērbatas iela 1",
+	} {
+		if got := ticketfile.OneLine(in); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
