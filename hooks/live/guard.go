@@ -130,7 +130,7 @@ func (h *hub) recheck(clients []*client) {
 // the socket (it is checked again at the next period): a hiccup must not
 // close every door's counts.
 func (h *hub) verify(c *client) (int, string) {
-	auth, err := h.app.FindAuthRecordByToken(c.token, core.TokenTypeAuth)
+	auth, err := signIn(h.app, c.token)
 	if err != nil || accountKey(auth.Collection().Name, auth.Id) != c.account {
 		return CloseUnauthorized, "sign in again"
 	}
