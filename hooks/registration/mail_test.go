@@ -171,6 +171,9 @@ func TestSMTPDiesMidBurst(t *testing.T) {
 	}
 	got := map[string]int{}
 	for _, m := range mp.Messages(t) {
+		if strings.HasPrefix(m.Subject, "Reminder:") {
+			continue // the reminder job may run meanwhile: it is another mail, not a ticket sent twice
+		}
 		for _, to := range m.To {
 			got[to.Address]++
 		}
