@@ -6,7 +6,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/access"
-	"kopa/hooks/web"
 	"kopa/internal/domain"
 )
 
@@ -141,7 +140,7 @@ func (h *hub) recheck(clients []*client) {
 // the socket (it is checked again at the next period): a hiccup must not
 // close every door's counts.
 func (h *hub) verify(c *client) (int, string) {
-	auth, err := web.AuthByToken(h.app, c.token)
+	auth, err := signIn(h.app, c.token)
 	if err != nil || accountKey(auth.Collection().Name, auth.Id) != c.account {
 		return CloseUnauthorized, "sign in again"
 	}
