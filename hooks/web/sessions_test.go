@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -246,5 +247,103 @@ func TestLogoutClosesLiveConnections(t *testing.T) {
 	}
 	if a, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record); a != nil {
 		t.Errorf("the realtime client is still signed in as %s after logout", a.Id)
+	}
+}
+
+// sessions counts the stored sessions of an account.
+func sessions(t testing.TB, app core.App, rec *core.Record) int64 {
+	t.Helper()
+	n, err := app.CountRecords("sessions", dbx.HashExp{"record_ref": rec.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// signedOut asserts that a copied cookie and token no longer sign anyone in.
+func signedOut(t testing.TB, base, home, collection, cookie string) {
+	t.Helper()
+	st, _, h := get(t, http.MethodGet, base+home, map[string]string{"Cookie": "kopa_session=" + cookie})
+	if st != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/manage/login?next=") {
+		t.Errorf("the cookie: %d to %q, want the login page", st, h.Get("Location"))
+	}
+	// A token that no longer verifies is a guest's to PocketBase: the
+	// API answers what needs a signed-in account with 401.
+	if st, body, _ := get(t, http.MethodPost, base+"/api/collections/"+collection+"/auth-refresh", map[string]string{"Authorization": cookie}); st != http.StatusUnauthorized {
+		t.Errorf("the cookie's token at the API: %d %s", st, body)
+	}
+}
+
+// TestPasswordChangeEndsSessions: a new password ends every session of the
+// account, on every device; signing in again starts a new one.
+func TestPasswordChangeEndsSessions(t *testing.T) {
+	t.Parallel()
+	app := kopatest.NewApp(t, hooks.Default)
+	org := kopatest.Organiser(t, app, "org@example.com")
+	srv := kopatest.Serve(t, app)
+	laptop, phone := signIn(t, srv.URL, "org@example.com"), signIn(t, srv.URL, "org@example.com")
+	cookies := []string{laptop.cookie(), phone.cookie(), phone.scannerToken()}
+	if n := sessions(t, app, org); n != 2 {
+		t.Fatalf("%d sessions, want one per device", n)
+	}
+
+	org, _ = app.FindRecordById("organisers", org.Id)
+	org.SetPassword("another-password-123")
+	if err := app.Save(org); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cookies {
+		signedOut(t, srv.URL, "/manage", "organisers", c)
+	}
+	if n := sessions(t, app, org); n != 0 {
+		t.Errorf("%d sessions kept after the new password", n)
+	}
+}
+
+// TestDeletedAccountEndsSessions: a volunteer who deletes their account on
+// one device is signed out on the others too, and their sessions are gone.
+func TestDeletedAccountEndsSessions(t *testing.T) {
+	t.Parallel()
+	app := kopatest.NewApp(t, hooks.Default)
+	vol := kopatest.Volunteer(t, app, "vol@example.com", []string{"ar"}, []string{"door"})
+	srv := kopatest.Serve(t, app)
+	laptop, phone := signIn(t, srv.URL, "vol@example.com"), signIn(t, srv.URL, "vol@example.com")
+	cookie := phone.cookie()
+
+	if st, _ := laptop.do(http.MethodGet, "/volunteer/me/delete", nil, nil); st != 200 {
+		t.Fatalf("delete page: %d", st)
+	}
+	if st, body := laptop.do(http.MethodPost, "/volunteer/me/delete", url.Values{}, nil); st != 200 || laptop.cookie() != "" {
+		t.Fatalf("delete: %d, cookie %q: %s", st, laptop.cookie(), body)
+	}
+	signedOut(t, srv.URL, "/volunteer/me", "volunteers", cookie)
+	if n := sessions(t, app, vol); n != 0 {
+		t.Errorf("%d sessions kept after the account was deleted", n)
+	}
+}
+
+// TestLogoutOfAStatelessCookie: a cookie from before sessions were kept
+// (a plain PocketBase token) is ended by logging out too, which can only
+// renew the account's token key: every older token of the account stops.
+func TestLogoutOfAStatelessCookie(t *testing.T) {
+	t.Parallel()
+	app := kopatest.NewApp(t, hooks.Default)
+	org := kopatest.Organiser(t, app, "org@example.com")
+	srv := kopatest.Serve(t, app)
+	cookie, other := kopatest.Token(t, org), kopatest.Token(t, org)
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(srv.URL)
+	jar.SetCookies(u, []*http.Cookie{{Name: "kopa_session", Value: cookie, Path: "/"}})
+	old := &device{t: t, base: srv.URL, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if st, _ := old.do(http.MethodGet, "/manage", nil, nil); st != 200 {
+		t.Fatalf("the old cookie before logout: %d", st)
+	}
+	if st, _ := old.do(http.MethodPost, "/manage/logout", url.Values{}, nil); st != http.StatusSeeOther || old.cookie() != "" {
+		t.Fatalf("logout: %d", st)
+	}
+	signedOut(t, srv.URL, "/manage", "organisers", cookie)
+	signedOut(t, srv.URL, "/manage", "organisers", other)
+	if st, _ := signIn(t, srv.URL, "org@example.com").do(http.MethodGet, "/manage", nil, nil); st != 200 {
+		t.Errorf("signing in again: %d", st)
 	}
 }
