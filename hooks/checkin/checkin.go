@@ -17,6 +17,11 @@
 //	    "registration"}; 400, 401, 403, 404 (unknown event). At a cancelled
 //	    event nobody is checked in: result cancelled, with
 //	    "event_cancelled": true.
+//	    A volunteer's personal code ("V-…", see domain.IsVolunteerCode) in
+//	    "code" records their arrival on their accepted shift of the event
+//	    (CheckInVolunteer): 200 {"result": "volunteer", "name", "shift",
+//	    "arrived_at", "already"}; 404 volunteer_unknown, 403
+//	    volunteer_not_approved, 409 volunteer_no_shift.
 //	GET  /api/events/{id}/stats — the event's counts (domain.Stats).
 //	GET  /api/events/{id}/search?q= — up to 20 registrations whose name
 //	    or e-mail contains q (for door volunteers: whose short name does):

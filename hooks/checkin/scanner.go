@@ -19,6 +19,8 @@ type ScanData struct {
 	// Opens and Closes bound the door's check-ins (see ScanWindow), in
 	// UTC, for the page to judge scans the same way without a connection.
 	Opens, Closes string
+	// Roles are the shift roles, for naming a volunteer's shift.
+	Roles []string
 }
 
 // bindScanner binds the scanner page and its service worker.
@@ -41,7 +43,7 @@ func scannerPage(e *core.RequestEvent) error {
 	}
 	opens, closes := Window(ev.GetDateTime("starts_at").Time(), ev.GetDateTime("ends_at").Time())
 	p := web.NewPage(e, "scan.title", ScanData{Event: domain.NewEventView(ev, web.Lang(e), st),
-		Opens: opens.UTC().Format(time.RFC3339), Closes: closes.UTC().Format(time.RFC3339)})
+		Opens: opens.UTC().Format(time.RFC3339), Closes: closes.UTC().Format(time.RFC3339), Roles: domain.Skills})
 	p.Scripts = []string{"js/session.js", "js/scanner.js"}
 	p.Styles = []string{"css/scanner.css"}
 	return web.Render(e, http.StatusOK, "manage/scan", p)

@@ -27,6 +27,7 @@ const reminderJob = "kopaVolunteerReminders"
 func Register(app core.App) {
 	registerMail()
 	registerApproval(app)
+	app.OnRecordEnrich(domain.Volunteers).BindFunc(showCodeToOwner)
 	localizeAuthMails(app)
 	app.OnRecordValidate(domain.Shifts).BindFunc(validateShift)
 	watchDropOuts(app)
@@ -49,6 +50,7 @@ func Register(app core.App) {
 		me.BindFunc(web.RequireSession(domain.Volunteers))
 		me.BindFunc(web.RequireCSRF)
 		me.GET("", portalPage)
+		me.GET("/code.png", codeQR)
 		me.POST("/profile", portalProfile)
 		me.POST("/assignments/{id}/{answer}", portalAnswer)
 		me.GET("/delete", deletePage)

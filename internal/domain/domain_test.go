@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/dbutils"
 
 	"kopa/internal/domain"
 	"kopa/internal/kopatest"
@@ -54,6 +55,62 @@ func TestSchemaAgrees(t *testing.T) {
 		}
 		if !slices.Equal(f.Values, c.want) {
 			t.Errorf("%s.%s holds %v, the vocabulary %v", c.collection, c.field, f.Values, c.want)
+		}
+	}
+	// A volunteer's personal code: made as the vocabulary says, hidden,
+	// unique, and of the shape the door recognises.
+	vols, _ := app.FindCollectionByNameOrId(domain.Volunteers)
+	code, ok := vols.Fields.GetByName("code").(*core.TextField)
+	switch {
+	case !ok:
+		t.Error("volunteers.code is not a text field")
+	case code.AutogeneratePattern != domain.VolunteerCodeAutogenerate || !code.Hidden || !code.Required:
+		t.Errorf("volunteers.code: autogenerate %q, hidden %v, required %v", code.AutogeneratePattern, code.Hidden, code.Required)
+	default:
+		v := kopatest.Volunteer(t, app, "code@example.com", []string{"lv"}, []string{"door"})
+		if !domain.IsVolunteerCode(v.GetString("code")) {
+			t.Errorf("a new volunteer's code %q is not one the door recognises", v.GetString("code"))
+		}
+	}
+	if idx, ok := dbutils.FindSingleColumnUniqueIndex(vols.Indexes, "code"); !ok || !idx.Unique {
+		t.Error("volunteers.code is not unique")
+	}
+	as, _ := app.FindCollectionByNameOrId(domain.Assignments)
+	if _, ok := as.Fields.GetByName("arrived_at").(*core.DateField); !ok {
+		t.Error("assignments.arrived_at is not a date field")
+	}
+}
+
+func TestVolunteerCode(t *testing.T) {
+	for _, s := range []string{"V-AbCdEfGhIjKlMnOpQrStUvWxYz01"} {
+		if !domain.IsVolunteerCode(s) {
+			t.Errorf("%q refused", s)
+		}
+	}
+	for _, s := range []string{"", "V-", "AbCdEfGhIjKlMnOpQrStUvWxYz01", "V-AbCdEfGhIjKlMnOpQrStUvWxYz0", "V-AbCdEfGhIjKlMnOpQrStUvWxYz012",
+		"v-AbCdEfGhIjKlMnOpQrStUvWxYz01", "V-AbCdEfGhIjKlMnOpQrStUvWxY-01", "V-AbCdEfGhIjKlMnOpQrStUvWxYzā"} {
+		if domain.IsVolunteerCode(s) {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
+
+func TestShiftHours(t *testing.T) {
+	start := time.Date(2031, 5, 1, 16, 0, 0, 0, time.UTC)
+	end := start.Add(3 * time.Hour)
+	for _, c := range []struct {
+		arrived time.Time
+		want    float64
+	}{
+		{time.Time{}, 0},                   // never checked in
+		{start.Add(-30 * time.Minute), 3},  // early: the shift's length
+		{start, 3},                         // on time
+		{start.Add(90 * time.Minute), 1.5}, // late: arrival to the end
+		{end, 0},                           // at the end
+		{end.Add(time.Hour), 0},            // after it
+	} {
+		if got := domain.ShiftHours(start, end, c.arrived); got != c.want {
+			t.Errorf("arrived %v: %v hours, want %v", c.arrived, got, c.want)
 		}
 	}
 }

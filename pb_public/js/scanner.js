@@ -70,8 +70,13 @@
   // (this sign-in may not check in now), outside (not within a day of the
   // event, see inWindow) and unchecked (no answer and no list to judge by:
   // the scan is kept and sent later).
-  var colours = { ok: "ok", already: "warn", wrong_event: "bad", cancelled: "bad", waitlisted: "bad", unknown: "bad", forbidden: "bad", outside: "bad", unchecked: "warn" };
-  var keys = { ok: "tOk", already: "tAlready", wrong_event: "tWrongEvent", cancelled: "tCancelled", waitlisted: "tWaitlisted", unknown: "tUnknown", forbidden: "tForbidden", outside: "tOutside", unchecked: "tUnchecked" };
+  // A volunteer's personal code answers "volunteer" (their arrival on
+  // their shift is recorded), or is refused with one of the volunteer_…
+  // codes.
+  var colours = { ok: "ok", already: "warn", wrong_event: "bad", cancelled: "bad", waitlisted: "bad", unknown: "bad", forbidden: "bad", outside: "bad", unchecked: "warn",
+    volunteer: "ok", volunteer_unknown: "bad", volunteer_not_approved: "bad", volunteer_no_shift: "bad" };
+  var keys = { ok: "tOk", already: "tAlready", wrong_event: "tWrongEvent", cancelled: "tCancelled", waitlisted: "tWaitlisted", unknown: "tUnknown", forbidden: "tForbidden", outside: "tOutside", unchecked: "tUnchecked",
+    volunteer: "tVolunteer", volunteer_unknown: "tVolunteerUnknown", volunteer_not_approved: "tVolunteerNotApproved", volunteer_no_shift: "tVolunteerNoShift" };
   function riga(dt) {
     if (!dt) return "";
     var d = new Date(dt.replace(" ", "T"));
@@ -83,7 +88,19 @@
   }
   function describe(res) {
     if (res.event_cancelled) return text("tEventCancelled", res.name);
+    if (res.result === "volunteer" && res.already) return text("tVolunteerAlready", res.name, riga(res.arrived_at));
     return text(keys[res.result] || "tUnknown", res.name, riga(res.checked_in_at));
+  }
+  function isVolunteerCode(s) { return /^V-[A-Za-z0-9]{28}$/.test((s || "").trim()); }
+  // volunteerRefusal is the volunteer_… code of a refused volunteer's code.
+  function volunteerRefusal(j) {
+    var c = j && j.data && j.data.code;
+    return typeof c === "string" && keys[c] && /^volunteer_/.test(c) ? c : "";
+  }
+  // shiftLine says which shift a volunteer checked in on: its role and time.
+  function shiftLine(res) {
+    var sh = res.shift || {}, role = document.querySelector('#role-names [data-role="' + sh.role + '"]');
+    return (role ? role.textContent : sh.role || "") + ", " + riga(sh.starts_at) + "–" + riga(sh.ends_at);
   }
   var hideTimer = 0;
   function hideAnswer() { clearTimeout(hideTimer); $("answer").hidden = true; }
@@ -102,9 +119,10 @@
     root.dataset.answers = String(Number(root.dataset.answers || 0) + 1);
     root.dataset.answeredAt = String(Math.round(performance.now()));
     if (res.stats) counts(res.stats);
-    signal(res.result === "ok");
+    var good = res.result === "ok" || (res.result === "volunteer" && !res.already);
+    signal(good);
     clearTimeout(hideTimer);
-    hideTimer = setTimeout(hideAnswer, res.result === "ok" ? 2500 : 6000);
+    hideTimer = setTimeout(hideAnswer, good ? 2500 : 6000);
   }
   // serverIn is the server's last checked-in count; pendingIn the scans
   // judged "ok" on this device and not yet sent (see queueCount).
@@ -239,9 +257,13 @@
     // Exactly one of the two shows the answer.
     return asked.then(function (r) {
       if (r.status === 401 || r.status === 429 || r.status >= 500) return judgeHere(new Error("server " + r.status));
-      if (r.ok) {
+      if (r.ok && r.data && r.data.result === "volunteer") {
+        show(r.data, shiftLine(r.data));
+      } else if (r.ok) {
         show(r.data);
         remember(scan, r.data);
+      } else if (volunteerRefusal(r.data)) {
+        show({ result: volunteerRefusal(r.data) });
       } else if (r.status === 403) {
         show({ result: "forbidden" });
       } else if (outsideError(r.data)) {
@@ -317,6 +339,8 @@
   // that the scan is kept (unchecked).
   function judgeLocally(scan, at) {
     if (!inWindow(at)) return Promise.resolve({ result: "outside" });
+    // The device keeps no list of volunteers: their scan is kept and sent.
+    if (isVolunteerCode(scan.code)) return Promise.resolve({ result: "unchecked" });
     return usableList().then(function (ok) {
       if (!ok) return null;
       return ticketFor(scan).catch(function () { return null; }).then(function (tk) { return tk || false; });
@@ -378,7 +402,9 @@
       if (r.status === 200) {
         if (j.stats && it.event === eventId) counts(j.stats);
         if (it.event === eventId) remember(it, j);
-        if (j.result !== it.local && !ownScan(it, j)) note(t.tSynced.replace("{answer}", describe({ result: j.result, name: j.name || it.name, checked_in_at: j.checked_in_at })));
+        if (j.result !== it.local && !ownScan(it, j)) note(t.tSynced.replace("{answer}", describe({ result: j.result, name: j.name || it.name, checked_in_at: j.checked_in_at, arrived_at: j.arrived_at, already: j.already })));
+      } else if (volunteerRefusal(j)) {
+        note(t.tSynced.replace("{answer}", describe({ result: volunteerRefusal(j) })));
       } else if (r.status === 400 || r.status === 404) {
         note(t.tNotAccepted.replace("{name}", it.name || "?"));
       } else if (r.status === 401 || r.status === 403) {
