@@ -66,6 +66,16 @@ func Register(app core.App) {
 		m.POST("/shifts/{shift}/assignments/{assignment}/withdraw", assignmentWithdraw)
 		m.POST("/interpreters", inviteInterpreters)
 
+		d := r.Group("/manage/volunteers")
+		d.BindFunc(web.RequireSession(domain.Organisers))
+		d.BindFunc(web.RequireCSRF)
+		d.GET("", directoryPage)
+		d.GET("/{id}", volunteerPage)
+		d.POST("/{id}/status", volunteerStatus)
+		d.POST("/{id}/notes", volunteerNotes)
+		d.GET("/{id}/erase", volunteerEraseConfirm)
+		d.POST("/{id}/erase", volunteerErase)
+
 		return se.Next()
 	})
 	app.Cron().MustAdd(reminderJob, "*/15 * * * *", func() {
