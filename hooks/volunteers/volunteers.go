@@ -36,6 +36,8 @@ func Register(app core.App) {
 		r := se.Router
 		r.POST("/api/volunteers/signup", apiSignup)
 		r.POST("/api/shifts/{id}/invite", apiInvite)
+		r.GET("/api/shifts/open", apiOpenShifts)
+		r.POST("/api/shifts/{id}/take", apiTake)
 
 		r.GET("/volunteer", signupPage)
 		r.POST("/volunteer", signupSubmit)
@@ -51,6 +53,7 @@ func Register(app core.App) {
 		me.GET("", portalPage)
 		me.POST("/profile", portalProfile)
 		me.POST("/assignments/{id}/{answer}", portalAnswer)
+		me.POST("/shifts/{id}/take", portalTake)
 		me.GET("/delete", deletePage)
 		me.POST("/delete", deleteSubmit)
 
