@@ -18,6 +18,7 @@ import (
 // pause, write the note and erase; volunteers and strangers cannot, and a
 // refused form changes nothing.
 func TestDirectory(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")
 	amina := kopatest.Volunteer(t, src, "amina@example.com", []string{"ar", "en"}, []string{"interpreting"})

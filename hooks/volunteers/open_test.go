@@ -39,6 +39,7 @@ func acceptedOn(t testing.TB, app core.App, shiftID string) int {
 // overlapping or wrong-skill shift, a pending volunteer and an organiser
 // are refused with a clear 4xx, and nothing is stored.
 func TestOpenShifts(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")
 	me := kopatest.Volunteer(t, src, "me@example.com", []string{"en"}, []string{"door", "hosting"})
@@ -83,7 +84,7 @@ func TestOpenShifts(t *testing.T) {
 		{Name: "a pending volunteer sees no shifts", Method: http.MethodGet, URL: "/api/shifts/open", Headers: bearer(kopatest.Token(t, pending)),
 			ExpectedStatus: 403, ExpectedContent: []string{`"code":"not_approved"`}},
 		{Name: "the open shifts of an approved volunteer", Method: http.MethodGet, URL: "/api/shifts/open", Headers: mine, ExpectedStatus: 200,
-			ExpectedContent: []string{`"id":"` + door.Id + `"`, `"id":"` + invited.Id + `"`, `"role":"door"`, `"needed":2`, `"filled":0`, `"event":"` + ev.Id + `"`},
+			ExpectedContent:    []string{`"id":"` + door.Id + `"`, `"id":"` + invited.Id + `"`, `"role":"door"`, `"needed":2`, `"filled":0`, `"event":"` + ev.Id + `"`},
 			NotExpectedContent: []string{held.Id, clash.Id, full.Id, childcare.Id, withdrawn.Id, draftShift.Id, past.Id},
 			AfterTestFunc: func(t testing.TB, _ *tests.TestApp, res *http.Response) {
 				var list []map[string]any
@@ -236,6 +237,7 @@ func TestTakeRace(t *testing.T) {
 // until a day before the shift; later it asks them to contact the
 // organisers and changes nothing.
 func TestPortalOpenShifts(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	me := kopatest.Volunteer(t, src, "me@example.com", []string{"en"}, []string{"door"})
 	pending := kopatest.Volunteer(t, src, "pending@example.com", []string{"en"}, []string{"door"}, "pending")
