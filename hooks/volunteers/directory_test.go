@@ -63,7 +63,7 @@ func TestDirectory(t *testing.T) {
 		{Name: "one volunteer's page: shifts and the note", Method: http.MethodGet, URL: "/manage/volunteers/" + amina.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
 			ExpectedContent: []string{"Amina Haddad", "References checked 2026-11-02", "Valodu klubs", "Interpreting", "accepted", `value="paused"`, "/manage/volunteers/" + amina.Id + "/erase"}},
 		{Name: "the page offers the open shifts of their skills they are free for", Method: http.MethodGet, URL: "/manage/volunteers/" + amina.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
-			ExpectedContent: []string{`action="/manage/volunteers/` + amina.Id + `/invite"`, `<option value="` + later.Id + `"`},
+			ExpectedContent:    []string{`action="/manage/volunteers/` + amina.Id + `/invite"`, `<option value="` + later.Id + `"`},
 			NotExpectedContent: []string{`<option value="` + same.Id + `"`, `<option value="` + door.Id + `"`, `<option value="` + shift.Id + `"`}},
 		{Name: "a pending volunteer is offered no invitation", Method: http.MethodGet, URL: "/manage/volunteers/" + pending.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
 			NotExpectedContent: []string{"/invite"}},
