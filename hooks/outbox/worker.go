@@ -353,13 +353,27 @@ func flush(ctx context.Context, app core.App, giveWay bool) (res flushResult, er
 	return res, nil
 }
 
-// due reads up to n pending rows whose time has come, oldest first.
+// due reads up to n pending rows whose time has come, oldest first. Bulk
+// mail (a bulletin's) comes only when no other mail is due, and a few rows
+// at a time: a ticket queued while a bulletin goes out waits for at most
+// bulkBatch mails, not for the rest of the bulletin.
 func due(app core.App, n int) ([]*core.Record, error) {
+	rows, err := dueOf(app, false, n)
+	if err != nil || len(rows) > 0 {
+		return rows, err
+	}
+	return dueOf(app, true, min(n, bulkBatch))
+}
+
+// bulkBatch is how many bulk mails are read at a time.
+const bulkBatch = 5
+
+func dueOf(app core.App, bulk bool, n int) ([]*core.Record, error) {
 	var rows []*core.Record
 	err := app.RecordQuery(Collection).
-		AndWhere(dbx.HashExp{"status": StatusPending}).
+		AndWhere(dbx.HashExp{"status": StatusPending, "bulk": bulk}).
 		AndWhere(dbx.NewExp("[[next_attempt_at]] <= {:now}", dbx.Params{"now": types.NowDateTime().String()})).
-		OrderBy("next_attempt_at ASC", "created ASC").
+		OrderBy("next_attempt_at ASC").
 		Limit(int64(n)).
 		All(&rows)
 	if err != nil {
