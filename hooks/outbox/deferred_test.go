@@ -267,3 +267,67 @@ func TestWorkerGivesWayToABurst(t *testing.T) {
 	}
 	mp.WaitFor(t, queued, 10*time.Second)
 }
+
+// TestBulkMailGoesAfterOtherMail: a bulk send queued in one statement is
+// sent after mail queued later that is not bulk (a ticket during a
+// bulletin), and every bulk row is sent once.
+func TestBulkMailGoesAfterOtherMail(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := newApp(t, mp)
+	g := newGreetings(t)
+	var (
+		mu    sync.Mutex
+		order []string
+	)
+	outbox.Handle("test_order", func(app core.App, ref string) (outbox.Message, error) {
+		mu.Lock()
+		order = append(order, ref)
+		mu.Unlock()
+		return g.render(app, ref)
+	})
+	var values []string
+	for i := range 12 {
+		ref := fmt.Sprintf("b%02d", i)
+		g.set(ref, "Reader "+ref)
+		values = append(values, fmt.Sprintf("SELECT 'reader%02d@example.com' AS [[to]], '%s' AS [[ref]]", i, ref))
+	}
+	g.set("ticket", "Anna")
+	var n int
+	err := app.RunInTransaction(func(tx core.App) error {
+		var err error
+		n, err = outbox.DeferBulk(tx, "test_order", "bulk_greeting", strings.Join(values, " UNION ALL "), nil)
+		return err
+	})
+	if err != nil || n != 12 {
+		t.Fatalf("DeferBulk = %d, %v", n, err)
+	}
+	err = app.RunInTransaction(func(tx core.App) error {
+		return outbox.Defer(tx, outbox.Deferred{To: "anna@example.com", Template: "test_order", Ref: "ticket"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := outbox.Flush(app); sent != 13 || err != nil {
+		t.Fatalf("Flush = %d, %v", sent, err)
+	}
+	if want := "ticket b00 b01 b02 b03 b04 b05 b06 b07 b08 b09 b10 b11"; strings.Join(order, " ") != want {
+		t.Errorf("written in the order %v, want %s", order, want)
+	}
+	list := mp.WaitFor(t, 13, 10*time.Second)
+	seen := map[string]bool{}
+	for _, m := range list {
+		if seen[m.To[0].Address] {
+			t.Errorf("%s mailed twice", m.To[0].Address)
+		}
+		seen[m.To[0].Address] = true
+	}
+	rows, err := app.FindRecordsByFilter(outbox.Collection, "kind = 'bulk_greeting'", "id", 0, 0)
+	if err != nil || len(rows) != 12 {
+		t.Fatalf("%d bulk rows, %v", len(rows), err)
+	}
+	for i, r := range rows {
+		if want := fmt.Sprintf("b%02d", i); r.GetString("ref") != want || !r.GetBool("bulk") || r.GetString("status") != outbox.StatusSent {
+			t.Errorf("row %d: ref %q bulk %v status %s", i, r.GetString("ref"), r.GetBool("bulk"), r.GetString("status"))
+		}
+	}
+}
