@@ -78,3 +78,9 @@ func guardStatus(e *core.RecordRequestEvent) error {
 	}
 	return e.Next()
 }
+
+// isValidation reports whether err is input's fault (per-field errors).
+func isValidation(err error) bool {
+	var verrs validation.Errors
+	return errors.As(err, &verrs)
+}

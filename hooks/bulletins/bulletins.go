@@ -84,6 +84,7 @@ func Register(app core.App) {
 		r.GET("/b/confirm/{token}", confirmLink)
 		r.GET("/b/unsubscribe/{token}", unsubscribePage)
 		r.POST("/b/unsubscribe/{token}", unsubscribeNow)
+		bindConsole(se)
 		return se.Next()
 	})
 }

@@ -222,3 +222,6 @@ func absolute(h template.HTML, base string) template.HTML {
 
 // sitePath is a src or href on this site: "/x", never "//host".
 var sitePath = regexp.MustCompile(`\b(src|href)="/([^/])`)
+
+// dbxStatus is a filter on a record's status.
+func dbxStatus(status string) dbx.Expression { return dbx.HashExp{"status": status} }
