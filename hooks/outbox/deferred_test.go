@@ -331,3 +331,50 @@ func TestBulkMailGoesAfterOtherMail(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkMailWaitsWhenTheServerWantsLess: a temporary refusal of a bulk
+// mail holds the rest of the bulk back (the server sets the pace), while
+// other mail is still tried.
+func TestBulkMailWaitsWhenTheServerWantsLess(t *testing.T) {
+	mp := mailpit.StartWith(t, mailpit.Options{Args: []string{"--enable-chaos", "--chaos-triggers", "Recipient:451:100"}})
+	app := newApp(t, mp)
+	g := newGreetings(t)
+	var values []string
+	for i := range 5 {
+		ref := fmt.Sprintf("b%02d", i)
+		g.set(ref, "Reader "+ref)
+		values = append(values, fmt.Sprintf("SELECT 'reader%02d@example.com' AS [[to]], '%s' AS [[ref]]", i, ref))
+	}
+	err := app.RunInTransaction(func(tx core.App) error {
+		_, err := outbox.DeferBulk(tx, "test_greeting", "bulk_greeting", strings.Join(values, " UNION ALL "), nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.set("ticket", "Anna")
+	ticket := deferMail(t, app, "anna@example.com", "ticket")
+	attempts := func() (ticketTries int, bulk []int) {
+		t.Helper()
+		rows, err := app.FindRecordsByFilter(outbox.Collection, "kind = 'bulk_greeting'", "id", 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			bulk = append(bulk, r.GetInt("attempts"))
+		}
+		return reload(t, app, ticket).GetInt("attempts"), bulk
+	}
+	for round := 1; round <= 2; round++ {
+		if sent, err := outbox.Flush(app); sent != 0 || err == nil {
+			t.Fatalf("round %d: Flush = %d, %v", round, sent, err)
+		}
+		tries, bulk := attempts()
+		if tries != round || fmt.Sprint(bulk) != "[1 0 0 0 0]" {
+			t.Errorf("round %d: the ticket tried %d times, the bulk rows %v; want %d and [1 0 0 0 0]", round, tries, bulk, round)
+		}
+		if err := outbox.RetryNow(app); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
