@@ -12,8 +12,10 @@ import (
 
 	"kopa/hooks"
 	"kopa/hooks/bulletins"
+	"kopa/hooks/outbox"
 	"kopa/internal/ids"
 	"kopa/internal/kopatest"
+	"kopa/internal/mailpit"
 )
 
 // manySubscribers stores n confirmed subscribers in one statement.
@@ -96,5 +98,56 @@ func BenchmarkRecordCreate(b *testing.B) {
 		if res.StatusCode != http.StatusOK {
 			b.Fatalf("create: %d", res.StatusCode)
 		}
+	}
+}
+
+// BenchmarkRegisterAlone and BenchmarkRegisterDuringBulletin measure
+// registration over HTTP with 16 clients, on a server whose outbox sends to
+// a real mailpit: alone, and while a bulletin to 10,000 subscribers is being
+// sent. The target is a ratio of at least 0.8 (bulk mail goes after the
+// tickets, and gives way to a burst of registrations):
+//
+//	go test -run '^$' -bench 'RegisterAlone|RegisterDuringBulletin' -benchtime 4000x ./hooks/bulletins/
+func BenchmarkRegisterAlone(b *testing.B) { benchRegister(b, false) }
+
+// BenchmarkRegisterDuringBulletin: see BenchmarkRegisterAlone.
+func BenchmarkRegisterDuringBulletin(b *testing.B) { benchRegister(b, true) }
+
+func benchRegister(b *testing.B, during bool) {
+	mp := mailpit.Start(b)
+	app := kopatest.NewApp(b, hooks.Default)
+	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
+		b.Fatal(err)
+	}
+	ev := kopatest.Event(b, app, kopatest.EventOpts{})
+	srv := kopatest.Serve(b, app)
+	if during {
+		manySubscribers(b, app, 10_000)
+		bulletin(b, app, "benchbulletin01", bulletins.BulletinDraft, time.Time{})
+		if n, err := bulletins.Send(app, "benchbulletin01"); err != nil || n != 10_000 {
+			b.Fatalf("send: %d %v", n, err)
+		}
+		// The worker is sending the bulletin when the registrations start.
+		tick := time.NewTicker(5 * time.Millisecond)
+		for range tick.C {
+			p, err := bulletins.ProgressOf(app, "benchbulletin01")
+			if err != nil {
+				b.Fatal(err)
+			}
+			if p.Sent > 0 {
+				break
+			}
+		}
+		tick.Stop()
+	}
+	kopatest.BenchPost(b, srv.URL+"/api/events/"+ev.Id+"/register", "", func(i int64) any {
+		return map[string]any{"name": fmt.Sprintf("Guest %d", i), "email": fmt.Sprintf("guest%d@example.com", i), "locale": "en"}
+	}, 201)
+	if during {
+		p, err := bulletins.ProgressOf(app, "benchbulletin01")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(p.Sent), "bulletin-mails-sent")
 	}
 }
