@@ -41,11 +41,11 @@ type EventView struct {
 	TitleLang, SummaryLang string
 	// TextLangs are the languages the event has a title in (the console
 	// shows them).
-	TextLangs []string
-	StartsAt, EndsAt      time.Time
-	Capacity              int
-	Waitlist              bool
-	Stats                 Stats
+	TextLangs        []string
+	StartsAt, EndsAt time.Time
+	Capacity         int
+	Waitlist         bool
+	Stats            Stats
 	// SeatsLeft is -1 when the event has no seat limit.
 	SeatsLeft int
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -212,7 +213,17 @@ func (l *Localizer) RTL() bool { return l.Dir == "rtl" }
 // address or a time then keeps its own direction inside the Arabic or
 // Persian sentence and does not pull the punctuation around it out of place.
 func (l *Localizer) T(id string, args ...any) string {
-	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: l.pairs(args)})
+	return l.localize(id, l.pairs(args, true))
+}
+
+// plain translates id without isolating the values: for dates, whose parts
+// (weekday, day, month, year, times) read in the sentence's own order.
+func (l *Localizer) plain(id string, args ...any) string {
+	return l.localize(id, l.pairs(args, false))
+}
+
+func (l *Localizer) localize(id string, data map[string]any) string {
+	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
 		return id
 	}
@@ -221,7 +232,7 @@ func (l *Localizer) T(id string, args ...any) string {
 
 // N translates id in the plural form for count; {{.Count}} holds the count.
 func (l *Localizer) N(id string, count int, args ...any) string {
-	data := l.pairs(args)
+	data := l.pairs(args, true)
 	data["Count"] = l.isolate(count)
 	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, PluralCount: count, TemplateData: data})
 	if err != nil {
@@ -230,11 +241,15 @@ func (l *Localizer) N(id string, count int, args ...any) string {
 	return s
 }
 
-func (l *Localizer) pairs(args []any) map[string]any {
+func (l *Localizer) pairs(args []any, isolate bool) map[string]any {
 	m := make(map[string]any, len(args)/2+1)
 	for i := 0; i+1 < len(args); i += 2 {
 		if k, ok := args[i].(string); ok {
-			m[k] = l.isolate(args[i+1])
+			if v := args[i+1]; isolate {
+				m[k] = l.isolate(v)
+			} else {
+				m[k] = v
+			}
 		}
 	}
 	return m
@@ -266,13 +281,15 @@ func (l *Localizer) isolate(v any) any {
 
 // Weekday is the weekday's name in this language.
 func (l *Localizer) Weekday(t time.Time) string {
-	return l.T(fmt.Sprintf("weekday.%d", int(t.In(Riga).Weekday())))
+	return l.plain(fmt.Sprintf("weekday.%d", int(t.In(Riga).Weekday())))
 }
 
-// Date is a day in Riga time: "otrdiena, 01.12.2026", "Tuesday, 1 Dec 2026".
+// Date is a day in Riga time: "otrdiena, 01.12.2026", "Tuesday, 1 Dec 2026",
+// "الثلاثاء، 1 كانون الأول 2026". Numbers are written with the digits 0–9 in
+// every language, as on the tickets, clocks and timetables in Riga.
 func (l *Localizer) Date(t time.Time) string {
 	t = t.In(Riga)
-	return l.T("format.date", "Weekday", l.Weekday(t), "Day", t.Day(), "Month", l.T(fmt.Sprintf("month.%d", int(t.Month()))),
+	return l.plain("format.date", "Weekday", l.Weekday(t), "Day", t.Day(), "Month", l.plain(fmt.Sprintf("month.%d", int(t.Month()))),
 		"Num", t.Format("02.01.2006"), "Year", t.Year())
 }
 
@@ -282,15 +299,15 @@ func (l *Localizer) Time(t time.Time) string { return t.In(Riga).Format("15:04")
 // DateTime is Date and Time together, joined as the language joins them
 // ("format.datetime").
 func (l *Localizer) DateTime(t time.Time) string {
-	return l.T("format.datetime", "Date", l.Date(t), "Time", l.Time(t))
+	return l.plain("format.datetime", "Date", l.Date(t), "Time", l.Time(t))
 }
 
 // Span is a time window on one or two days.
 func (l *Localizer) Span(from, to time.Time) string {
 	if from.In(Riga).Format("2006-01-02") == to.In(Riga).Format("2006-01-02") {
-		return l.T("format.span_day", "Date", l.Date(from), "From", l.Time(from), "To", l.Time(to))
+		return l.plain("format.span_day", "Date", l.Date(from), "From", l.Time(from), "To", l.Time(to))
 	}
-	return l.T("format.span", "From", l.DateTime(from), "To", l.DateTime(to))
+	return l.plain("format.span", "From", l.DateTime(from), "To", l.DateTime(to))
 }
 
 // Keys lists every message id defined for each language, read straight from
@@ -334,6 +351,60 @@ func Keys(fsys fs.FS, dir string) (map[string]map[string]map[string]bool, error)
 				}
 			}
 			out[lang][id] = forms
+		}
+		return nil
+	})
+	return out, err
+}
+
+// placeholder is a value a message fills in: {{.Name}}.
+var placeholder = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
+
+// Placeholders lists, for each language and message, the values its text
+// fills in (over all its plural forms), read straight from the files.
+func Placeholders(fsys fs.FS, dir string) (map[string]map[string][]string, error) {
+	out := map[string]map[string][]string{}
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".toml" {
+			return err
+		}
+		parts := strings.Split(path.Base(p), ".")
+		lang := parts[len(parts)-2]
+		var raw map[string]any
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		if err := toml.Unmarshal(data, &raw); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if out[lang] == nil {
+			out[lang] = map[string][]string{}
+		}
+		for id, v := range raw {
+			var texts []string
+			switch v := v.(type) {
+			case string:
+				texts = append(texts, v)
+			case map[string]any:
+				for k, f := range v {
+					if s, ok := f.(string); ok && k != "description" && k != "hash" {
+						texts = append(texts, s)
+					}
+				}
+			}
+			seen := map[string]bool{}
+			names := []string{}
+			for _, t := range texts {
+				for _, m := range placeholder.FindAllStringSubmatch(t, -1) {
+					if !seen[m[1]] {
+						seen[m[1]] = true
+						names = append(names, m[1])
+					}
+				}
+			}
+			sort.Strings(names)
+			out[lang][id] = names
 		}
 		return nil
 	})
