@@ -261,6 +261,14 @@ const (
 	pdi = "\u2069"
 )
 
+// Isolate returns s isolated in a right-to-left language (as T isolates
+// the values it fills in), and s as it is in a left-to-right one: for a
+// title or a place a page shows beside translated words.
+func (l *Localizer) Isolate(s string) string {
+	v, _ := l.isolate(s).(string)
+	return v
+}
+
 // isolate wraps a value filled into a right-to-left message in isolate
 // marks; in a left-to-right language it returns v as it is.
 func (l *Localizer) isolate(v any) any {
