@@ -13,6 +13,7 @@ import (
 	"kopa/hooks/events"
 	"kopa/hooks/live"
 	"kopa/hooks/manage"
+	"kopa/hooks/notices"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/hooks/reports"
@@ -49,6 +50,7 @@ func Register(app core.App, opts *Options) {
 	checkin.Register(app)
 	reports.Register(app)
 	manage.Register(app)
+	notices.Register(app)
 	retention.Register(app)
 	volunteers.Register(app)
 	live.Register(app)

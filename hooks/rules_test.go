@@ -132,6 +132,20 @@ func TestAPIRules(t *testing.T) {
 		tests.ApiScenario{Name: "a shift needs at least one person", Method: http.MethodPost, URL: rec("shifts"), Headers: org, Body: strings.NewReader(`{"event":"` + f.ev.Id + `","role":"door","needed":0,"starts_at":"2030-01-01 10:00:00.000Z","ends_at":"2030-01-01 11:00:00.000Z"}`), ExpectedStatus: 400, ExpectedContent: []string{`"needed":`}},
 	)
 
+	// event_changes and event_messages: written by Kopā only, read by
+	// organisers.
+	for _, c := range []string{"event_changes", "event_messages"} {
+		for who, h := range map[string]map[string]string{"anonymous": anon, "volunteer": vol} {
+			scenarios = append(scenarios,
+				tests.ApiScenario{Name: who + " lists no " + c, Method: http.MethodGet, URL: rec(c), Headers: h, ExpectedStatus: 200, ExpectedContent: empty})
+		}
+		scenarios = append(scenarios,
+			tests.ApiScenario{Name: "organiser lists " + c, Method: http.MethodGet, URL: rec(c), Headers: org, ExpectedStatus: 200, ExpectedContent: []string{`"items":[`}},
+			tests.ApiScenario{Name: "organiser cannot write " + c + " past Kopā", Method: http.MethodPost, URL: rec(c), Headers: org,
+				Body: strings.NewReader(`{"event":"` + f.ev.Id + `","chain":"x","to":["confirmed"],"count":1}`), ExpectedStatus: 403, ExpectedContent: []string{`"status":403`}},
+		)
+	}
+
 	for _, s := range scenarios {
 		s.TestAppFactory = factory
 		s.Test(t)

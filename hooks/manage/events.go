@@ -39,6 +39,9 @@ type EventForm struct {
 	Starts, Ends                    string // datetime-local, Riga time
 	Capacity                        string
 	Waitlist                        bool
+	// MoveShifts: the shifts move with the event when its start changes
+	// (asked only of an event that has shifts).
+	MoveShifts bool
 	// Shifts are the event's volunteer shifts with their filled places.
 	Shifts []volunteers.ShiftView
 	Errors map[string]string
@@ -76,6 +79,7 @@ func formOf(r *core.Record) EventForm {
 		SummaryUK: r.GetString("summary_uk"), SummaryAR: r.GetString("summary_ar"), SummaryFA: r.GetString("summary_fa"),
 		Starts: toLocal(r.GetDateTime("starts_at")), Ends: toLocal(r.GetDateTime("ends_at")),
 		Capacity: strconv.Itoa(r.GetInt("capacity")), Waitlist: r.GetBool("waitlist"),
+		MoveShifts: true,
 	}
 }
 
@@ -177,11 +181,16 @@ func eventSave(e *core.RequestEvent) error {
 		TitleUK: trim("title_uk"), TitleAR: trim("title_ar"), TitleFA: trim("title_fa"),
 		SummaryUK: trim("summary_uk"), SummaryAR: trim("summary_ar"), SummaryFA: trim("summary_fa"),
 		Starts: trim("starts_at"), Ends: trim("ends_at"), Capacity: trim("capacity"), Waitlist: v.Get("waitlist") != "",
-		Errors: map[string]string{},
+		MoveShifts: v.Get("move_shifts") != "",
+		Errors:     map[string]string{},
 	}
 	starts, ends, capacity := f.check()
 	if len(f.Errors) > 0 {
 		return showForm(e, http.StatusBadRequest, f)
+	}
+	moved := time.Duration(0)
+	if !rec.IsNew() && f.MoveShifts {
+		moved = starts.Sub(rec.GetDateTime("starts_at").Time())
 	}
 	rec.Load(map[string]any{
 		"kind": f.Kind, "status": f.Status, "venue": f.Venue,
@@ -191,8 +200,17 @@ func eventSave(e *core.RequestEvent) error {
 		"summary_uk": f.SummaryUK, "summary_ar": f.SummaryAR, "summary_fa": f.SummaryFA,
 		"starts_at": domain.DateTime(starts), "ends_at": domain.DateTime(ends), "capacity": capacity, "waitlist": f.Waitlist,
 	})
-	// A status change to cancelled mails everyone registered (mailOnCancel).
-	if err := e.App.Save(rec); err != nil {
+	// A status change to cancelled mails everyone registered (mailOnCancel);
+	// a new time, place or title tells them and the volunteers what changed
+	// (package notices), with the shifts as they are once moved.
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		if err := tx.Save(rec); err != nil {
+			return err
+		}
+		_, err := volunteers.MoveShifts(tx, rec.Id, moved)
+		return err
+	})
+	if err != nil {
 		e.App.Logger().Info("event not saved", "event", id, "error", err)
 		f.Errors["form"] = "manage.error.save"
 		var verrs validation.Errors
@@ -286,7 +304,8 @@ func mailOnCancel(e *core.RecordEvent) error {
 }
 
 // mailCancellation queues the cancellation mail of every confirmed and
-// waiting registration of ev that still has an address.
+// waiting registration of ev that still has an address, and of every
+// volunteer invited to or accepted on one of its shifts.
 func mailCancellation(tx core.App, ev *core.Record) error {
 	regs, err := tx.FindAllRecords(domain.Registrations,
 		dbx.HashExp{"event": ev.Id}, dbx.In("status", domain.RegistrationConfirmed, domain.RegistrationWaitlisted), dbx.NewExp("email != ''"))
@@ -320,7 +339,7 @@ func mailCancellation(tx core.App, ev *core.Record) error {
 	if len(regs) > 0 {
 		tx.Logger().Info("event cancelled, registrations told", "event", ev.Id, "mails", len(regs))
 	}
-	return nil
+	return volunteers.QueueEventCancelled(tx, ev)
 }
 
 // eventRepeat copies an event to each of the next N weeks at the same Riga

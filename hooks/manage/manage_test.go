@@ -227,8 +227,12 @@ func TestConsoleEvents(t *testing.T) {
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				location("/manage/events/"+f.ev.Id+"?notice=cancelled")(t, app, res)
 				m := mails(app)
-				if len(m) != 2 || len(m["amina@example.com"]) != 1 || len(m["maria@example.com"]) != 1 {
+				if len(m) != 3 || len(m["amina@example.com"]) != 1 || len(m["maria@example.com"]) != 1 {
 					t.Fatalf("cancellation mails %v (the cancelled registration gets none)", m)
+				}
+				// The volunteer of its door shift is told too, in English.
+				if v := m["helper@example.com"]; len(v) != 1 || v[0] != "Event cancelled: Kultūršoks (en)" {
+					t.Errorf("the volunteer's cancellation mail %v", v)
 				}
 				if !strings.HasPrefix(m["amina@example.com"][0], "Pasākums atcelts: Kultūršoks") || !strings.HasPrefix(m["maria@example.com"][0], "Мероприятие отменено: Kultūršoks (ru)") {
 					t.Errorf("cancellation mails %v", m)
@@ -288,14 +292,15 @@ func TestConsoleEvents(t *testing.T) {
 				}
 			},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-				if n, _ := app.CountRecords(outbox.Collection); n != 2 {
+				// Two registrations and the door shift's volunteer.
+				if n, _ := app.CountRecords(outbox.Collection); n != 3 {
 					t.Errorf("%d mails", n)
 				}
 			}},
 		{Name: "cancelling through the record API mails too", Method: http.MethodPatch, URL: "/api/collections/events/records/" + f.ev.Id, Headers: orgJSON,
 			Body: strings.NewReader(`{"status":"cancelled"}`), ExpectedStatus: 200, ExpectedContent: []string{`"status":"cancelled"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
-				if m := mails(app); len(m) != 2 {
+				if m := mails(app); len(m) != 3 || len(m["helper@example.com"]) != 1 {
 					t.Errorf("cancellation mails %v", m)
 				}
 			}},

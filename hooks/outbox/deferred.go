@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 
 	"github.com/pocketbase/dbx"
@@ -32,11 +33,19 @@ const Raw = "raw"
 // send. The recipient is the row's, whatever the Message says.
 type Renderer func(app core.App, ref string) (Message, error)
 
+// A PersonRenderer writes a mail about something many people hear of
+// together (an event's change, an organisers' message): ref is that record,
+// and to, the row's recipient, says which of its people the mail is for,
+// so the renderer finds that person by the address and writes in their
+// language. It answers as a Renderer does; a person who is no longer there
+// makes the mail obsolete.
+type PersonRenderer func(app core.App, ref, to string) (Message, error)
+
 // ErrObsolete is returned by a Renderer whose mail is no longer true: the
 // row ends as skipped and nothing is sent.
 var ErrObsolete = errors.New("outbox: what the mail announced is no longer true")
 
-var renderers sync.Map // template name → Renderer
+var renderers sync.Map // template name → PersonRenderer
 
 var (
 	errNoRenderer = errors.New("no renderer for the mail's template")
@@ -53,18 +62,24 @@ func permanent(err error) bool {
 // their Register function; registering a name again replaces it. Raw is
 // not a name a feature can take.
 func Handle(template string, r Renderer) {
+	HandlePerson(template, func(app core.App, ref, _ string) (Message, error) { return r(app, ref) })
+}
+
+// HandlePerson registers the renderer of a template whose mail is written
+// for its recipient (see PersonRenderer), as Handle does.
+func HandlePerson(template string, r PersonRenderer) {
 	if template == "" || template == Raw {
 		panic(fmt.Sprintf("outbox: %q is not a template a renderer can take", template))
 	}
 	renderers.Store(template, r)
 }
 
-func rendererOf(template string) (Renderer, bool) {
+func rendererOf(template string) (PersonRenderer, bool) {
 	r, ok := renderers.Load(template)
 	if !ok {
 		return nil, false
 	}
-	return r.(Renderer), true
+	return r.(PersonRenderer), true
 }
 
 // Deferred is a mail as it is queued, to be written when it is sent: To is
@@ -73,6 +88,21 @@ func rendererOf(template string) (Renderer, bool) {
 // queue (the template's name when empty).
 type Deferred struct {
 	To, Template, Ref, Kind string
+	// NotBefore holds the mail back until then (zero: send at once). A
+	// feature that may queue the same news again soon (an event edited
+	// several times in a row) waits a little, so that its renderer can
+	// find the newer mail and make the older one obsolete: people get one
+	// mail that says it all.
+	NotBefore time.Time
+}
+
+// due is when the mail may be sent: NotBefore, or now.
+func (d Deferred) due(now time.Time) types.DateTime {
+	if d.NotBefore.After(now) {
+		now = d.NotBefore
+	}
+	t, _ := types.ParseDateTime(now.UTC())
+	return t
 }
 
 func (d Deferred) kind() string {
@@ -106,7 +136,7 @@ type Writer struct {
 }
 
 const insertDeferred = "INSERT INTO {{" + Collection + "}} ([[id]], [[to]], [[template]], [[ref]], [[kind]], [[status]], [[attachments]], [[next_attempt_at]], [[created]], [[updated]])" +
-	" VALUES ({:id}, {:to}, {:template}, {:ref}, {:kind}, 'pending', '[]', {:now}, {:now}, {:now})"
+	" VALUES ({:id}, {:to}, {:template}, {:ref}, {:kind}, 'pending', '[]', {:due}, {:now}, {:now})"
 
 // NewWriter prepares a Writer on app, normally a transaction's app.
 // Close it when done.
@@ -131,9 +161,11 @@ func (w *Writer) Add(d Deferred) error {
 	if w.q == nil {
 		w.q = w.app.DB().NewQuery(insertDeferred).Prepare()
 	}
+	now := time.Now()
+	stamp, _ := types.ParseDateTime(now.UTC())
 	_, err := w.q.Bind(dbx.Params{
 		"id": ids.Ordered(), "to": d.To, "template": d.Template, "ref": d.Ref, "kind": d.kind(),
-		"now": types.NowDateTime().String(),
+		"now": stamp.String(), "due": d.due(now).String(),
 	}).Execute()
 	if err != nil {
 		return fmt.Errorf("queue %s mail: %w", d.kind(), err)
@@ -175,7 +207,7 @@ func Defer(app core.App, d Deferred) error {
 	r.Set("attachments", []Attachment{})
 	r.Set("status", StatusPending)
 	r.Set("attempts", 0)
-	r.Set("next_attempt_at", types.NowDateTime())
+	r.Set("next_attempt_at", d.due(time.Now()))
 	if err := app.Save(r); err != nil {
 		return fmt.Errorf("queue %s mail: %w", d.kind(), err)
 	}
@@ -200,7 +232,7 @@ func Content(app core.App, row *core.Record) (Message, error) {
 		if !ok {
 			return Message{}, fmt.Errorf("%w: %q", errNoRenderer, t)
 		}
-		msg, err := r(app, row.GetString("ref"))
+		msg, err := r(app, row.GetString("ref"), row.GetString("to"))
 		if err != nil {
 			return Message{}, err
 		}
@@ -220,4 +252,20 @@ func Content(app core.App, row *core.Record) (Message, error) {
 		return Message{}, fmt.Errorf("%w: %v", errBadRow, err)
 	}
 	return msg, nil
+}
+
+// Pending lists the recipients of the mails of template about ref that wait
+// to be sent, for a feature that queues the same news again and finds it
+// waiting already. Call it with the transaction app that will queue.
+func Pending(app core.App, template, ref string) ([]string, error) {
+	var to []string
+	err := app.DB().Select("to").From(Collection).
+		Where(dbx.HashExp{"ref": ref, "template": template, "status": StatusPending}).
+		// Repeated word for word, so SQLite uses the partial index on ref.
+		AndWhere(dbx.NewExp("[[ref]] != ''")).
+		Column(&to)
+	if err != nil {
+		return nil, fmt.Errorf("waiting %s mails: %w", template, err)
+	}
+	return to, nil
 }

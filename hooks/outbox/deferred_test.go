@@ -169,6 +169,55 @@ func TestDeferredMailOutcomes(t *testing.T) {
 	}
 }
 
+// TestDeferredMailWaitsItsTime: a mail queued with NotBefore is not sent
+// before then, by Defer or a Writer alike; Pending lists it meanwhile, and
+// RetryNow makes it due. A person renderer gets the row's recipient.
+func TestDeferredMailWaitsItsTime(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := newApp(t, mp)
+	outbox.HandlePerson("test_person", func(_ core.App, ref, to string) (outbox.Message, error) {
+		return outbox.Message{Subject: "Ziņa " + ref + " adresātam " + to, Text: "Labdien!"}, nil
+	})
+	later := time.Now().Add(time.Hour)
+	err := app.RunInTransaction(func(tx core.App) error {
+		if err := outbox.Defer(tx, outbox.Deferred{To: "a@example.com", Template: "test_person", Ref: "m1", NotBefore: later}); err != nil {
+			return err
+		}
+		w := outbox.NewWriter(tx)
+		defer w.Close()
+		return w.Add(outbox.Deferred{To: "b@example.com", Template: "test_person", Ref: "m1", NotBefore: later})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := outbox.Flush(app); sent != 0 || err != nil {
+		t.Fatalf("Flush before the time = %d, %v", sent, err)
+	}
+	to, err := outbox.Pending(app, "test_person", "m1")
+	if err != nil || len(to) != 2 {
+		t.Fatalf("Pending = %v, %v", to, err)
+	}
+	if to, _ := outbox.Pending(app, "test_person", "m2"); len(to) != 0 {
+		t.Errorf("Pending of another ref = %v", to)
+	}
+	if err := outbox.RetryNow(app); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := outbox.Flush(app); sent != 2 || err != nil {
+		t.Fatalf("Flush when due = %d, %v", sent, err)
+	}
+	mp.WaitFor(t, 2, 10*time.Second)
+	for _, addr := range []string{"a@example.com", "b@example.com"} {
+		list := mp.To(t, addr)
+		if len(list) != 1 || list[0].Subject != "Ziņa m1 adresātam "+addr {
+			t.Errorf("mails to %s: %+v", addr, list)
+		}
+	}
+	if to, _ := outbox.Pending(app, "test_person", "m1"); len(to) != 0 {
+		t.Errorf("Pending after sending = %v", to)
+	}
+}
+
 // TestDeferRejectsAndRollsBack: a mail with a bad address or an unknown
 // template is refused and nothing is stored; a transaction that rolls back
 // takes its mail with it.

@@ -54,6 +54,7 @@ func CalendarFor(app core.App, ev, r *core.Record, lang string) ticketfile.Event
 		Start: ev.GetDateTime("starts_at").Time(), End: ev.GetDateTime("ends_at").Time(),
 		Cancelled: domain.EventStatusOf(ev) == domain.EventCancelled || domain.RegistrationStatusOf(r) == domain.RegistrationCancelled,
 		Tentative: domain.RegistrationStatusOf(r) == domain.RegistrationWaitlisted,
+		Sequence:  ev.GetInt("sequence"),
 	}
 }
 
@@ -139,7 +140,8 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 	if err != nil {
 		return outbox.Message{}, err
 	}
-	atts := []outbox.Attachment{{Name: "event.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ticketfile.ICS(CalendarFor(app, ev, r, lang), time.Now())}}
+	cal := CalendarFor(app, ev, r, lang)
+	atts := []outbox.Attachment{{Name: "event.ics", ContentType: cal.ContentType(), Data: ticketfile.ICS(cal, time.Now())}}
 	// No QR code for a ticket or an event that was cancelled; the calendar
 	// file stays, marked cancelled, so calendars can drop the entry.
 	if domain.RegistrationStatusOf(r) != domain.RegistrationCancelled && kind != MailCancelled {

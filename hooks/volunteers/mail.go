@@ -15,6 +15,7 @@ import (
 	"kopa/hooks/web"
 	"kopa/internal/domain"
 	"kopa/internal/i18n"
+	"kopa/internal/ticketfile"
 )
 
 // Templates of the volunteer mails Kopā writes itself. A queued row holds
@@ -38,6 +39,8 @@ func registerMail() {
 	outbox.Handle(mailWithdrawn, renderAssignment(mailWithdrawn, withdrawnMail))
 	outbox.Handle(mailReminder, renderAssignment(mailReminder, reminderMail))
 	outbox.Handle(mailAlready, renderAlready)
+	outbox.Handle(mailEventCancelled, renderAssignment(mailEventCancelled, eventCancelledMail))
+	outbox.Handle(mailShort, renderShort)
 }
 
 // queueMail queues the volunteer mail of template about ref to v with tx,
@@ -94,6 +97,8 @@ func stillTrue(template string, ev, shift, v, a *core.Record, now time.Time) boo
 		return status == domain.AssignmentAccepted && open && IsApproved(v)
 	case mailWithdrawn:
 		return status == domain.AssignmentCancelled
+	case mailEventCancelled:
+		return domain.EventStatusOf(ev) == domain.EventCancelled && (status == domain.AssignmentInvited || status == domain.AssignmentAccepted)
 	}
 	return false
 }
@@ -136,6 +141,8 @@ type MailData struct {
 	Buttons    []Link
 	Notes      []string
 	PrivacyURL string
+	// Footer says why the mail came; a volunteer's mail says it when empty.
+	Footer string
 }
 
 // render fills both templates.
@@ -278,4 +285,20 @@ func otpMinutes(app core.App) int {
 		return 3
 	}
 	return int((col.OTP.Duration + 59) / 60)
+}
+
+// ShiftCalendar is the calendar entry of a volunteer's place on a shift,
+// in lang: its UID is the assignment's, so every file about that place
+// updates one entry; its version is the event's sequence.
+func ShiftCalendar(app core.App, ev, shift, a *core.Record, lang string) ticketfile.Event {
+	l := web.Catalog().For(lang)
+	portal := pageURL(app, "/volunteer/me", nil, l.Lang)
+	return ticketfile.Event{
+		UID:   a.Id + "@kopa",
+		Title: l.T("skill."+shift.GetString("role")) + " — " + domain.Localized(ev, "title", l.Lang), Location: ev.GetString("venue"),
+		Description: portal, URL: portal,
+		Start: shift.GetDateTime("starts_at").Time(), End: shift.GetDateTime("ends_at").Time(),
+		Cancelled: domain.EventStatusOf(ev) == domain.EventCancelled || domain.AssignmentStatusOf(a) != domain.AssignmentAccepted,
+		Sequence:  ev.GetInt("sequence"),
+	}
 }

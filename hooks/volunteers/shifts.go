@@ -420,3 +420,37 @@ func inviteInterpreters(e *core.RequestEvent) error {
 	}
 	return redirectInvited(e, ev.Id, shiftID, n)
 }
+
+// MoveShifts moves every shift of the event by d, keeping each shift's
+// time relative to the event's start when the event moves by d. The
+// volunteers who accepted a moved shift will be reminded again before its
+// new time. Call it in the transaction that moves the event: the
+// volunteers' change notice, written when it is sent, then shows the new
+// times.
+func MoveShifts(tx core.App, eventID string, d time.Duration) (int, error) {
+	if d == 0 {
+		return 0, nil
+	}
+	shifts, err := tx.FindAllRecords(domain.Shifts, dbx.HashExp{"event": eventID})
+	if err != nil {
+		return 0, fmt.Errorf("shifts of event %s: %w", eventID, err)
+	}
+	for _, s := range shifts {
+		s.Set("starts_at", domain.DateTime(s.GetDateTime("starts_at").Time().Add(d)))
+		s.Set("ends_at", domain.DateTime(s.GetDateTime("ends_at").Time().Add(d)))
+		if err := tx.Save(s); err != nil {
+			return 0, fmt.Errorf("move shift %s: %w", s.Id, err)
+		}
+		reminded, err := tx.FindAllRecords(domain.Assignments, dbx.HashExp{"shift": s.Id, "status": domain.AssignmentAccepted}, dbx.NewExp("reminded_at != ''"))
+		if err != nil {
+			return 0, fmt.Errorf("assignments of shift %s: %w", s.Id, err)
+		}
+		for _, a := range reminded {
+			a.Set("reminded_at", "")
+			if err := tx.Save(a); err != nil {
+				return 0, fmt.Errorf("remind again %s: %w", a.Id, err)
+			}
+		}
+	}
+	return len(shifts), nil
+}

@@ -29,6 +29,7 @@ func Register(app core.App) {
 	registerApproval(app)
 	localizeAuthMails(app)
 	app.OnRecordValidate(domain.Shifts).BindFunc(validateShift)
+	watchDropOuts(app)
 	app.OnRecordCreateRequest(domain.Volunteers).BindFunc(web.CheckRecordName)
 	app.OnRecordUpdateRequest(domain.Volunteers).BindFunc(web.CheckRecordName)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {

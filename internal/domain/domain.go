@@ -37,6 +37,11 @@ const (
 	Settings = "kopa_settings"
 	// MailOutbox is the durable mail queue.
 	MailOutbox = "mail_outbox"
+	// EventChanges are the changes of published events their people are
+	// told of, with what they knew before.
+	EventChanges = "event_changes"
+	// EventMessages are what organisers wrote to an event's people.
+	EventMessages = "event_messages"
 )
 
 // EventStatus is where an event is in its life.
@@ -124,6 +129,27 @@ func VolunteerStatusOf(v *core.Record) VolunteerStatus { return VolunteerStatus(
 
 // IsApproved reports whether volunteer v may be invited and work shifts.
 func IsApproved(v *core.Record) bool { return VolunteerStatusOf(v) == VolunteerApproved }
+
+// Audience is a group of an event's people an organisers' message can go
+// to.
+type Audience string
+
+// Audiences of a message.
+const (
+	// AudienceConfirmed are the registrations with a seat.
+	AudienceConfirmed Audience = "confirmed"
+	// AudienceWaitlisted are the registrations on the waiting list.
+	AudienceWaitlisted Audience = "waitlisted"
+	// AudienceCheckedIn are the registrations checked in at the door.
+	AudienceCheckedIn Audience = "checked_in"
+	// AudienceVolunteers are the volunteers invited to or accepted on a
+	// shift of the event.
+	AudienceVolunteers Audience = "volunteers"
+)
+
+// Audiences are the values of event_messages.to, in the order the console
+// offers them.
+var Audiences = []Audience{AudienceConfirmed, AudienceWaitlisted, AudienceCheckedIn, AudienceVolunteers}
 
 // CheckinMethod is how a person was checked in.
 type CheckinMethod string

@@ -19,7 +19,8 @@ import (
 func TestSchemaAgrees(t *testing.T) {
 	app := kopatest.NewApp(t)
 	for _, name := range []string{domain.Organisers, domain.Volunteers, domain.Events, domain.Registrations,
-		domain.Checkins, domain.Shifts, domain.Assignments, domain.Settings, domain.MailOutbox} {
+		domain.Checkins, domain.Shifts, domain.Assignments, domain.Settings, domain.MailOutbox,
+		domain.EventChanges, domain.EventMessages} {
 		if _, err := app.FindCollectionByNameOrId(name); err != nil {
 			t.Errorf("collection %s: %v", name, err)
 		}
@@ -41,6 +42,7 @@ func TestSchemaAgrees(t *testing.T) {
 		{domain.Volunteers, "locale", domain.Locales},
 		{domain.Volunteers, "status", strs(domain.VolunteerStatuses)},
 		{"subscribers", "locale", domain.Locales},
+		{domain.EventMessages, "to", strs(domain.Audiences)},
 	} {
 		col, err := app.FindCollectionByNameOrId(c.collection)
 		if err != nil {

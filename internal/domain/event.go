@@ -70,10 +70,11 @@ func (v EventView) Open() bool {
 // required; the others are optional.
 var TextLangs = Locales
 
-// textFallback is where a missing text is looked for next: Latvian, English
-// and Russian fall back to Latvian (as they always have); Ukrainian, Arabic
-// and Persian to English, then Latvian, which more newcomers read.
-func textFallback(lang string) []string {
+// TextFallback is where a text in lang is looked for, in order: Latvian,
+// English and Russian fall back to Latvian (as they always have);
+// Ukrainian, Arabic and Persian to English, then Latvian, which more
+// newcomers read.
+func TextFallback(lang string) []string {
 	switch lang {
 	case "lv", "en", "ru":
 		return []string{lang, "lv"}
@@ -93,7 +94,7 @@ func Localized(rec *core.Record, field, lang string) string {
 // Latvian. A page marks a text in another language than its own (lang=…),
 // so that it is read out and laid out in its own language.
 func LocalizedIn(rec *core.Record, field, lang string) (text, in string) {
-	for _, l := range textFallback(lang) {
+	for _, l := range TextFallback(lang) {
 		if s := rec.GetString(field + "_" + l); s != "" {
 			return s, l
 		}

@@ -168,8 +168,29 @@ type Event struct {
 	Start, End                   time.Time
 	// Cancelled marks the entry cancelled (the event or the ticket is
 	// off); Tentative marks it tentative (a place on the waiting list).
-	// Neither is a confirmed entry.
+	// Neither is a confirmed entry. A cancelled entry's file removes it:
+	// METHOD:CANCEL beside STATUS:CANCELLED.
 	Cancelled, Tentative bool
+	// Sequence is the entry's version: a calendar that holds the entry
+	// already takes a file with the same UID and a higher SEQUENCE as its
+	// update (RFC 5545, 3.8.7.4). It grows with each change people are
+	// told of.
+	Sequence int
+}
+
+// Method is the iCalendar METHOD of the entry's file: CANCEL for a
+// cancelled one, else PUBLISH. A mail's attachment names it in its
+// Content-Type too.
+func (e Event) Method() string {
+	if e.Cancelled {
+		return string(ics.MethodCancel)
+	}
+	return string(ics.MethodPublish)
+}
+
+// ContentType is the MIME type of the entry's file, with its method.
+func (e Event) ContentType() string {
+	return "text/calendar; charset=utf-8; method=" + e.Method()
 }
 
 // OneLine makes s fit a line of its own: every run of control characters
@@ -219,10 +240,11 @@ func multiLine(s string) string {
 // calendar converts to the reader's zone (Europe/Riga for the NGO).
 func ICS(e Event, now time.Time) []byte {
 	cal := ics.NewCalendarFor("Kopā")
-	cal.SetMethod(ics.MethodPublish)
+	cal.SetMethod(ics.Method(e.Method()))
 	cal.SetProductId("-//Kopā//Kopā tickets//EN")
 	ev := cal.AddEvent(e.UID)
 	ev.SetDtStampTime(now.UTC())
+	ev.SetSequence(e.Sequence)
 	ev.SetStartAt(e.Start.UTC())
 	ev.SetEndAt(e.End.UTC())
 	ev.SetSummary(OneLine(e.Title))

@@ -99,6 +99,39 @@ func TestICS(t *testing.T) {
 	}
 }
 
+// TestICSUpdateAndCancel: a later version of an entry keeps its UID with a
+// higher SEQUENCE; a cancelled one is a CANCEL of the same UID. Both parse.
+func TestICSUpdateAndCancel(t *testing.T) {
+	start := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
+	e := ticketfile.Event{UID: "abc@kopa", Title: "Kultūršoks", Start: start, End: start.Add(time.Hour), Sequence: 2}
+	for _, c := range []struct {
+		cancelled      bool
+		method, status string
+	}{{false, "PUBLISH", "CONFIRMED"}, {true, "CANCEL", "CANCELLED"}} {
+		e.Cancelled = c.cancelled
+		cal, err := ics.ParseCalendar(bytes.NewReader(ticketfile.ICS(e, start)))
+		if err != nil {
+			t.Fatalf("%s: %v", c.method, err)
+		}
+		evs := cal.Events()
+		if len(evs) != 1 {
+			t.Fatalf("%s: %d events", c.method, len(evs))
+		}
+		get := func(p ics.ComponentProperty) string {
+			if prop := evs[0].GetProperty(p); prop != nil {
+				return prop.Value
+			}
+			return ""
+		}
+		if get(ics.ComponentPropertyUniqueId) != "abc@kopa" || get(ics.ComponentPropertySequence) != "2" || get(ics.ComponentPropertyStatus) != c.status {
+			t.Errorf("%s: UID %q SEQUENCE %q STATUS %q", c.method, get(ics.ComponentPropertyUniqueId), get(ics.ComponentPropertySequence), get(ics.ComponentPropertyStatus))
+		}
+		if !strings.Contains(string(ticketfile.ICS(e, start)), "METHOD:"+c.method+"\r\n") || !strings.HasSuffix(e.ContentType(), "method="+c.method) {
+			t.Errorf("%s: method not said (%s)", c.method, e.ContentType())
+		}
+	}
+}
+
 // TestICSStatus: a waiting-list place is a tentative entry, a cancelled
 // one (even if it was waiting) a cancelled entry, a seat a confirmed one.
 func TestICSStatus(t *testing.T) {
