@@ -137,3 +137,34 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("chart after reconnect has %d arrival lines", n)
 	}
 }
+
+// TestDashboardTooManyPages: an organiser's dashboard is their oldest
+// socket when twenty more are opened with their account; it is closed with
+// 4429, says so, and stays closed (reconnecting would close another).
+func TestDashboardTooManyPages(t *testing.T) {
+	f := setup(t)
+	ctx := browser.New(t)
+	if err := browser.Login(ctx, f.srv.URL, "org@example.org", kopatest.Password); err != nil {
+		t.Fatal(err)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(f.srv.URL+"/manage/events/"+f.event.Id+"/live?lang=en"),
+		chromedp.WaitVisible(`#live-status[data-state=live]`),
+	)
+	if err != nil {
+		t.Fatalf("open the dashboard: %v", err)
+	}
+	for range 20 {
+		f.open(t, f.orgToken, f.event.Id)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`#live-status[data-state=toomany]`)); err != nil {
+		t.Fatalf("the dashboard was not told: %v", err)
+	}
+	got, _ := chromedp.Run(ctx, chromedp.Text("#live-status-text"))
+	if want := "Closed: this account has too many live pages open. Reload the page to watch here again."; strings.TrimSpace(got) != want {
+		t.Errorf("status %q, want %q", got, want)
+	}
+	if n := live.Sockets(f.app, f.org); n != 20 {
+		t.Errorf("%d sockets, want the 20 opened after the dashboard", n)
+	}
+}

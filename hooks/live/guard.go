@@ -11,7 +11,8 @@ import (
 
 // A socket's access is not settled once at auth: a door shift is withdrawn,
 // ends, or moves; a volunteer's account is deleted; an organiser changes
-// their password or signs out. The hub checks every socket's access again
+// their password or signs out (which ends the session its token carries,
+// see hooks/web). The hub checks every socket's access again
 //
 //   - every recheckPeriod (60 s), from the socket's own writer goroutine, so
 //     the checks of many sockets spread over the period instead of
@@ -76,6 +77,15 @@ func (h *hub) guard(app core.App) {
 		app.OnRecordAfterUpdateSuccess(name).BindFunc(account)
 		app.OnRecordAfterDeleteSuccess(name).BindFunc(account)
 	}
+
+	// A session ended (logged out): the sockets opened with its token.
+	app.OnRecordAfterDeleteSuccess(domain.Sessions).BindFunc(func(e *core.RecordEvent) error {
+		err := e.Next()
+		if col, cerr := e.App.FindCachedCollectionByNameOrId(e.Record.GetString("collection_ref")); cerr == nil {
+			h.recheckAccounts(accountKey(col.Name, e.Record.GetString("record_ref")))
+		}
+		return err
+	})
 }
 
 // accountKey names an auth record across collections.
@@ -130,7 +140,7 @@ func (h *hub) recheck(clients []*client) {
 // the socket (it is checked again at the next period): a hiccup must not
 // close every door's counts.
 func (h *hub) verify(c *client) (int, string) {
-	auth, err := h.app.FindAuthRecordByToken(c.token, core.TokenTypeAuth)
+	auth, err := signIn(h.app, c.token)
 	if err != nil || accountKey(auth.Collection().Name, auth.Id) != c.account {
 		return CloseUnauthorized, "sign in again"
 	}

@@ -8,8 +8,10 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
 
 	"kopa/hooks/live"
+	"kopa/hooks/web"
 	"kopa/internal/kopatest"
 )
 
@@ -208,6 +210,55 @@ func TestPeriodicRecheck(t *testing.T) {
 	if m, raw := next(t, org); m.Type != live.TypeCheckin {
 		t.Fatalf("organiser: %s", raw)
 	}
+}
+
+// TestEndedSessionSocket: a socket opened with a session's token (the
+// dashboard's, the scanner's) is closed with 4401 by the periodic check
+// once the session has ended, even when no hook saw it end, and the token
+// opens no socket any more.
+func TestEndedSessionSocket(t *testing.T) {
+	live.SetTimeouts(t, live.Timeouts{Recheck: 50 * time.Millisecond})
+	f := setup(t)
+	token, err := web.StartSession(f.app, f.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := web.StartSession(f.app, f.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, _ := f.open(t, token, f.event.Id)
+	kept, _ := f.open(t, other, f.event.Id)
+
+	// Straight into the table: only the periodic check can notice.
+	if _, err := f.app.NonconcurrentDB().NewQuery("DELETE FROM sessions WHERE id = {:id}").
+		Bind(map[string]any{"id": sessionID(t, token)}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if code := closeCode(t, conn); code != live.CloseUnauthorized {
+		t.Fatalf("close code %d, want %d", code, live.CloseUnauthorized)
+	}
+	conn = f.dial(t, f.event.Id)
+	sendAuth(t, conn, token)
+	if code := closeCode(t, conn); code != live.CloseUnauthorized {
+		t.Fatalf("a new socket with the ended session's token: close code %d, want %d", code, live.CloseUnauthorized)
+	}
+	// The account's other session is still on.
+	checkin(t, f.app, kopatest.Registration(t, f.app, f.event, "Amina", "amina@example.org", "confirmed"))
+	if m, raw := next(t, kept); m.Type != live.TypeRegistration {
+		t.Fatalf("the other session's socket: %s", raw)
+	}
+}
+
+// sessionID is the session a session's token names.
+func sessionID(t testing.TB, token string) string {
+	t.Helper()
+	claims, err := security.ParseUnverifiedJWT(token)
+	sid, _ := claims["sid"].(string)
+	if err != nil || sid == "" {
+		t.Fatalf("no session in the token: %v", err)
+	}
+	return sid
 }
 
 // TestSocketsPerAccount: one account holds at most 20 sockets. The 21st is

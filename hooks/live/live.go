@@ -217,7 +217,7 @@ func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (
 	if err != nil {
 		return nil, "", CloseUnauthorized, "auth required"
 	}
-	auth, err := app.FindAuthRecordByToken(token, core.TokenTypeAuth)
+	auth, err := signIn(app, token)
 	if err != nil {
 		return nil, "", CloseUnauthorized, "invalid token"
 	}
@@ -228,6 +228,13 @@ func (h *hub) authenticate(app core.App, conn *websocket.Conn, eventID string) (
 		return nil, "", CloseNotFound, "no such event"
 	}
 	return auth, token, 0, ""
+}
+
+// signIn returns the account a token signs in, as the auth message and
+// every later check of a socket's access (see verify) read it: the token of
+// a session that was logged out signs in no one (see hooks/web).
+func signIn(app core.App, token string) (*core.Record, error) {
+	return web.AuthByToken(app, token)
 }
 
 // reject sends a close frame, waits briefly for the peer's reply (so the

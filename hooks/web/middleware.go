@@ -53,6 +53,14 @@ func Middleware(e *core.RequestEvent) error {
 	}
 	e.Set(langKey, lang)
 
+	if !apiSession(e) {
+		// A token of a session that was logged out (a copied cookie,
+		// a scanner's token): PocketBase took it, Kopā does not.
+		e.Auth = nil
+		if strings.HasPrefix(p, "/api/") {
+			return e.UnauthorizedError("The session has ended; please sign in again.", nil)
+		}
+	}
 	if e.Auth == nil && !strings.HasPrefix(p, "/api/") {
 		loadSession(e)
 	}

@@ -18,6 +18,7 @@ func Register(app core.App) {
 	if err := load(); err != nil {
 		panic(err) // templates are embedded: a broken one must stop the build's tests, not a visitor
 	}
+	bindSessions(app)
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(se *core.ServeEvent) error {
 			se.Router.Bind(pageErrors)
@@ -130,7 +131,14 @@ func apiToken(e *core.RequestEvent) error {
 	if e.Auth == nil {
 		return e.UnauthorizedError("", nil)
 	}
-	token, err := e.Auth.NewAuthToken()
+	// A token of this browser's session: logging out ends it too.
+	var token string
+	var err error
+	if sid, _ := e.Get(sessionKey).(string); sid != "" {
+		token, err = sessionToken(e.Auth, sid, e.Auth.Collection().AuthToken.DurationTime())
+	} else {
+		token, err = e.Auth.NewAuthToken()
+	}
 	if err != nil {
 		return err
 	}

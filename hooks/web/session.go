@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -20,25 +21,29 @@ const (
 )
 
 // loadSession sets e.Auth from the session cookie, if it holds a valid
-// organiser or volunteer token.
+// organiser or volunteer token whose session is on (see sessions.go).
 func loadSession(e *core.RequestEvent) {
 	c, err := e.Request.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return
 	}
-	rec, err := e.App.FindAuthRecordByToken(c.Value, core.TokenTypeAuth)
+	rec, err := AuthByToken(e.App, c.Value)
 	if err != nil {
 		return
 	}
 	if domain.IsOrganiser(rec) || domain.IsVolunteer(rec) {
 		e.Auth = rec
+		sid := sessionOf(c.Value)
+		e.Set(sessionKey, sid)
+		e.Set(statelessKey, sid == "")
 	}
 }
 
-// SetSession signs auth in on this browser: an HttpOnly, SameSite=Lax cookie
-// (Secure behind TLS) holding a PocketBase auth token.
+// SetSession signs auth in on this browser: a new session (see
+// sessions.go), and an HttpOnly, SameSite=Lax cookie (Secure behind TLS)
+// holding its token.
 func SetSession(e *core.RequestEvent, auth *core.Record) error {
-	token, err := auth.NewAuthToken()
+	token, err := newSession(e.App, auth, time.Now())
 	if err != nil {
 		return err
 	}
@@ -47,13 +52,25 @@ func SetSession(e *core.RequestEvent, auth *core.Record) error {
 		HttpOnly: true, Secure: IsTLS(e), SameSite: http.SameSiteLaxMode,
 	})
 	e.Auth = auth
+	e.Set(sessionKey, sessionOf(token))
 	return nil
 }
 
-// ClearSession signs this browser out.
+// ClearSession signs this browser out: its session ends on the server, so
+// a copy of the cookie, or a token the page's scripts were given, stops
+// working too.
 func ClearSession(e *core.RequestEvent) {
+	if sid, _ := e.Get(sessionKey).(string); sid != "" {
+		if err := endSession(e.App, sid); err != nil {
+			e.App.Logger().Error("end session", "error", err)
+		}
+	} else if stateless, _ := e.Get(statelessKey).(bool); stateless && e.Auth != nil {
+		endStateless(e.App, e.Auth)
+	}
 	e.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: IsTLS(e), SameSite: http.SameSiteLaxMode})
 	e.Auth = nil
+	e.Set(sessionKey, "")
+	e.Set(statelessKey, false)
 }
 
 // RequireSession lets a page through only for a signed-in record of one of

@@ -42,6 +42,9 @@ const (
 	EventChanges = "event_changes"
 	// EventMessages are what organisers wrote to an event's people.
 	EventMessages = "event_messages"
+	// Sessions are the sign-ins of organisers and volunteers on the pages;
+	// logging out deletes one.
+	Sessions = "sessions"
 )
 
 // EventStatus is where an event is in its life.

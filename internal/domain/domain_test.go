@@ -20,7 +20,7 @@ func TestSchemaAgrees(t *testing.T) {
 	app := kopatest.NewApp(t)
 	for _, name := range []string{domain.Organisers, domain.Volunteers, domain.Events, domain.Registrations,
 		domain.Checkins, domain.Shifts, domain.Assignments, domain.Settings, domain.MailOutbox,
-		domain.EventChanges, domain.EventMessages} {
+		domain.EventChanges, domain.EventMessages, domain.Sessions} {
 		if _, err := app.FindCollectionByNameOrId(name); err != nil {
 			t.Errorf("collection %s: %v", name, err)
 		}
