@@ -19,6 +19,7 @@ import (
 // a new or changed event title or venue. What was stored before these
 // rules is not refused when something else of its record changes.
 func TestRecordAPIChecksNamesAndTexts(t *testing.T) {
+	t.Parallel()
 	f := newRulesFixture(t)
 	// Old data, written past the checks.
 	for _, q := range []struct{ sql, id string }{

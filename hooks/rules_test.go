@@ -52,6 +52,7 @@ func newRulesFixture(t *testing.T) *rulesFixture {
 // through PocketBase's record API: organisers everything; the public only
 // published events; a volunteer only their own record and their shifts.
 func TestAPIRules(t *testing.T) {
+	t.Parallel()
 	f := newRulesFixture(t)
 	factory := kopatest.CloneFactory(f.app, hooks.Default)
 	rec := func(c string) string { return "/api/collections/" + c + "/records" }

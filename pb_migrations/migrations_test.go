@@ -18,6 +18,7 @@ import (
 )
 
 func TestSchemaApplies(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	for _, name := range []string{"organisers", "volunteers", "events", "registrations", "checkins", "shifts", "assignments"} {
 		if _, err := app.FindCollectionByNameOrId(name); err != nil {
@@ -38,6 +39,7 @@ func TestSchemaApplies(t *testing.T) {
 // written when sent) can be reverted, with those after it, and applied
 // again.
 func TestMailTemplatesMigrationReverts(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	runner := core.NewMigrationsRunner(app, core.AppMigrations)
 	fields := func() (hasTemplate, subjectRequired bool, statuses []string) {
@@ -72,6 +74,7 @@ func TestMailTemplatesMigrationReverts(t *testing.T) {
 // (its 0 would mean none), registrations a reminded_at; reverting removes
 // both and applying again brings them back.
 func TestRemindersMigration(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	check := func(when string, want bool) {
 		t.Helper()
@@ -122,6 +125,7 @@ func migrationsSince(t testing.TB, prefix string) int {
 // Kopā's own mails are then written from their records, saying what is
 // true when they go out; PocketBase's goes out as it was stored.
 func TestMailQueuedByAnOlderKopaStillSends(t *testing.T) {
+	t.Parallel()
 	mp := mailpit.Start(t)
 	app := kopatest.NewApp(t, hooks.Default)
 	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestCanWorkDoor(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	start := time.Now().Add(30 * time.Minute).Truncate(time.Second)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Starts: start})

@@ -15,6 +15,7 @@ import (
 // TestCachedCountsFollowEveryChange compares the cached counts with a fresh
 // count after each kind of change, including a rolled-back one.
 func TestCachedCountsFollowEveryChange(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, attendance.Register)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 5, Waitlist: true})
 	check := func(step string, want domain.Stats) {

@@ -75,6 +75,7 @@ func TestMaskEmail(t *testing.T) {
 }
 
 func TestCheckInAPI(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	start := time.Now().Add(30 * time.Minute)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 3, Waitlist: true, Starts: start})
@@ -304,6 +305,7 @@ func TestCheckInAPI(t *testing.T) {
 // the address of an existing registration checks that registration in and
 // answers with the short name.
 func TestTheDoorsNames(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	start := time.Now().Add(30 * time.Minute)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 10, Starts: start})
@@ -379,6 +381,7 @@ func TestTheDoorsNames(t *testing.T) {
 // made offline and sent later: the check-in's time decides, not when it is
 // sent nor which way it came.
 func TestTheDoorsDay(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	soon := kopatest.Event(t, src, kopatest.EventOpts{Starts: time.Now().Add(72 * time.Hour)})
 	early := kopatest.Registration(t, src, soon, "Amina", "amina@example.com", "confirmed")
@@ -421,6 +424,7 @@ func TestTheDoorsDay(t *testing.T) {
 }
 
 func TestWalkInCapacity(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 1})
 	kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -436,6 +440,7 @@ func TestWalkInCapacity(t *testing.T) {
 // TestTwentyDevicesOneTicket: twenty door phones scan the same ticket at the
 // same moment; exactly one is told ok, nineteen already.
 func TestTwentyDevicesOneTicket(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -488,6 +493,7 @@ func TestTwentyDevicesOneTicket(t *testing.T) {
 // TestEarliestOfflineScanWins: a scan made offline earlier and synced later
 // keeps the earlier time; the later scan is "already".
 func TestEarliestOfflineScanWins(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -504,6 +510,7 @@ func TestEarliestOfflineScanWins(t *testing.T) {
 }
 
 func TestScannerPageAccess(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	start := time.Now().Add(30 * time.Minute)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Starts: start})
@@ -552,6 +559,7 @@ func TestSearchIgnoresCaseInEveryAlphabet(t *testing.T) {
 // TestScanAndSearchRace: the same person scanned at one door and checked in
 // by name at another, fifty times at once, in process: one ok.
 func TestScanAndSearchRace(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -598,6 +606,7 @@ func TestScanAndSearchRace(t *testing.T) {
 // longer works (the database was reopened under it), check-ins still go
 // through, and the statement is prepared again.
 func TestCheckInAfterTheStatementClosed(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	a := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")

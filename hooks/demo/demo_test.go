@@ -10,6 +10,7 @@ import (
 )
 
 func TestSeedOnceWithFreshPassword(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
@@ -70,6 +71,7 @@ func TestSeedOnceWithFreshPassword(t *testing.T) {
 }
 
 func TestSeedLeavesARealDatabaseAlone(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	kopatest.Event(t, app, kopatest.EventOpts{Title: "Real event"})
 	res, err := demo.Seed(app, time.Now())

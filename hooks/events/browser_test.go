@@ -18,6 +18,7 @@ import (
 // language, checks the lang attribute and the discussions, and runs axe-core
 // on / and /events/{id}.
 func TestPublicPagesInBrowser(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	if _, err := demo.Seed(app, time.Now()); err != nil {
 		t.Fatal(err)

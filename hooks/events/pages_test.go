@@ -13,6 +13,7 @@ import (
 )
 
 func TestPublicPages(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	pub := kopatest.Event(t, src, kopatest.EventOpts{Title: "Kultūršoks un kultūru dialogs", Capacity: 5})
 	kopatest.Registration(t, src, pub, "Amina", "amina@example.com", "confirmed")
@@ -72,6 +73,7 @@ func TestPublicPages(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{})
 	for _, url := range []string{"/", "/events/" + ev.Id, "/no/such/page", "/manage/login"} {

@@ -50,8 +50,7 @@ const swarmSize = 1000
 func BenchmarkBroadcast1000(b *testing.B) {
 	raiseFileLimit(b, 3*swarmSize+1024)
 	// The swarm signs in with one organiser's token.
-	live.SetTimeouts(b, live.Timeouts{MaxPerAccount: swarmSize})
-	f := setup(b)
+	f := setupWith(b, live.Timeouts{MaxPerAccount: swarmSize})
 	ev := kopatest.Event(b, f.app, kopatest.EventOpts{Title: "Bench"})
 	pool := newPool(b, f.app)
 

@@ -22,6 +22,7 @@ import (
 // watches the numbers, the bar and the last arrivals change (first name
 // only). Then projector mode, and axe-core on both.
 func TestDashboardInBrowser(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ev := kopatest.Event(t, f.app, kopatest.EventOpts{Title: "Kultūršoks", Capacity: 4})
 	amina := kopatest.Registration(t, f.app, ev, "Amina Haddad", "amina@example.org", "confirmed")
@@ -142,6 +143,7 @@ func TestDashboardInBrowser(t *testing.T) {
 // socket when twenty more are opened with their account; it is closed with
 // 4429, says so, and stays closed (reconnecting would close another).
 func TestDashboardTooManyPages(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := browser.New(t)
 	if err := browser.Login(ctx, f.srv.URL, "org@example.org", kopatest.Password); err != nil {

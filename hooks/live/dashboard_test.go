@@ -15,6 +15,7 @@ import (
 // TestDashboardPage pins who may open the dashboard and what the page holds
 // before its script runs.
 func TestDashboardPage(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.org")
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Title: "Kultūršoks", Capacity: 40})

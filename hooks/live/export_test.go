@@ -1,7 +1,6 @@
 package live
 
 import (
-	"testing"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -16,36 +15,31 @@ type Timeouts struct {
 	SendBuffer, MaxPerAccount             int
 }
 
-// SetTimeouts changes the tunables for the apps this test creates after
-// the call, and restores them when the test ends.
-func SetTimeouts(t testing.TB, o Timeouts) {
-	saved := []any{authTimeout, pingPeriod, pongWait, closeGrace, sendBuffer, recheckPeriod, maxPerAccount}
-	t.Cleanup(func() {
-		authTimeout, pingPeriod, pongWait = saved[0].(time.Duration), saved[1].(time.Duration), saved[2].(time.Duration)
-		closeGrace, sendBuffer = saved[3].(time.Duration), saved[4].(int)
-		recheckPeriod, maxPerAccount = saved[5].(time.Duration), saved[6].(int)
-	})
+// SetTimeouts gives app its own tunables; call it before Register.
+func SetTimeouts(app core.App, o Timeouts) {
+	c := defaultConfig()
 	if o.Auth > 0 {
-		authTimeout = o.Auth
+		c.authTimeout = o.Auth
 	}
 	if o.Ping > 0 {
-		pingPeriod = o.Ping
+		c.pingPeriod = o.Ping
 	}
 	if o.Pong > 0 {
-		pongWait = o.Pong
+		c.pongWait = o.Pong
 	}
 	if o.CloseGrace > 0 {
-		closeGrace = o.CloseGrace
+		c.closeGrace = o.CloseGrace
 	}
 	if o.SendBuffer > 0 {
-		sendBuffer = o.SendBuffer
+		c.sendBuffer = o.SendBuffer
 	}
 	if o.Recheck > 0 {
-		recheckPeriod = o.Recheck
+		c.recheckPeriod = o.Recheck
 	}
 	if o.MaxPerAccount > 0 {
-		maxPerAccount = o.MaxPerAccount
+		c.maxPerAccount = o.MaxPerAccount
 	}
+	app.Store().Set(configKey, c)
 }
 
 // Disconnect closes every socket watching an event with code, as a server

@@ -10,6 +10,7 @@ import (
 
 // TestParseAuth pins which first messages count as auth.
 func TestParseAuth(t *testing.T) {
+	t.Parallel()
 	tok := "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6IngifQ.c2ln-_"
 	for _, tc := range []struct {
 		in   string

@@ -189,8 +189,8 @@ func TestSignedOutSocket(t *testing.T) {
 // that simply ended looks the same to the hub) is noticed by the periodic
 // check, and the socket closed with 4403; an organiser's socket stays.
 func TestPeriodicRecheck(t *testing.T) {
-	live.SetTimeouts(t, live.Timeouts{Recheck: 50 * time.Millisecond})
-	f := setup(t)
+	t.Parallel()
+	f := setupWith(t, live.Timeouts{Recheck: 50 * time.Millisecond})
 	v, _, a := f.doorVolunteer(t, "door@example.org")
 	org, _ := f.open(t, f.orgToken, f.event.Id)
 	conn, _ := f.open(t, kopatest.Token(t, v), f.event.Id)
@@ -217,8 +217,8 @@ func TestPeriodicRecheck(t *testing.T) {
 // once the session has ended, even when no hook saw it end, and the token
 // opens no socket any more.
 func TestEndedSessionSocket(t *testing.T) {
-	live.SetTimeouts(t, live.Timeouts{Recheck: 50 * time.Millisecond})
-	f := setup(t)
+	t.Parallel()
+	f := setupWith(t, live.Timeouts{Recheck: 50 * time.Millisecond})
 	token, err := web.StartSession(f.app, f.org)
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,20 @@ type fixture struct {
 
 func setup(t testing.TB) *fixture {
 	t.Helper()
-	app := kopatest.NewApp(t, hooks.Default)
+	return setupApp(t, kopatest.NewApp(t, hooks.Default))
+}
+
+// setupWith is setup with the hub's tunables changed, for this app alone.
+func setupWith(t testing.TB, o live.Timeouts) *fixture {
+	t.Helper()
+	return setupApp(t, kopatest.NewApp(t, func(app core.App) {
+		live.SetTimeouts(app, o)
+		hooks.Default(app)
+	}))
+}
+
+func setupApp(t testing.TB, app *tests.TestApp) *fixture {
+	t.Helper()
 	srv := kopatest.Serve(t, app)
 	org := kopatest.Organiser(t, app, "org@example.org")
 	return &fixture{

@@ -44,46 +44,64 @@ const (
 	CloseNotFound     = 4404 // the event does not exist (or was deleted)
 )
 
-// Tunables. Tests shorten them before creating the app; a hub copies them
-// when it is created.
-var (
+// config holds the hub's tunables. Each app has its own (tests shorten
+// them for their app alone, see export_test.go); a hub reads them once,
+// when Register creates it.
+type config struct {
 	// authTimeout is how long a client has to send its auth message.
-	authTimeout = 5 * time.Second
+	authTimeout time.Duration
 	// pingPeriod is how often the server pings.
-	pingPeriod = 20 * time.Second
+	pingPeriod time.Duration
 	// pongWait is how long the server waits for any frame (a pong at the
 	// least) before it drops the client. Longer than pingPeriod.
-	pongWait = 45 * time.Second
+	pongWait time.Duration
 	// writeWait bounds every write; a write that cannot finish in time
 	// drops the client.
-	writeWait = 10 * time.Second
+	writeWait time.Duration
 	// closeGrace is how long the server waits for the peer's close reply.
-	closeGrace = time.Second
+	closeGrace time.Duration
 	// sendBuffer is how many messages may wait for one client before the
 	// client counts as too slow.
-	sendBuffer = 64
+	sendBuffer int
 	// socketBuffer caps the kernel's send buffer of each socket. Linux
 	// would otherwise grow it to megabytes for a client that stops reading,
 	// hiding the client's slowness from the hub (and holding the memory);
 	// the messages are a few hundred bytes, so 32 KiB holds plenty.
-	socketBuffer = 32 << 10
+	socketBuffer int
 	// recheckPeriod is how often a socket's access is checked again.
-	recheckPeriod = 60 * time.Second
+	recheckPeriod time.Duration
 	// maxPerAccount is how many sockets one account may hold at once.
-	maxPerAccount = 20
-)
-
-type config struct {
-	authTimeout, pingPeriod, pongWait, writeWait, closeGrace, recheckPeriod time.Duration
-	sendBuffer, socketBuffer, maxPerAccount                                 int
+	maxPerAccount int
 }
 
-func currentConfig() config {
+// defaultConfig is what a hub uses unless its app was given other values.
+func defaultConfig() config {
 	return config{
-		authTimeout: authTimeout, pingPeriod: pingPeriod, pongWait: pongWait,
-		writeWait: writeWait, closeGrace: closeGrace, sendBuffer: max(sendBuffer, 1),
-		socketBuffer: socketBuffer, recheckPeriod: recheckPeriod, maxPerAccount: max(maxPerAccount, 1),
+		authTimeout:   5 * time.Second,
+		pingPeriod:    20 * time.Second,
+		pongWait:      45 * time.Second,
+		writeWait:     10 * time.Second,
+		closeGrace:    time.Second,
+		sendBuffer:    64,
+		socketBuffer:  32 << 10,
+		recheckPeriod: 60 * time.Second,
+		maxPerAccount: 20,
 	}
+}
+
+// configKey is where an app's own tunables are kept, set before Register.
+const configKey = "kopa.live.config"
+
+// configOf returns app's tunables: its own if it has them, else the
+// defaults.
+func configOf(app core.App) config {
+	c, ok := app.Store().Get(configKey).(config)
+	if !ok {
+		c = defaultConfig()
+	}
+	c.sendBuffer = max(c.sendBuffer, 1)
+	c.maxPerAccount = max(c.maxPerAccount, 1)
+	return c
 }
 
 // storeKey is where Register keeps the app's hub.
@@ -92,7 +110,7 @@ const storeKey = "kopa.live.hub"
 // Register binds the hub's route, the record hooks that feed it and its
 // shutdown, and the dashboard page.
 func Register(app core.App) {
-	h := newHub(app, currentConfig())
+	h := newHub(app, configOf(app))
 	app.Store().Set(storeKey, h)
 	h.feed(app)
 	h.guard(app)

@@ -25,6 +25,7 @@ import (
 // TestHTTPErrors pins what the route answers before any upgrade: errors in
 // PocketBase's JSON shape, and no hub at work.
 func TestHTTPErrors(t *testing.T) {
+	t.Parallel()
 	upgrade := map[string]string{
 		"Connection": "Upgrade", "Upgrade": "websocket",
 		"Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
@@ -67,6 +68,7 @@ func TestHTTPErrors(t *testing.T) {
 // TestOrigins: no Origin, the request's own host and the app URL's host are
 // let in; any other site is refused before the upgrade.
 func TestOrigins(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	kopatest.ChangeSettings(t, f.app, func(s *core.Settings) {
 		s.Meta.AppURL = "https://kopa.example.org"
@@ -113,8 +115,8 @@ func TestOrigins(t *testing.T) {
 
 // TestAuthTimeout: a client that says nothing is closed with 4401.
 func TestAuthTimeout(t *testing.T) {
-	live.SetTimeouts(t, live.Timeouts{Auth: 200 * time.Millisecond})
-	f := setup(t)
+	t.Parallel()
+	f := setupWith(t, live.Timeouts{Auth: 200 * time.Millisecond})
 	conn := f.dial(t, f.event.Id)
 	if code := closeCode(t, conn); code != live.CloseUnauthorized {
 		t.Fatalf("close code %d, want %d", code, live.CloseUnauthorized)
@@ -127,6 +129,7 @@ func TestAuthTimeout(t *testing.T) {
 // TestAuthFailures: bad first messages and tokens get 4401, tokens without
 // access to the event 4403, an unknown event 4404.
 func TestAuthFailures(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	now := time.Now()
 	other := kopatest.Event(t, f.app, kopatest.EventOpts{Title: "Cits"})
@@ -187,6 +190,7 @@ func authMsg(t testing.TB, rec *core.Record) string {
 
 // TestSnapshot: an organiser and a door volunteer on shift get the counts.
 func TestSnapshot(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	a := kopatest.Registration(t, f.app, f.event, "Amina Haddad", "amina@example.org", "confirmed")
 	kopatest.Registration(t, f.app, f.event, "Oleksandr Koval", "olek@example.org", "confirmed")
@@ -227,6 +231,7 @@ func TestSnapshot(t *testing.T) {
 // TestCheckinMessage: a check-in saved through the app reaches the socket
 // with the name and the new counts, and nothing else personal.
 func TestCheckinMessage(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	reg := kopatest.Registration(t, f.app, f.event, "Amina Haddad", "amina@example.org", "confirmed")
 	conn, snap := f.open(t, f.orgToken, f.event.Id)
@@ -255,6 +260,7 @@ func TestCheckinMessage(t *testing.T) {
 // waiting list and deletions each send one message; edits that change no
 // count send none.
 func TestChangeMessages(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	conn, _ := f.open(t, f.orgToken, f.event.Id)
 
@@ -331,6 +337,7 @@ func TestChangeMessages(t *testing.T) {
 // TestOrdering: every client gets every change once, in the same order,
 // and the counts it sees never go back, also under concurrent writers.
 func TestOrdering(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ev := kopatest.Event(t, f.app, kopatest.EventOpts{Title: "Open"}) // no seat limit
 	a, _ := f.open(t, f.orgToken, ev.Id)
@@ -401,6 +408,7 @@ func TestOrdering(t *testing.T) {
 // announced; PocketBase fires the error hook instead of the success hook.
 // A committed transaction's check-in is announced after the commit.
 func TestRollback(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	reg := kopatest.Registration(t, f.app, f.event, "Amina", "amina@example.org", "confirmed")
 	var mu sync.Mutex
@@ -445,6 +453,7 @@ func TestRollback(t *testing.T) {
 // TestSlowClientDropped: a client that never reads is dropped once its
 // buffer is full; the client beside it gets every message, in order.
 func TestSlowClientDropped(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ev := kopatest.Event(t, f.app, kopatest.EventOpts{Title: "Open"})
 
@@ -522,8 +531,8 @@ func TestSlowClientDropped(t *testing.T) {
 // TestPing: the server pings; a client that answers stays, one that never
 // reads (so never answers) is dropped.
 func TestPing(t *testing.T) {
-	live.SetTimeouts(t, live.Timeouts{Ping: 40 * time.Millisecond, Pong: 150 * time.Millisecond})
-	f := setup(t)
+	t.Parallel()
+	f := setupWith(t, live.Timeouts{Ping: 50 * time.Millisecond, Pong: 250 * time.Millisecond})
 	alive := f.dial(t, f.event.Id)
 	var mu sync.Mutex
 	pings := 0
@@ -570,6 +579,7 @@ func TestPing(t *testing.T) {
 // TestShutdown: OnTerminate closes every socket with 1001, authenticated
 // or not, and later connections too.
 func TestShutdown(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	other := kopatest.Event(t, f.app, kopatest.EventOpts{Title: "Cits"})
 	a, _ := f.open(t, f.orgToken, f.event.Id)

@@ -19,6 +19,7 @@ import (
 // every registration acknowledged before the restart. The forty belong to
 // two organisers: one account holds at most 20 sockets.
 func TestRestartWithACrowdConnected(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and restarts the real binary")
 	}

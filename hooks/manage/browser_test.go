@@ -19,10 +19,15 @@ import (
 // in, creates a published event in three languages, it appears on the
 // public page, someone registers, and the CSV has them.
 func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.Organiser(t, app, "org@example.com")
 	srv := kopatest.Serve(t, app)
-	ctx := browser.New(t, chromedp.WindowSize(1200, 900))
+	ctx := browser.New(t)
+	// A desktop's window.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1200, 900)); err != nil {
+		t.Fatal(err)
+	}
 	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +112,7 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 // table sideways (a check-in button, the door's link), and axe-core finds
 // nothing serious.
 func TestConsoleOnAPhone(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.Organiser(t, app, "org@example.com")
 	starts := time.Now().Add(2 * time.Hour).Truncate(time.Minute)

@@ -26,6 +26,7 @@ import (
 // shifts are told too, an accepted one with the calendar file of the
 // shift.
 func TestCancellationMailSaysCancelled(t *testing.T) {
+	t.Parallel()
 	mp := mailpit.Start(t)
 	app := kopatest.NewApp(t, hooks.Default)
 	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {

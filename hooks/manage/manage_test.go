@@ -91,6 +91,7 @@ func run(t *testing.T, src *tests.TestApp, scenarios []tests.ApiScenario) {
 }
 
 func TestConsoleAccess(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	var scenarios []tests.ApiScenario
 	for _, path := range []string{"/manage", "/manage/events/new", "/manage/events/" + f.ev.Id, "/manage/events/" + f.ev.Id + "/registrations",
@@ -125,6 +126,7 @@ func TestConsoleAccess(t *testing.T) {
 }
 
 func TestConsoleEvents(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	draft := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Melnraksts", Status: "draft"})
 	kopatest.Registration(t, f.src, f.ev, "Olek", "olek@example.com", "cancelled")
@@ -361,6 +363,7 @@ func TestConsoleEvents(t *testing.T) {
 }
 
 func TestConsoleRegistrations(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	full := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Pilns", Capacity: 1})
 	kopatest.Registration(t, f.src, full, "Ivan", "ivan@example.com", "confirmed")
@@ -459,6 +462,7 @@ func TestConsoleRegistrations(t *testing.T) {
 }
 
 func TestConsoleReportsSettingsAndMail(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	day := time.Date(2024, 12, 3, 16, 0, 0, 0, time.UTC) // a December that is over: its no-show rate is due
 	disc := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Bēgļu nodarbinātība", Kind: "discussion", Capacity: 40, Starts: day})
@@ -525,6 +529,7 @@ func TestConsoleReportsSettingsAndMail(t *testing.T) {
 
 // TestConsoleCSVReadsBack: the console's CSV reads back with encoding/csv.
 func TestConsoleCSVReadsBack(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	app := kopatest.CloneFactory(f.src, hooks.Default)(t)
 	defer app.Cleanup()
@@ -570,6 +575,7 @@ func dbxTitle(title string) dbx.Expression { return dbx.HashExp{"title_lv": titl
 // each handler reads its own form rather than relying on the CSRF check to
 // have read it.
 func TestConsoleFormsTokenInHeader(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	draft := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Melnraksts", Status: "draft"})
 	h := map[string]string{"Cookie": f.orgH["Cookie"], "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrf}
@@ -634,6 +640,7 @@ func TestConsoleFormsTokenInHeader(t *testing.T) {
 // TestConsoleErrorsArePages: what goes wrong in the console is answered
 // with a page in the organiser's language, never PocketBase's JSON.
 func TestConsoleErrorsArePages(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	cancelled := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Atcelts", Status: "cancelled"})
 	door := kopatest.Shift(t, f.src, f.ev, "door", f.ev.GetDateTime("starts_at").Time(), f.ev.GetDateTime("ends_at").Time())

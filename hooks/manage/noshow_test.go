@@ -16,6 +16,7 @@ import (
 // next week no no-show rate (it said 100 % before anyone could come), and
 // says when there will be one.
 func TestConsoleReportNoShowAfterTheEvent(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t) // its club session is tomorrow
 	now := time.Now()
 	next := kopatest.Event(t, f.src, kopatest.EventOpts{Title: "Nākamnedēļ", Kind: "culture", Starts: now.Add(7 * 24 * time.Hour)})

@@ -34,6 +34,7 @@ func behind(peer string, trusted ...string) func(testing.TB, *tests.TestApp, *co
 // PocketBase does not trust share one address for the rate limits; the
 // console says so until the proxy's header is trusted.
 func TestUntrustedProxyWarning(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	with := func(extra map[string]string) map[string]string {
 		h := map[string]string{}
@@ -79,6 +80,7 @@ func TestUntrustedProxyWarning(t *testing.T) {
 // raises the warning an organiser sees later, and trusting the header
 // lowers it at once.
 func TestUntrustedProxyRemembered(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	app := kopatest.CloneFactory(f.src, hooks.Default)(t)
 	defer app.Cleanup()

@@ -14,6 +14,7 @@ import (
 // in the console or through the record API, is refused with 400 and
 // changes nothing.
 func TestConsoleReminderHours(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	unchanged := func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 		rows, _ := app.FindAllRecords("kopa_settings")

@@ -13,6 +13,7 @@ import (
 // TestConsoleXLSX: the console offers each CSV as an Excel workbook too,
 // for the organiser's session.
 func TestConsoleXLSX(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	regs := "/manage/events/" + f.ev.Id + "/registrations"
 	open := func(t testing.TB, res *http.Response) *excelize.File {

@@ -19,6 +19,7 @@ import (
 // it, previews it (each language as its readers see it, and to how many)
 // and sends it; the page then lists it. Every step passes axe-core.
 func TestOrganiserWritesToAnEventsPeople(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.Organiser(t, app, "org@example.com")
 	// Three days ahead: no reminder falls due while the test runs.
@@ -26,7 +27,11 @@ func TestOrganiserWritesToAnEventsPeople(t *testing.T) {
 	kopatest.Registration(t, app, ev, "Anna", "anna@example.com", "confirmed")
 	kopatest.Registration(t, app, ev, "Olek", "olek@example.com", "waitlisted")
 	srv := kopatest.Serve(t, app)
-	ctx := browser.New(t, chromedp.WindowSize(1200, 900))
+	ctx := browser.New(t)
+	// A desktop's window.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1200, 900)); err != nil {
+		t.Fatal(err)
+	}
 	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
 		t.Fatal(err)
 	}

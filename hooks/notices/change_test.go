@@ -151,6 +151,7 @@ func calendar(t testing.TB, mp *mailpit.Server, m mailpit.Message, name string) 
 // calendar file updates the same entry (same UID, higher SEQUENCE). The
 // cancelled registration and the volunteer who declined hear nothing.
 func TestChangeNoticeUpdatesTheCalendarEntry(t *testing.T) {
+	t.Parallel()
 	p := newPeople(t)
 	starts := p.ev.GetDateTime("starts_at").Time()
 	p.edit(t, map[string]any{"starts_at": starts.Add(time.Hour), "ends_at": starts.Add(3 * time.Hour)})
@@ -230,6 +231,7 @@ func TestChangeNoticeUpdatesTheCalendarEntry(t *testing.T) {
 // reach each person as one mail that says all three, old → new; someone
 // who registered between the edits hears only of what changed after.
 func TestQuickEditsMakeOneMail(t *testing.T) {
+	t.Parallel()
 	p := newPeople(t)
 	starts := p.ev.GetDateTime("starts_at").Time()
 	p.edit(t, map[string]any{"starts_at": starts.Add(time.Hour), "ends_at": starts.Add(3 * time.Hour)})
@@ -282,6 +284,7 @@ func TestQuickEditsMakeOneMail(t *testing.T) {
 // nobody; a title changed in Russian only is news to Russian readers
 // alone.
 func TestOtherEditsSendNothing(t *testing.T) {
+	t.Parallel()
 	p := newPeople(t)
 	p.edit(t, map[string]any{"summary_lv": "Cits apraksts", "capacity": 3, "waitlist": false})
 	if n, _ := p.app.CountRecords(outbox.Collection, dbx.HashExp{"template": notices.MailChanged}); n != 0 {
@@ -325,6 +328,7 @@ func TestOtherEditsSendNothing(t *testing.T) {
 // event's venue queues the notices; the sequence cannot be set from
 // outside.
 func TestChangesThroughTheRecordAPIAreAnnounced(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Title: "Sarunu klubs"})

@@ -21,6 +21,7 @@ import (
 // each person once, in their language; the text is sent as typed, escaped
 // in the HTML part. A message written in Latvian only is read in Latvian.
 func TestMessageReachesEachInTheirLanguage(t *testing.T) {
+	t.Parallel()
 	p := newPeople(t)
 	// Vera also registered, with the address she volunteers with.
 	registration(t, p.app, p.ev, "Vera", "vera@example.com", "waitlisted", "ru")
@@ -90,6 +91,7 @@ func TestMessageReachesEachInTheirLanguage(t *testing.T) {
 // TestMessageAPI: organisers only; bad input is a clear 400 and nothing is
 // queued or recorded; a good message answers 202 with how many mails.
 func TestMessageAPI(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")
 	vol := kopatest.Volunteer(t, src, "vol@example.com", nil, []string{"door"})
@@ -167,6 +169,7 @@ func TestMessageAPI(t *testing.T) {
 // language reads it and to how many it goes, then sends it and lists it;
 // a form without a subject is shown again with the error.
 func TestMessagePage(t *testing.T) {
+	t.Parallel()
 	const csrf = "cccccccccccccccccccccccccccccccccccccccccc0"
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")

@@ -38,6 +38,7 @@ func mails(t testing.TB, app *tests.TestApp, kind string) int {
 }
 
 func TestRegisterAPI(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	open := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 2, Waitlist: true})
 	kopatest.Registration(t, src, open, "Amina", "amina@example.com", "confirmed")

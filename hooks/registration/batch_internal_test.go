@@ -55,6 +55,7 @@ func count(t *testing.T, app core.App, table string) int {
 // every other registration of it is decided again on its own and stored,
 // with its mail.
 func TestBatchFailureFailsOnlyItsOwnRegistration(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	registerMail()
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 3, Waitlist: true})
@@ -104,6 +105,7 @@ func TestBatchFailureFailsOnlyItsOwnRegistration(t *testing.T) {
 // the caller's work, and PocketBase's hooks (here the cached counts) run
 // only after the commit.
 func TestCreateInsideACallersTransaction(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	attendance.Register(app)
 	registerMail()

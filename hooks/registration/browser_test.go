@@ -15,6 +15,7 @@ import (
 // Chromium with JavaScript off, lands on the ticket page, and cancels
 // through the confirmation step.
 func TestRegisterInRussianWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Dzīves uzsākšana pēc bēgļa statusa saņemšanas", Capacity: 10})
 	srv := kopatest.Serve(t, app)

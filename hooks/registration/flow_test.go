@@ -28,6 +28,7 @@ import (
 // gap and no repeat, one registration per address, one mail per answer, and
 // the counts the public pages show agree.
 func TestConcurrentRegistrations(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 50, Waitlist: true})
 	srv := kopatest.Serve(t, app)
@@ -138,6 +139,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 // confirms the first waitlisted person at once and mails them; the others
 // move up; cancelling twice changes nothing.
 func TestCancelPromotesTheFirstOnTheWaitingList(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 1, Waitlist: true})
 	in := func(name string) registration.Input {
@@ -192,6 +194,7 @@ func TestCancelPromotesTheFirstOnTheWaitingList(t *testing.T) {
 }
 
 func TestTicketPagesAndForm(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Title: "Bēgļu nodarbinātība", Capacity: 1, Waitlist: true})
 	conf := kopatest.Registration(t, src, ev, "Amina", "amina@example.com", "confirmed")
@@ -291,6 +294,7 @@ func TestTicketPagesAndForm(t *testing.T) {
 // TestRateLimit: with the limiter on (as the migration leaves it), one
 // address gets 429 after the registration rule's allowance.
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
 		s.RateLimits.Enabled = true

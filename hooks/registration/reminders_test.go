@@ -77,6 +77,7 @@ func prop(ev *ics.VEvent, p ics.ComponentProperty) string {
 // cancelled events, get none; a second run sends nothing, and a later event
 // waits its turn.
 func TestRemindersMailOnce(t *testing.T) {
+	t.Parallel()
 	mp, app, base := mailApp(t)
 	now := time.Now()
 	soon := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Starts: now.Add(20 * time.Hour), Capacity: 4, Waitlist: true})
@@ -204,6 +205,7 @@ func TestRemindersMailOnce(t *testing.T) {
 // TestReminderHours: the window follows the organisation's reminder_hours,
 // and 0 sends no reminders at all.
 func TestReminderHours(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	now := time.Now()
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Starts: now.Add(30 * time.Hour)})
@@ -232,6 +234,7 @@ func TestReminderHours(t *testing.T) {
 // TestReminderJobRunsEveryMinute: the reminders are a job on PocketBase's
 // cron, run every minute, and running it queues what is due.
 func TestReminderJobRunsEveryMinute(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Starts: time.Now().Add(3 * time.Hour)})
 	kopatest.Registration(t, app, ev, "Anna", "anna@example.com", "confirmed")
@@ -256,8 +259,11 @@ func TestReminderJobRunsEveryMinute(t *testing.T) {
 // HEAD): none of that cancels anything; the page's POST frees the seat,
 // which goes to the first on the waiting list at once, who is mailed.
 func TestCantComeLinkAsksFirst(t *testing.T) {
+	t.Parallel()
 	mp, app, base := mailApp(t)
-	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Capacity: 1, Waitlist: true})
+	// Three days ahead: no reminder falls due while the test runs (the
+	// reminders' job runs at every minute's turn).
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Capacity: 1, Waitlist: true, Starts: time.Now().Add(72 * time.Hour).Truncate(time.Hour)})
 	anna := person(t, app, ev, "Anna", "en", "confirmed")
 	leyla := person(t, app, ev, "Leyla", "ru", "waitlisted")
 	link := base + "/t/" + anna.GetString("ticket") + "/cancel"

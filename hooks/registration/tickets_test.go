@@ -14,6 +14,7 @@ import (
 // the language the person registered in, whatever their browser asks for,
 // unless they chose another (?lang= or the language cookie).
 func TestTicketLinksOpenInTheRegistrationsLanguage(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Title: "Sarunu klubs"})
 	r := kopatest.Registration(t, src, ev, "Мария", "maria@example.com", "confirmed")

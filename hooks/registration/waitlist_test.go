@@ -22,6 +22,7 @@ import (
 // newcomer never gets a seat ahead of them. Lowering the capacity or
 // editing something else moves nobody.
 func TestCapacityRaiseMovesTheWaitingList(t *testing.T) {
+	t.Parallel()
 	mp, app, base := mailApp(t)
 	org := kopatest.Organiser(t, app, "org@example.com")
 	token := kopatest.Token(t, org)

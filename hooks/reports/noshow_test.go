@@ -19,6 +19,7 @@ import (
 // and a kind with only events ahead has none. The JSON answer keeps the
 // contract's fields.
 func TestNoShowOnlyOnceEnded(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	now := time.Now()
 	past := kopatest.Event(t, src, kopatest.EventOpts{Title: "Vakar", Kind: "discussion", Starts: now.Add(-26 * time.Hour)})

@@ -31,6 +31,7 @@ func keepNames(t testing.TB, app core.App) {
 }
 
 func TestCSVAndReport(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	// A December that is over, so that its events have ended and have
 	// no-show rates; retention keeps their names meanwhile.

@@ -74,6 +74,7 @@ func cellType(t testing.TB, f *excelize.File, sheet, ref string, want excelize.C
 }
 
 func TestXLSX(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	// A December that is over, so that its events have ended and have
 	// no-show rates; retention keeps their names meanwhile.

@@ -42,6 +42,7 @@ func mail(t *testing.T, app core.App, to, status string, ago time.Duration) *cor
 // counts and the attendance report stay; an event that ended 29 days ago is
 // untouched. Sent mail older than the period goes too.
 func TestErasedAtStartUp(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	old := kopatest.Event(t, app, kopatest.EventOpts{Starts: time.Now().Add(-31*day - 3*time.Hour)})
 	recent := kopatest.Event(t, app, kopatest.EventOpts{Starts: time.Now().Add(-29 * day)})
@@ -106,6 +107,7 @@ func TestErasedAtStartUp(t *testing.T) {
 // TestRunFollowsTheSetting: the period is the organisers' retention_days,
 // and running again erases nothing more.
 func TestRunFollowsTheSetting(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	s := settings.Load(app)
 	if s.RetentionDays != 30 {
@@ -141,6 +143,7 @@ func TestRunFollowsTheSetting(t *testing.T) {
 
 // TestNightlyJob: the erasure is a PocketBase cron job.
 func TestNightlyJob(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Starts: time.Now().Add(-40 * day)})
 	kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -161,6 +164,7 @@ func TestNightlyJob(t *testing.T) {
 
 // TestErase: one person's data, on request, now; the counts stay.
 func TestErase(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	r := kopatest.Registration(t, app, ev, "Amina", "amina@example.com", "confirmed")
@@ -195,6 +199,7 @@ func TestErase(t *testing.T) {
 // TestBackupsScheduled: a new database backs itself up nightly and keeps a
 // week of backups.
 func TestBackupsScheduled(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	if b := app.Settings().Backups; b.Cron != "0 3 * * *" || b.CronMaxKeep != 7 {
 		t.Errorf("backups %q keep %d", b.Cron, b.CronMaxKeep)
@@ -202,6 +207,7 @@ func TestBackupsScheduled(t *testing.T) {
 }
 
 func TestPrivacyPage(t *testing.T) {
+	t.Parallel()
 	withContact := func(t testing.TB) *tests.TestApp {
 		app := kopatest.NewApp(t, hooks.Default)
 		if err := settings.Save(app, settings.Settings{RetentionDays: 21, OrgName: "Drošā māja", ContactEmail: "info@example.org", ContactPhone: "+371 20000000"}); err != nil {

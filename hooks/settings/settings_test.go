@@ -18,6 +18,7 @@ import (
 // TestBoundsAgreeWithTheSchema: every setting is a column of kopa_settings,
 // and the bounds the console checks are the columns' own.
 func TestBoundsAgreeWithTheSchema(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	c, err := app.FindCollectionByNameOrId(settings.Collection)
 	if err != nil {
@@ -47,6 +48,7 @@ func TestBoundsAgreeWithTheSchema(t *testing.T) {
 // left empty reads as its default, and without a row every one does, until
 // Save makes the row again.
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, settings.Register)
 	if s := settings.Load(app); s != settings.Defaults() || s.RetentionDays != 30 || s.OrgName != "Kopā" || s.ReminderHours != 24 {
 		t.Errorf("a new database's settings: %+v", s)
@@ -81,6 +83,7 @@ func TestDefaults(t *testing.T) {
 // TestNoReminders: reminder_hours 0 is a setting of its own (no
 // reminders), read as it is stored, not replaced by the default.
 func TestNoReminders(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, settings.Register)
 	s := settings.Load(app)
 	s.ReminderHours = 0
@@ -103,6 +106,7 @@ func TestNoReminders(t *testing.T) {
 // (the admin UI's record API), and a transaction reads its own change while
 // the copy keeps what is committed, also after a rollback.
 func TestCopyFollowsTheRow(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, settings.Register)
 	settings.Load(app) // the copy is made
 	rows, _ := app.FindAllRecords(settings.Collection)
@@ -149,6 +153,7 @@ func TestPhoneURL(t *testing.T) {
 // organisation once an organiser has set a contact, and follows a change
 // at once.
 func TestFooterShowsTheContact(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	srv := kopatest.Serve(t, app)
 	page := func() string {

@@ -18,6 +18,7 @@ import (
 )
 
 func TestConfirmAddress(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	v := volunteer(t, src, "new@example.com", "en", []string{"ar"}, []string{"door"}, false, true)
 	token, err := v.NewVerificationToken()
@@ -126,6 +127,7 @@ func (c *client) do(method, path string, v url.Values) (int, string, *http.Respo
 }
 
 func TestLoginCode(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	srv := kopatest.Serve(t, app)
 	v := volunteer(t, app, "code@example.com", "ru", []string{"ru"}, []string{"door"}, false, true)
@@ -181,6 +183,7 @@ func TestLoginCode(t *testing.T) {
 // TestLoginCodeGuessing: five wrong guesses use a code up, the right one
 // then fails too.
 func TestLoginCodeGuessing(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	volunteer(t, app, "guess@example.com", "en", []string{"ru"}, nil, true, true)
 	id, err := volunteers.SendLoginCode(app, "guess@example.com")
@@ -201,6 +204,7 @@ func TestLoginCodeGuessing(t *testing.T) {
 // TestFormLimitsAndCodeDuration: the migration adds the volunteer forms to
 // the rate limiter and gives login codes ten minutes.
 func TestFormLimitsAndCodeDuration(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	have := map[string]bool{}
 	for _, r := range app.Settings().RateLimits.Rules {

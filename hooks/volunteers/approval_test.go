@@ -58,6 +58,7 @@ func statusOf(t testing.TB, app core.App, id string) (status, notes string) {
 // never the note, cannot change their status, and cannot write or probe the
 // note.
 func TestApprovalRecordAPI(t *testing.T) {
+	t.Parallel()
 	f := newApprovalFixture(t)
 	factory := kopatest.CloneFactory(f.app, hooks.Default)
 	rec := "/api/collections/volunteers/records"
@@ -132,6 +133,7 @@ func TestApprovalRecordAPI(t *testing.T) {
 // explicit invitation of one is refused and invites nobody, and their
 // acceptance is refused, by API and by page; the approved one accepts.
 func TestOnlyApprovedVolunteersWork(t *testing.T) {
+	t.Parallel()
 	f := newApprovalFixture(t)
 	factory := kopatest.CloneFactory(f.app, hooks.Default)
 	org := map[string]string{"Authorization": f.orgToken}
@@ -182,6 +184,7 @@ func TestOnlyApprovedVolunteersWork(t *testing.T) {
 // TestPausedVolunteerLosesInvitationMail: an invitation queued while a
 // volunteer was approved is not sent once they are paused.
 func TestPausedVolunteerLosesInvitationMail(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	v := kopatest.Volunteer(t, app, "a@example.com", []string{"ar"}, []string{"door"})
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
@@ -207,6 +210,7 @@ func TestPausedVolunteerLosesInvitationMail(t *testing.T) {
 // volunteer in their language, pausing too, through the real outbox and
 // SMTP; the portal then shows the status and what it means.
 func TestApprovalMailPerLocale(t *testing.T) {
+	t.Parallel()
 	mp, app, base := mailApp(t)
 	org := kopatest.Organiser(t, app, "org@example.com")
 	want := map[string]struct{ approved, paused, portal string }{
@@ -304,6 +308,7 @@ func portalAs(t testing.TB, base string, v *core.Record, lang string) string {
 // TestStatusSchemaAgrees: volunteers.status holds exactly the statuses this
 // package names, in order, is required, and the note is hidden.
 func TestStatusSchemaAgrees(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	col, err := app.FindCollectionByNameOrId("volunteers")
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 // news to nobody; the last one is, while the shift is short. A shift
 // filled again before the mail goes out needs no mail.
 func TestDropOutTellsTheOrganisers(t *testing.T) {
+	t.Parallel()
 	mp := mailpit.Start(t)
 	app := kopatest.NewApp(t, hooks.Default)
 	if err := outbox.UseSMTP(app, mp.SMTPHost(), mp.SMTPPort()); err != nil {
@@ -108,6 +109,7 @@ func TestDropOutTellsTheOrganisers(t *testing.T) {
 // TestDeletedAccountIsADropOut: a volunteer who deletes their account
 // while they hold a place leaves the shift short, and the organisers hear.
 func TestDeletedAccountIsADropOut(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.Organiser(t, app, "rita@example.com")
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Starts: time.Now().Add(48 * time.Hour)})

@@ -45,6 +45,7 @@ func assignments(t testing.TB, app core.App, shiftID string) map[string]string {
 }
 
 func TestInviteAPI(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")
 	ev := kopatest.Event(t, src, kopatest.EventOpts{})
@@ -168,6 +169,7 @@ func TestInviteAPI(t *testing.T) {
 }
 
 func TestAnswers(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{})
 	starts := ev.GetDateTime("starts_at").Time()
@@ -265,6 +267,7 @@ func TestAnswers(t *testing.T) {
 // TestLastPlaceRace: twenty invitees accept a two-place shift at once;
 // exactly two get it, the others are told it is full.
 func TestLastPlaceRace(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	starts := ev.GetDateTime("starts_at").Time()

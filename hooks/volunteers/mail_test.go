@@ -35,6 +35,7 @@ var inviteLink = regexp.MustCompile(`https?://[^\s"<>]+/i/([A-Za-z0-9]+)\?a=(acc
 // English and Russian, reads the mails mailpit received, and answers
 // through their links on the real server.
 func TestInvitationMailPerLocale(t *testing.T) {
+	t.Parallel()
 	mp, app, base := mailApp(t)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Kultūršoks un kultūru dialogs"})
 	starts := ev.GetDateTime("starts_at").Time()
@@ -136,6 +137,7 @@ func readAll(t testing.TB, res *http.Response) string {
 // accepted volunteer, however often the job runs; a later shift waits its
 // turn; invited and declined volunteers get none.
 func TestReminderSentOnce(t *testing.T) {
+	t.Parallel()
 	mp, app, base := mailApp(t)
 	now := time.Now()
 	soon := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Starts: now.Add(20 * time.Hour)})
@@ -194,6 +196,7 @@ func TestReminderSentOnce(t *testing.T) {
 // address answers as for a new one; the owner gets, in their language, a
 // link that signs them in (keeping their password) and works once.
 func TestKnownAddressIsMailedASignInLink(t *testing.T) {
+	t.Parallel()
 	mp, app, base := mailApp(t)
 	v := volunteer(t, app, "olga@example.com", "ru", []string{"ru"}, []string{"door"}, true, true)
 	res, err := http.Post(base+"/api/volunteers/signup", "application/json",

@@ -27,6 +27,7 @@ func session(token string) map[string]string {
 }
 
 func TestPortal(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")
 	me := volunteer(t, src, "me@example.com", "en", []string{"ar", "fa"}, []string{"door"}, true, true)
@@ -126,6 +127,7 @@ func TestPortal(t *testing.T) {
 }
 
 func TestShiftsPage(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")
 	vol := volunteer(t, src, "ar@example.com", "en", []string{"ar"}, []string{"interpreting"}, true, true)
@@ -275,6 +277,7 @@ func TestShiftsPage(t *testing.T) {
 }
 
 func TestEventShifts(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{})
 	starts := ev.GetDateTime("starts_at").Time()

@@ -15,6 +15,7 @@ import (
 // door's scanner, the page to say one cannot come) are links in its HTML
 // part, as they are plain addresses in its text part.
 func TestReminderLinksAreClickable(t *testing.T) {
+	t.Parallel()
 	mp, app, base := mailApp(t)
 	now := time.Now()
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Starts: now.Add(5 * time.Hour)})

@@ -19,6 +19,7 @@ import (
 var signInLink = regexp.MustCompile(`/volunteer/confirm\?lang=[a-z]+&token=([A-Za-z0-9._-]+)`)
 
 func TestSignupAPI(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	kopatest.Volunteer(t, src, "known@example.com", []string{"ar"}, []string{"interpreting"})
 	factory := kopatest.CloneFactory(src, hooks.Default)
@@ -193,6 +194,7 @@ func TestSignupAPI(t *testing.T) {
 }
 
 func TestSignupForm(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	kopatest.Volunteer(t, src, "known@example.com", []string{"ar"}, nil)
 	factory := kopatest.CloneFactory(src, hooks.Default)
@@ -293,6 +295,7 @@ func TestSignupForm(t *testing.T) {
 // TestSignupRateLimited: with the limiter on (as in production) the
 // eleventh sign-up in a minute from one address is refused with 429.
 func TestSignupRateLimited(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
 		s.RateLimits.Enabled = true

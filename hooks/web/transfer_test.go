@@ -68,6 +68,7 @@ func cacheControl(want string) func(testing.TB, *tests.TestApp, *http.Response) 
 // accept it, and the static files a page links carry their content's
 // version, so browsers keep them for a year.
 func TestTransfer(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 10})
 	for range 3 { // enough for a list worth compressing
@@ -159,6 +160,7 @@ func TestTransfer(t *testing.T) {
 // dashboard's WebSocket upgrade and PocketBase's realtime stream included;
 // both still work and go out uncompressed.
 func TestStreamsWithGzip(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	srv := kopatest.Serve(t, app)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 10})

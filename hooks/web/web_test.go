@@ -40,6 +40,7 @@ func TestSafeNext(t *testing.T) {
 func form(v url.Values) *strings.Reader { return strings.NewReader(v.Encode()) }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	kopatest.Organiser(t, src, "org@example.com")
 	unverified := kopatest.Volunteer(t, src, "new@example.com", nil, nil)
@@ -99,6 +100,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestAPIToken(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	org := kopatest.Organiser(t, src, "org@example.com")
 	session := kopatest.Token(t, org)
@@ -125,6 +127,7 @@ func TestAPIToken(t *testing.T) {
 // organiser's successful request, and failed requests from anyone, but no
 // successful request of a visitor (a ticket page's URL holds its code).
 func TestPeoplesVisitsAreNotLogged(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	org := kopatest.Organiser(t, app, "org@example.com")
 	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
@@ -229,6 +232,7 @@ func TestLanguageLinksStayOnSite(t *testing.T) {
 // the visitor's language, whoever refused the request (a handler, the body
 // limit, PocketBase's rate limiter); /api/ keeps PocketBase's JSON.
 func TestPageErrors(t *testing.T) {
+	t.Parallel()
 	src := kopatest.NewApp(t)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{})
 	big := strings.Repeat("x", 70<<10)
@@ -272,6 +276,7 @@ func TestPageErrors(t *testing.T) {
 // TestRateLimitedPageIsAPage: PocketBase's rate limiter refuses before any
 // of Kopā's code runs; on a page route its 429 is still the error page.
 func TestRateLimitedPageIsAPage(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	kopatest.ChangeSettings(t, app, func(s *core.Settings) {
 		s.RateLimits.Enabled = true

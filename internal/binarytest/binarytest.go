@@ -14,17 +14,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"kopa/internal/testrun"
 )
 
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
+// BinEnv names the variable that gives a kopa binary built beforehand:
+// `make test` builds bin/kopa once and passes it to every test process.
+const BinEnv = "KOPA_BIN"
 
 // moduleRoot is the folder of go.mod, found from this file.
 func moduleRoot() string {
@@ -32,27 +31,44 @@ func moduleRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// Build compiles the kopa binary once per test process.
+// Build returns the kopa binary: $KOPA_BIN when set (a relative path is
+// taken from the module's root), otherwise one built
+// for this test process (once, as `make build` builds it, so the build
+// cache serves both) in a temporary folder that is removed when the
+// process's tests are over (see testrun).
 func Build(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kopa-bin-")
-		if err != nil {
-			buildErr = err
-			return
+	if bin := os.Getenv(BinEnv); bin != "" {
+		if !filepath.IsAbs(bin) { // relative to where go test was started: the module's root
+			bin = filepath.Join(moduleRoot(), bin)
 		}
-		buildPath = filepath.Join(dir, "kopa")
-		cmd := exec.Command("go", "build", "-o", buildPath, ".")
-		cmd.Dir = moduleRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v: %s", err, out)
+		if fi, err := os.Stat(bin); err != nil || fi.IsDir() {
+			t.Fatalf("%s=%s: not a binary (%v)", BinEnv, bin, err)
 		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+		return bin
 	}
-	return buildPath
+	bin, err := testrun.Share(t, "binarytest.kopa", build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+func build() (string, func(), error) {
+	dir, err := os.MkdirTemp("", "kopa-bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	remove := func() { _ = os.RemoveAll(dir) }
+	bin := filepath.Join(dir, "kopa")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd.Dir = moduleRoot()
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		remove()
+		return "", nil, fmt.Errorf("go build: %v: %s", err, out)
+	}
+	return bin, remove, nil
 }
 
 // Server is a running kopa process.

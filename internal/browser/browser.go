@@ -1,5 +1,6 @@
-// Package browser starts a real headless Chromium for Kopā's page tests
-// (through chromedp) and checks pages with axe-core.
+// Package browser runs Kopā's page tests in a real headless Chromium
+// (through chromedp), one shared by the tests of a package, and checks pages
+// with axe-core.
 package browser
 
 import (
@@ -8,10 +9,12 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +22,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"kopa/internal/testrun"
 )
 
 //go:embed testdata/axe-core/axe.min.js
@@ -37,14 +42,185 @@ func Path() (string, error) {
 	return "", fmt.Errorf("no Chromium found: run `make test` (it installs the Debian packages chromium and chromium-driver) or set KOPA_CHROMIUM")
 }
 
-// New starts a fresh headless Chromium (its own empty profile, no network
-// but loopback) and returns a tab's context that ends with the test. extra
-// adds flags, e.g. the fake camera of the scanner test.
+// New opens a tab that ends with the test, in a fresh browser context of
+// its own (no cookies, storage or service workers of other tests). The tab
+// is in the Chromium that the tests of this process share (see testrun):
+// headless, with an empty profile, no network but loopback, and a fake
+// camera (see Camera). extra flags (a window size, say) start a Chromium
+// for this test alone instead.
 func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	bin, err := Path()
+	if len(extra) > 0 {
+		ctx, end, err := start(t.Logf, extra...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(end)
+		return tab(t, ctx)
+	}
+	return tab(t, shared(t).browser)
+}
+
+// Camera opens a tab as New does and shows the image (a ticket's QR code,
+// say) to the browser's fake camera, centred on white, until the test
+// ends. A camera shows one test's image at a time: while the shared
+// Chromium's camera is taken, a second Chromium starts for the next camera
+// test, and further ones wait for a camera to come free.
+func Camera(t testing.TB, pngData []byte) context.Context {
+	t.Helper()
+	return camera(t, pngData, false)
+}
+
+// CameraAlone is Camera for a test that measures how long the page takes
+// to answer what its camera sees: it waits until no other camera test of
+// the process is filming, and none starts until it ends, so that no second
+// page decoding frames competes with it for the cores.
+func CameraAlone(t testing.TB, pngData []byte) context.Context {
+	t.Helper()
+	return camera(t, pngData, true)
+}
+
+func camera(t testing.TB, pngData []byte, alone bool) context.Context {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(pngData))
+	if err != nil {
+		t.Fatalf("fake camera image: %v", err)
+	}
+	b := takeCamera(t, alone)
+	t.Cleanup(func() { b.giveBack(alone) }) // after the tab below has closed
+	if err := b.show(img); err != nil {
+		t.Fatal(err)
+	}
+	return tab(t, b.browser)
+}
+
+// cameras is how many Chromiums the camera tests of one process may use at
+// once. Decoding the camera's frames is work for a core: two keep both of
+// this machine's busy.
+const cameras = 2
+
+// The cameras' state, guarded by cameraMu.
+var (
+	cameraMu   sync.Mutex
+	cameraFree = sync.NewCond(&cameraMu)
+	filming    int  // cameras in use
+	aloneWaits int  // tests waiting in CameraAlone
+	aloneFilms bool // a test of CameraAlone holds the cameras
+)
+
+// takeCamera takes the camera of the first Chromium of the process whose
+// camera is free, starting the next one when all are taken, or waits; a
+// test alone takes the first Chromium's once no camera is in use. Tests
+// alone go before the others that wait.
+func takeCamera(t testing.TB, alone bool) *chromium {
+	t.Helper()
+	cameraMu.Lock()
+	defer cameraMu.Unlock()
+	if alone {
+		aloneWaits++
+		defer func() {
+			aloneWaits--
+			cameraFree.Broadcast()
+		}()
+	}
+	for {
+		switch {
+		case aloneFilms:
+		case alone:
+			if filming == 0 {
+				b := sharedN(t, 0)
+				b.filming, aloneFilms = true, true
+				filming++
+				return b
+			}
+		case aloneWaits == 0:
+			for i := 0; i < cameras; i++ {
+				b := sharedN(t, i)
+				if !b.filming {
+					b.filming = true
+					filming++
+					return b
+				}
+			}
+		}
+		cameraFree.Wait()
+	}
+}
+
+func (b *chromium) giveBack(alone bool) {
+	cameraMu.Lock()
+	b.filming = false
+	filming--
+	if alone {
+		aloneFilms = false
+	}
+	cameraMu.Unlock()
+	cameraFree.Broadcast()
+}
+
+// chromium is a running Chromium whose fake camera plays the file camera.
+type chromium struct {
+	browser context.Context // its first tab
+	end     func()
+	camera  string
+	filming bool // a test's image is in camera (guarded by cameraMu)
+}
+
+// shared returns the Chromium of this test process.
+func shared(t testing.TB) *chromium {
+	t.Helper()
+	return sharedN(t, 0)
+}
+
+// sharedN returns the process's i-th Chromium (from 0), starting it if
+// need be.
+func sharedN(t testing.TB, i int) *chromium {
+	t.Helper()
+	b, err := testrun.Share(t, fmt.Sprintf("browser.%d", i), startShared)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return b
+}
+
+func startShared() (*chromium, func(), error) {
+	dir, err := os.MkdirTemp("", "kopa-camera-")
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &chromium{camera: filepath.Join(dir, "camera.y4m")}
+	if err = b.show(nil); err == nil {
+		b.browser, b.end, err = start(nil,
+			chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("use-fake-ui-for-media-stream", true), // camera permission granted
+			chromedp.Flag("use-file-for-fake-video-capture", b.camera),
+		)
+	}
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return b, func() { b.end(); _ = os.RemoveAll(dir) }, nil
+}
+
+// show puts img (nil: nothing) in front of the camera. Chromium reads the
+// video file each time a page starts the camera; a rename replaces it
+// whole.
+func (b *chromium) show(img image.Image) error {
+	tmp := b.camera + ".new"
+	if err := os.WriteFile(tmp, fakeVideo(img), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, b.camera)
+}
+
+// start starts a headless Chromium and returns its first tab's context
+// (the browser lives as long as it) and the function that ends it. logf,
+// when not nil, gets the browser's log.
+func start(logf func(string, ...any), extra ...chromedp.ExecAllocatorOption) (context.Context, func(), error) {
+	bin, err := Path()
+	if err != nil {
+		return nil, nil, err
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
@@ -53,7 +229,6 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -61,17 +236,40 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(390, 844),
 	}
+	// Without a user data folder of ours, chromedp makes an empty one and
+	// removes it when the browser ends.
 	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	var ctxOpts []chromedp.ContextOption
+	if logf != nil {
+		ctxOpts = append(ctxOpts, chromedp.WithLogf(logf))
+	}
+	ctx, cancelCtx := chromedp.NewContext(allocCtx, ctxOpts...)
+	end := func() {
+		cancelCtx()
+		cancelAlloc()
+	}
+	// The first action starts the browser and ties it to ctx, so it runs
+	// without a time limit.
+	if err := chromedp.Do(ctx); err != nil {
+		end()
+		return nil, nil, fmt.Errorf("start Chromium: %w", err)
+	}
+	return ctx, end, nil
+}
+
+// tab opens a tab in a new browser context of the browser, closed when the
+// test ends; its actions must be done within three minutes.
+func tab(t testing.TB, browser context.Context) context.Context {
+	t.Helper()
+	ctx, closeTab := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
+		closeTab()
 	})
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+		t.Fatalf("open a tab: %v", err)
 	}
 	return ctx
 }
@@ -136,28 +334,23 @@ func Scripts(enabled bool) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// FakeCamera writes a short YUV4MPEG2 video of the image (a QR code, say)
-// centred on white, for Chromium's fake camera:
-//
-//	browser.New(t, browser.CameraFlags(browser.FakeCamera(t, png))...)
-func FakeCamera(t testing.TB, pngData []byte) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(pngData))
-	if err != nil {
-		t.Fatalf("fake camera image: %v", err)
-	}
+// fakeVideo is a short YUV4MPEG2 video of img (nil: nothing) centred on
+// white, for Chromium's fake camera.
+func fakeVideo(img image.Image) []byte {
 	const w, h = 640, 480
 	y := make([]byte, w*h)
 	for i := range y {
 		y[i] = 235 // white
 	}
-	b := img.Bounds()
-	ox, oy := (w-b.Dx())/2, (h-b.Dy())/2
-	for py := 0; py < b.Dy() && oy+py < h; py++ {
-		for px := 0; px < b.Dx() && ox+px < w; px++ {
-			r, g, bl, _ := img.At(b.Min.X+px, b.Min.Y+py).RGBA()
-			lum := (299*r + 587*g + 114*bl) / 1000 >> 8
-			y[(oy+py)*w+ox+px] = byte(16 + lum*219/255)
+	if img != nil {
+		b := img.Bounds()
+		ox, oy := (w-b.Dx())/2, (h-b.Dy())/2
+		for py := 0; py < b.Dy() && oy+py < h; py++ {
+			for px := 0; px < b.Dx() && ox+px < w; px++ {
+				r, g, bl, _ := img.At(b.Min.X+px, b.Min.Y+py).RGBA()
+				lum := (299*r + 587*g + 114*bl) / 1000 >> 8
+				y[(oy+py)*w+ox+px] = byte(16 + lum*219/255)
+			}
 		}
 	}
 	chroma := bytes.Repeat([]byte{128}, (w/2)*(h/2))
@@ -169,21 +362,7 @@ func FakeCamera(t testing.TB, pngData []byte) string {
 		out.Write(chroma)
 		out.Write(chroma)
 	}
-	path := filepath.Join(t.TempDir(), "camera.y4m")
-	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// CameraFlags start Chromium with a fake camera playing the video file and
-// camera permission granted.
-func CameraFlags(video string) []chromedp.ExecAllocatorOption {
-	return []chromedp.ExecAllocatorOption{
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-video-capture", video),
-	}
+	return out.Bytes()
 }
 
 // Login signs in through the /manage/login form.

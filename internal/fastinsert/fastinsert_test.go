@@ -19,6 +19,7 @@ import (
 // fills or requires on create is filled by their fast insert, and every
 // field a fast insert fills exists.
 func TestFieldsFence(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	for _, p := range fastinsert.Paths {
 		c, err := app.FindCollectionByNameOrId(p.Collection)
@@ -37,6 +38,7 @@ func TestFieldsFence(t *testing.T) {
 // stamp or require is caught; a plain optional one, which a fast insert
 // stores empty just as a save does, is not.
 func TestFieldsFenceCatches(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t)
 	c, err := app.FindCollectionByNameOrId("checkins")
 	if err != nil {
@@ -68,6 +70,7 @@ func TestFieldsFenceCatches(t *testing.T) {
 // TestHooksFence: the handlers bound to the hooks a fast insert skips are
 // those fastinsert.Skipped knows, PocketBase's and Kopā's.
 func TestHooksFence(t *testing.T) {
+	t.Parallel()
 	bare := kopatest.NewApp(t)
 	kopa := kopatest.NewApp(t, hooks.Default)
 	for _, h := range fastinsert.Skipped {
@@ -88,6 +91,7 @@ func TestHooksFence(t *testing.T) {
 
 // TestHooksFenceCatches: one more handler on a skipped hook is counted.
 func TestHooksFenceCatches(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	for _, h := range fastinsert.Skipped {
 		if h.Name != "OnRecordCreate" {
@@ -108,6 +112,7 @@ func TestHooksFenceCatches(t *testing.T) {
 // them, and a save's validation (field rules and validate hooks) accepts
 // them as they are.
 func TestStoredRowsPassASave(t *testing.T) {
+	t.Parallel()
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 10})
 	in := registration.Input{Name: "  Amina Haddad ", Email: "Amina@Example.com", Locale: "ru", PhotoConsent: true, Interpretation: []string{"ar"}}

@@ -5,9 +5,11 @@ package kopatest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"sort"
 	"sync"
@@ -20,6 +22,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/internal/domain"
+	"kopa/internal/testrun"
 	_ "kopa/pb_migrations" // Kopā's schema
 )
 
@@ -30,23 +33,60 @@ const Password = "kopa-test-password"
 // applied and the rate limiter off, after calling each register function on
 // it (pass hooks.Default for the whole of Kopā). The app is cleaned up when
 // the test ends.
+//
+// The migrations run once per test process (see testrun): each app starts
+// from a copy of that migrated data folder.
 func NewApp(t testing.TB, register ...func(core.App)) *tests.TestApp {
 	t.Helper()
+	schema, err := testrun.Share(t, "kopatest.schema", migrated)
+	if err != nil {
+		t.Fatalf("test app: %v", err)
+	}
 	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{
-		DataDir:       t.TempDir(),
+		DataDir:       schema,
 		EncryptionEnv: "pb_test_env",
 	})
 	if err != nil {
 		t.Fatalf("test app: %v", err)
 	}
 	t.Cleanup(app.Cleanup)
-	// The migrations switch PocketBase's rate limiter on; tests send many
-	// requests from one address, so it is off here unless a test turns it on.
-	ChangeSettings(t, app, func(s *core.Settings) { s.RateLimits.Enabled = false })
 	for _, r := range register {
 		r(app)
 	}
 	return app
+}
+
+// migrated makes a data folder with every migration applied and the rate
+// limiter off, and returns it with the function that removes it.
+func migrated() (string, func(), error) {
+	empty, err := os.MkdirTemp("", "kopa-schema-")
+	if err != nil {
+		return "", nil, err
+	}
+	defer os.RemoveAll(empty)
+	// The test app copies empty into a folder of its own and migrates that.
+	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: empty, EncryptionEnv: "pb_test_env"})
+	if err != nil {
+		return "", nil, err
+	}
+	dir := app.DataDir()
+	remove := func() { _ = os.RemoveAll(dir) }
+	// The migrations switch PocketBase's rate limiter on; tests send many
+	// requests from one address, so it is off here unless a test turns it on.
+	s, err := app.Settings().Clone()
+	if err == nil {
+		s.RateLimits.Enabled = false
+		err = app.Save(s)
+	}
+	// Close the databases (the folder stays) so that copies are whole.
+	if rerr := app.ResetBootstrapState(); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		remove()
+		return "", nil, fmt.Errorf("migrated data folder: %w", err)
+	}
+	return dir, remove, nil
 }
 
 // Factory adapts NewApp to tests.ApiScenario's TestAppFactory.
@@ -177,6 +217,9 @@ func Serve(t testing.TB, app *tests.TestApp) *httptest.Server {
 		t.Fatalf("router: %v", err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
+	// The address is known before the server starts: set it before the
+	// OnServe hooks start workers that read the settings.
+	ChangeSettings(t, app, func(s *core.Settings) { s.Meta.AppURL = "http://" + srv.Listener.Addr().String() })
 	se := &core.ServeEvent{App: app, Router: router, Server: &http.Server{Addr: srv.Listener.Addr().String()}}
 	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
 		mux, err := e.Router.BuildMux()
@@ -191,7 +234,6 @@ func Serve(t testing.TB, app *tests.TestApp) *httptest.Server {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	ChangeSettings(t, app, func(s *core.Settings) { s.Meta.AppURL = srv.URL })
 	return srv
 }
 
