@@ -19,6 +19,7 @@ import (
 // takes titles and summaries in Ukrainian, Arabic and Persian, and the
 // event list shows which languages an event has.
 func TestConsoleLanguages(t *testing.T) {
+	t.Parallel()
 	f := newConsoleFixture(t)
 	withCookie := func(c string) map[string]string {
 		return map[string]string{"Cookie": f.orgH["Cookie"] + "; kopa_lang=" + c, "Content-Type": f.orgH["Content-Type"]}
