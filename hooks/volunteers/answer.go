@@ -32,7 +32,9 @@ var tokenPattern = regexp.MustCompile(`^[A-Za-z0-9]{24,64}$`)
 
 // Answer records a volunteer's answer to an invitation found by its token:
 // accept takes a place on the shift, unless every place is taken
-// (ErrFull) or the volunteer is not approved (ErrNotApproved); decline gives it back. Answering twice the same way changes
+// (ErrFull), the volunteer is not approved (ErrNotApproved) or holds a
+// shift that overlaps it (ErrOverlap), and is confirmed by mail; decline
+// gives it back. Answering twice the same way changes
 // nothing; a volunteer may change their mind until the shift starts. The
 // count of accepted places and the change are decided in one transaction,
 // so two volunteers can never take the last place together.
@@ -51,6 +53,9 @@ func answer(app core.App, find func(tx core.App) (*core.Record, error), accept b
 	err := app.RunInTransaction(func(tx core.App) error {
 		var err error
 		if a, err = find(tx); err != nil {
+			if errors.Is(err, ErrTooLate) {
+				return err
+			}
 			return ErrNotFound
 		}
 		shift, err := tx.FindRecordById(domain.Shifts, a.GetString("shift"))
@@ -90,6 +95,13 @@ func answer(app core.App, find func(tx core.App) (*core.Record, error), accept b
 			if taken >= shift.GetInt("needed") {
 				return ErrFull
 			}
+			clash, err := shiftOverlaps(tx, v.Id, shift)
+			if err != nil {
+				return err
+			}
+			if clash {
+				return ErrOverlap
+			}
 		} else {
 			// A volunteer who accepts again later is reminded again.
 			a.Set("reminded_at", "")
@@ -98,6 +110,13 @@ func answer(app core.App, find func(tx core.App) (*core.Record, error), accept b
 		a.Set("responded_at", domain.DateTime(now))
 		if err := tx.Save(a); err != nil {
 			return fmt.Errorf("save answer: %w", err)
+		}
+		if accept {
+			v, err := tx.FindRecordById(domain.Volunteers, a.GetString("volunteer"))
+			if err != nil {
+				return ErrNotFound
+			}
+			return acceptedMailFor(tx, v, a)
 		}
 		return nil
 	})
@@ -263,6 +282,8 @@ func inviteAnswer(e *core.RequestEvent) error {
 			return e.NotFoundError("No such invitation.", nil)
 		case errors.Is(err, ErrFull):
 			return web.CodeError(http.StatusConflict, "full", "Every place on this shift is taken.")
+		case errors.Is(err, ErrOverlap):
+			return web.CodeError(http.StatusConflict, "overlap", "The shift overlaps a shift you hold.")
 		case errors.Is(err, ErrNotApproved):
 			return web.CodeError(http.StatusForbidden, "not_approved", "Only approved volunteers take shifts.")
 		case errors.Is(err, ErrExpired):
@@ -274,12 +295,15 @@ func inviteAnswer(e *core.RequestEvent) error {
 		}
 		return e.JSON(http.StatusOK, map[string]string{"status": a.GetString("status")})
 	}
-	if errors.Is(err, ErrFull) {
+	if errors.Is(err, ErrFull) || errors.Is(err, ErrOverlap) {
 		d, lerr := loadInvite(e, token)
 		if lerr != nil {
 			return inviteError(e, lerr)
 		}
 		d.Error = "invite.full"
+		if errors.Is(err, ErrOverlap) {
+			d.Error = "open.error.overlap"
+		}
 		return showInvite(e, http.StatusConflict, d)
 	}
 	if err != nil {

@@ -101,8 +101,18 @@ func TestDropOutTellsTheOrganisers(t *testing.T) {
 	if err := app.Save(interp); err != nil {
 		t.Fatal(err)
 	}
-	if sent, err := outbox.Flush(app); sent != 0 || err != nil {
-		t.Errorf("sent %d (%v) for a shift filled again", sent, err)
+	// Only the new volunteer's confirmation goes out, nothing to the organisers.
+	if sent, err := outbox.Flush(app); sent != 1 || err != nil {
+		t.Errorf("sent %d (%v) for a shift filled again, want only the confirmation", sent, err)
+	}
+	mp.WaitFor(t, 1, 10*time.Second)
+	if n := len(mp.To(t, "f@example.com")); n != 1 {
+		t.Errorf("%d confirmations to the new volunteer", n)
+	}
+	for _, addr := range []string{"rita@example.com", "maris@example.com"} {
+		if n := len(mp.To(t, addr)); n != 0 {
+			t.Errorf("%d mails to %s for a shift filled again", n, addr)
+		}
 	}
 }
 

@@ -42,8 +42,8 @@ type Match struct {
 // Invite invites volunteers to a shift: those named in ids, or, when match
 // is not nil, every volunteer it matches. Volunteers without a confirmed
 // address or without consent to be contacted are skipped, and so is anyone
-// already invited to the shift (whatever they answered): inviting twice
-// sends nothing new. Naming a volunteer who is not approved (pending or
+// already invited to the shift (whatever they answered), and anyone who
+// holds a shift that overlaps it: inviting twice sends nothing new. Naming a volunteer who is not approved (pending or
 // paused) invites nobody: ErrNotApproved; a match selects only approved
 // volunteers. Each new invitee gets an assignment and one mail in
 // their language with the links to answer, both queued in one transaction
@@ -82,6 +82,12 @@ func Invite(app core.App, shiftID string, ids []string, match *Match, now time.T
 		}
 		for _, v := range targets {
 			if have[v.Id] {
+				continue
+			}
+			// Someone who holds a shift at the same time cannot take this one.
+			if clash, err := shiftOverlaps(tx, v.Id, shift); err != nil {
+				return err
+			} else if clash {
 				continue
 			}
 			a := core.NewRecord(col)
@@ -213,8 +219,13 @@ func inviteMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, err
 		{l.T("vmail.invite.accept"), InviteURL(app, token, "accept", l.Lang)},
 		{l.T("vmail.invite.decline"), InviteURL(app, token, "decline", l.Lang)},
 	}
-	d.Notes = []string{l.T("vmail.invite.expires"), l.T("vmail.invite.portal", "URL", baseURL(app)+"/volunteer/me")}
-	return message(v, mailInvite, a.Id, d)
+	d.Notes = []string{l.T("vmail.invite.expires"), l.T("vmail.invite.calendar"), l.T("vmail.invite.portal", "URL", baseURL(app)+"/volunteer/me")}
+	msg, err := message(v, mailInvite, a.Id, d)
+	if err != nil {
+		return msg, err
+	}
+	msg.Attachments = []outbox.Attachment{shiftAttachment(app, ev, shift, a, l.Lang)}
+	return msg, nil
 }
 
 // withdrawnMail tells volunteer v that the organisers withdrew their

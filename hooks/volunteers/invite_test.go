@@ -174,7 +174,8 @@ func TestAnswers(t *testing.T) {
 	ev := kopatest.Event(t, src, kopatest.EventOpts{})
 	starts := ev.GetDateTime("starts_at").Time()
 	shift := kopatest.Shift(t, src, ev, "door", starts, starts.Add(time.Hour)) // two places
-	full := kopatest.Shift(t, src, ev, "hosting", starts, starts.Add(time.Hour))
+	// After the door shift: a volunteer holds no two shifts at once.
+	full := kopatest.Shift(t, src, ev, "hosting", starts.Add(time.Hour), starts.Add(2*time.Hour))
 	past := kopatest.Event(t, src, kopatest.EventOpts{Starts: time.Now().Add(-time.Hour)})
 	pastShift := kopatest.Shift(t, src, past, "door", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 

@@ -28,6 +28,7 @@ const (
 	mailWithdrawn = "volunteer_withdrawn" // ref: the assignment
 	mailReminder  = "volunteer_reminder"  // ref: the assignment
 	mailAlready   = "volunteer_already"   // ref: the volunteer
+	mailAccepted  = "volunteer_accepted"  // ref: the assignment
 )
 
 // registerMail gives the outbox the writer of each volunteer mail.
@@ -38,6 +39,7 @@ func registerMail() {
 	outbox.Handle(mailInvite, renderAssignment(mailInvite, inviteMail))
 	outbox.Handle(mailWithdrawn, renderAssignment(mailWithdrawn, withdrawnMail))
 	outbox.Handle(mailReminder, renderAssignment(mailReminder, reminderMail))
+	outbox.Handle(mailAccepted, renderAssignment(mailAccepted, acceptedMail))
 	outbox.Handle(mailAlready, renderAlready)
 	outbox.Handle(mailEventCancelled, renderAssignment(mailEventCancelled, eventCancelledMail))
 	outbox.Handle(mailShort, renderShort)
@@ -93,7 +95,7 @@ func stillTrue(template string, ev, shift, v, a *core.Record, now time.Time) boo
 	switch template {
 	case mailInvite:
 		return status == domain.AssignmentInvited && open && IsApproved(v) && v.Verified() && v.GetBool("contact_consent")
-	case mailReminder:
+	case mailReminder, mailAccepted:
 		return status == domain.AssignmentAccepted && open && IsApproved(v)
 	case mailWithdrawn:
 		return status == domain.AssignmentCancelled
@@ -289,16 +291,54 @@ func otpMinutes(app core.App) int {
 
 // ShiftCalendar is the calendar entry of a volunteer's place on a shift,
 // in lang: its UID is the assignment's, so every file about that place
-// updates one entry; its version is the event's sequence.
+// updates one entry; its version is the event's sequence. An invitation's
+// entry is tentative; a declined or withdrawn one, or one of a cancelled
+// event, is cancelled.
 func ShiftCalendar(app core.App, ev, shift, a *core.Record, lang string) ticketfile.Event {
 	l := web.Catalog().For(lang)
+	status := domain.AssignmentStatusOf(a)
 	portal := pageURL(app, "/volunteer/me", nil, l.Lang)
 	return ticketfile.Event{
 		UID:   a.Id + "@kopa",
 		Title: l.T("skill."+shift.GetString("role")) + " — " + domain.Localized(ev, "title", l.Lang), Location: ev.GetString("venue"),
 		Description: portal, URL: portal,
 		Start: shift.GetDateTime("starts_at").Time(), End: shift.GetDateTime("ends_at").Time(),
-		Cancelled: domain.EventStatusOf(ev) == domain.EventCancelled || domain.AssignmentStatusOf(a) != domain.AssignmentAccepted,
+		Cancelled: domain.EventStatusOf(ev) == domain.EventCancelled || (status != domain.AssignmentAccepted && status != domain.AssignmentInvited),
+		Tentative: status == domain.AssignmentInvited,
 		Sequence:  ev.GetInt("sequence"),
 	}
+}
+
+// shiftAttachment is the calendar file of a volunteer's place on a shift.
+func shiftAttachment(app core.App, ev, shift, a *core.Record, lang string) outbox.Attachment {
+	cal := ShiftCalendar(app, ev, shift, a, lang)
+	return outbox.Attachment{Name: "shift.ics", ContentType: cal.ContentType(), Data: ticketfile.ICS(cal, time.Now())}
+}
+
+// acceptedMailFor queues the confirmation of an accepted place to
+// volunteer v with tx, when Kopā may write to them.
+func acceptedMailFor(tx core.App, v, a *core.Record) error {
+	if !v.Verified() {
+		return nil
+	}
+	return queueMail(tx, v, mailAccepted, a.Id)
+}
+
+// acceptedMail confirms volunteer v's place on a shift, with its calendar
+// file.
+func acceptedMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, error) {
+	d, l := newMail(app, v)
+	title := domain.Localized(ev, "title", l.Lang)
+	role := l.T("skill." + shift.GetString("role"))
+	span := l.Span(shift.GetDateTime("starts_at").Time(), shift.GetDateTime("ends_at").Time())
+	d.Title = l.T("vmail.accepted.subject", "Role", role, "Title", title)
+	d.Paras = []string{l.T("vmail.accepted.lead")}
+	d.Facts = shiftFacts(l, span, title, role, ev.GetString("venue"))
+	d.Notes = []string{l.T("vmail.accepted.calendar"), l.T("vmail.accepted.withdraw"), l.T("vmail.invite.portal", "URL", baseURL(app)+"/volunteer/me")}
+	msg, err := message(v, mailAccepted, a.Id, d)
+	if err != nil {
+		return msg, err
+	}
+	msg.Attachments = []outbox.Attachment{shiftAttachment(app, ev, shift, a, l.Lang)}
+	return msg, nil
 }

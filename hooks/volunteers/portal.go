@@ -22,6 +22,10 @@ type PortalShift struct {
 	Status       domain.AssignmentStatus
 }
 
+// CanWithdraw reports whether the volunteer may still withdraw themselves
+// from the shift (until WithdrawBefore it starts).
+func (s PortalShift) CanWithdraw() bool { return CanWithdraw(s.StartsAt, time.Now()) }
+
 // IsDoor reports whether the shift is at the door (its volunteer may use
 // the scanner page).
 func (s PortalShift) IsDoor() bool { return s.Role == domain.SkillDoor }
@@ -34,9 +38,11 @@ type PortalData struct {
 	Locale                              string
 	AllLanguages, AllSkills, AllLocales []string
 	Upcoming, Invitations               []PortalShift
-	Welcome, Saved                      bool
-	Done, Error                         string // an answer just given; a message id
-	Errors                              map[string]string
+	// Open are the shifts the volunteer may take (approved volunteers only).
+	Open           []ShiftView
+	Welcome, Saved bool
+	Done, Error    string // an answer just given; a message id
+	Errors         map[string]string
 }
 
 // Approved reports whether the volunteer may accept shifts.
@@ -96,6 +102,19 @@ func showPortal(e *core.RequestEvent, status int, d PortalData) error {
 	if err != nil {
 		return err
 	}
+	open, err := OpenShifts(e.App, v, web.Lang(e), time.Now())
+	if err != nil {
+		return err
+	}
+	invited := map[string]bool{}
+	for _, s := range d.Invitations {
+		invited[s.ID] = true
+	}
+	for _, s := range open {
+		if !invited[s.ID] { // an invitation is answered above
+			d.Open = append(d.Open, s)
+		}
+	}
 	p := web.NewPage(e, "volunteer.me.title", d)
 	p.Styles = []string{"css/volunteers.css"}
 	return web.Render(e, status, "volunteer/me", p)
@@ -104,7 +123,7 @@ func showPortal(e *core.RequestEvent, status int, d PortalData) error {
 func portalPage(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	d := PortalData{Welcome: q.Get("welcome") == "1", Saved: q.Get("saved") == "1"}
-	if done := q.Get("done"); done == string(domain.AssignmentAccepted) || done == string(domain.AssignmentDeclined) {
+	if done := q.Get("done"); done == string(domain.AssignmentAccepted) || done == string(domain.AssignmentDeclined) || done == "taken" {
 		d.Done = done
 	}
 	return showPortal(e, http.StatusOK, d)
@@ -153,11 +172,27 @@ func portalAnswer(e *core.RequestEvent) error {
 		return web.NotFound(e)
 	}
 	id, me := e.Request.PathValue("id"), e.Auth.Id
+	now := time.Now()
 	a, err := answer(e.App, func(tx core.App) (*core.Record, error) {
-		return tx.FindFirstRecordByFilter(domain.Assignments, "id = {:id} && volunteer = {:me}", dbx.Params{"id": id, "me": me})
-	}, accept, time.Now())
-	if errors.Is(err, ErrFull) {
+		a, err := tx.FindFirstRecordByFilter(domain.Assignments, "id = {:id} && volunteer = {:me}", dbx.Params{"id": id, "me": me})
+		if err != nil || accept || domain.AssignmentStatusOf(a) != domain.AssignmentAccepted {
+			return a, err
+		}
+		// A volunteer withdraws from a shift they took until a day before;
+		// later they ask the organisers, who may need to find someone.
+		shift, err := tx.FindRecordById(domain.Shifts, a.GetString("shift"))
+		if err == nil && !CanWithdraw(shift.GetDateTime("starts_at").Time(), now) {
+			return nil, ErrTooLate
+		}
+		return a, err
+	}, accept, now)
+	switch {
+	case errors.Is(err, ErrFull):
 		return showPortal(e, http.StatusConflict, PortalData{Error: "invite.full"})
+	case errors.Is(err, ErrOverlap):
+		return showPortal(e, http.StatusConflict, PortalData{Error: "open.error.overlap"})
+	case errors.Is(err, ErrTooLate):
+		return showPortal(e, http.StatusConflict, PortalData{Error: "open.error.too_late"})
 	}
 	if err != nil {
 		return inviteError(e, err)

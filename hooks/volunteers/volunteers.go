@@ -36,6 +36,8 @@ func Register(app core.App) {
 		r := se.Router
 		r.POST("/api/volunteers/signup", apiSignup)
 		r.POST("/api/shifts/{id}/invite", apiInvite)
+		r.GET("/api/shifts/open", apiOpenShifts)
+		r.POST("/api/shifts/{id}/take", apiTake)
 
 		r.GET("/volunteer", signupPage)
 		r.POST("/volunteer", signupSubmit)
@@ -51,6 +53,7 @@ func Register(app core.App) {
 		me.GET("", portalPage)
 		me.POST("/profile", portalProfile)
 		me.POST("/assignments/{id}/{answer}", portalAnswer)
+		me.POST("/shifts/{id}/take", portalTake)
 		me.GET("/delete", deletePage)
 		me.POST("/delete", deleteSubmit)
 
@@ -65,6 +68,16 @@ func Register(app core.App) {
 		m.POST("/shifts/{shift}/invite", shiftInvite)
 		m.POST("/shifts/{shift}/assignments/{assignment}/withdraw", assignmentWithdraw)
 		m.POST("/interpreters", inviteInterpreters)
+
+		d := r.Group("/manage/volunteers")
+		d.BindFunc(web.RequireSession(domain.Organisers))
+		d.BindFunc(web.RequireCSRF)
+		d.GET("", directoryPage)
+		d.GET("/{id}", volunteerPage)
+		d.POST("/{id}/status", volunteerStatus)
+		d.POST("/{id}/notes", volunteerNotes)
+		d.GET("/{id}/erase", volunteerEraseConfirm)
+		d.POST("/{id}/erase", volunteerErase)
 
 		return se.Next()
 	})
