@@ -68,9 +68,14 @@ const tokenLength = 24
 // writer of the confirmation mail.
 func Register(app core.App) {
 	outbox.Handle(mailConfirm, renderConfirm)
+	outbox.Handle(mailBulletin, renderBulletin)
+	outbox.Handle(mailBulletinTest, renderTest)
+	app.OnRecordCreateRequest(ColBulletins).BindFunc(guardStatus)
+	app.OnRecordUpdateRequest(ColBulletins).BindFunc(guardStatus)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		r := se.Router
 		r.POST("/api/bulletins/subscribe", apiSubscribe)
+		r.POST("/api/bulletins/{id}/send", apiSend)
 		r.GET("/bulletins", archivePage)
 		r.GET("/bulletins.atom", atomFeed)
 		r.GET("/bulletins/subscribe", subscribePage)
@@ -79,6 +84,7 @@ func Register(app core.App) {
 		r.GET("/b/confirm/{token}", confirmLink)
 		r.GET("/b/unsubscribe/{token}", unsubscribePage)
 		r.POST("/b/unsubscribe/{token}", unsubscribeNow)
+		bindConsole(se)
 		return se.Next()
 	})
 }

@@ -254,6 +254,60 @@ func Content(app core.App, row *core.Record) (Message, error) {
 	return msg, nil
 }
 
+// DeferBulk queues one bulk mail of template for every row of query, in
+// one INSERT … SELECT: a bulletin to thousands of subscribers is queued in
+// the time of one statement. query is a SELECT whose columns "to" (a
+// recipient's bare address, as a record's email field holds it) and "ref"
+// (what the renderer writes the mail from) are read; params are its
+// parameters. Bulk mail is sent after any other mail that is due (see due).
+// Call it with the transaction app of the change the mails are about; the
+// worker is woken when that commits. It returns how many mails it queued.
+func DeferBulk(app core.App, template, kind, query string, params dbx.Params) (int, error) {
+	d := Deferred{To: "bulk@example.com", Template: template, Ref: "bulk", Kind: kind}
+	if err := d.validate(); err != nil {
+		return 0, err
+	}
+	// Ids that start with the time, as Ordered makes them, numbered in
+	// the order of the query: unique within the statement, and after
+	// every id made before it.
+	prefix := ids.Ordered()[:10]
+	digit := func(div int) string {
+		return fmt.Sprintf("substr('%s', ((q.n - 1) / %d) %% 36 + 1, 1)", ids.Alphabet, div)
+	}
+	id := "{:prefix} || " + strings.Join([]string{digit(36 * 36 * 36 * 36), digit(36 * 36 * 36), digit(36 * 36), digit(36), digit(1)}, " || ")
+	p := dbx.Params{"prefix": prefix, "template": template, "kind": d.kind(), "now": types.NowDateTime().String()}
+	for k, v := range params {
+		p[k] = v
+	}
+	res, err := app.DB().NewQuery("INSERT INTO {{" + Collection + "}} ([[id]], [[to]], [[template]], [[ref]], [[kind]], [[status]], [[attachments]], [[bulk]], [[next_attempt_at]], [[created]], [[updated]])" +
+		" SELECT " + id + ", q.[[to]], {:template}, q.[[ref]], {:kind}, 'pending', '[]', TRUE, {:now}, {:now}, {:now}" +
+		" FROM (SELECT row_number() OVER () AS [[n]], s.[[to]], s.[[ref]] FROM (" + query + ") s) q").
+		Bind(p).Execute()
+	if err != nil {
+		return 0, fmt.Errorf("queue %s mails: %w", d.kind(), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("queue %s mails: %w", d.kind(), err)
+	}
+	if n > 36*36*36*36*36 {
+		return 0, fmt.Errorf("queue %s mails: %d mails in one statement, more than its ids can number", d.kind(), n)
+	}
+	if n > 0 {
+		if info := app.TxInfo(); info != nil {
+			info.OnComplete(func(txErr error) error {
+				if txErr == nil {
+					wake(app)
+				}
+				return nil
+			})
+		} else {
+			wake(app)
+		}
+	}
+	return int(n), nil
+}
+
 // Pending lists the recipients of the mails of template about ref that wait
 // to be sent, for a feature that queues the same news again and finds it
 // waiting already. Call it with the transaction app that will queue.

@@ -300,6 +300,117 @@ func TestWorkerGivesWayToABurst(t *testing.T) {
 	mp.WaitFor(t, queued, 10*time.Second)
 }
 
+// TestBulkMailGoesAfterOtherMail: a bulk send queued in one statement is
+// sent after mail queued later that is not bulk (a ticket during a
+// bulletin), and every bulk row is sent once.
+func TestBulkMailGoesAfterOtherMail(t *testing.T) {
+	mp := mailpit.Start(t)
+	app := newApp(t, mp)
+	g := newGreetings(t)
+	var (
+		mu    sync.Mutex
+		order []string
+	)
+	outbox.Handle("test_order", func(app core.App, ref string) (outbox.Message, error) {
+		mu.Lock()
+		order = append(order, ref)
+		mu.Unlock()
+		return g.render(app, ref)
+	})
+	var values []string
+	for i := range 12 {
+		ref := fmt.Sprintf("b%02d", i)
+		g.set(ref, "Reader "+ref)
+		values = append(values, fmt.Sprintf("SELECT 'reader%02d@example.com' AS [[to]], '%s' AS [[ref]]", i, ref))
+	}
+	g.set("ticket", "Anna")
+	var n int
+	err := app.RunInTransaction(func(tx core.App) error {
+		var err error
+		n, err = outbox.DeferBulk(tx, "test_order", "bulk_greeting", strings.Join(values, " UNION ALL "), nil)
+		return err
+	})
+	if err != nil || n != 12 {
+		t.Fatalf("DeferBulk = %d, %v", n, err)
+	}
+	err = app.RunInTransaction(func(tx core.App) error {
+		return outbox.Defer(tx, outbox.Deferred{To: "anna@example.com", Template: "test_order", Ref: "ticket"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := outbox.Flush(app); sent != 13 || err != nil {
+		t.Fatalf("Flush = %d, %v", sent, err)
+	}
+	if want := "ticket b00 b01 b02 b03 b04 b05 b06 b07 b08 b09 b10 b11"; strings.Join(order, " ") != want {
+		t.Errorf("written in the order %v, want %s", order, want)
+	}
+	list := mp.WaitFor(t, 13, 10*time.Second)
+	seen := map[string]bool{}
+	for _, m := range list {
+		if seen[m.To[0].Address] {
+			t.Errorf("%s mailed twice", m.To[0].Address)
+		}
+		seen[m.To[0].Address] = true
+	}
+	rows, err := app.FindRecordsByFilter(outbox.Collection, "kind = 'bulk_greeting'", "id", 0, 0)
+	if err != nil || len(rows) != 12 {
+		t.Fatalf("%d bulk rows, %v", len(rows), err)
+	}
+	for i, r := range rows {
+		if want := fmt.Sprintf("b%02d", i); r.GetString("ref") != want || !r.GetBool("bulk") || r.GetString("status") != outbox.StatusSent {
+			t.Errorf("row %d: ref %q bulk %v status %s", i, r.GetString("ref"), r.GetBool("bulk"), r.GetString("status"))
+		}
+	}
+}
+
+// TestBulkMailWaitsWhenTheServerWantsLess: a temporary refusal of a bulk
+// mail holds the rest of the bulk back (the server sets the pace), while
+// other mail is still tried.
+func TestBulkMailWaitsWhenTheServerWantsLess(t *testing.T) {
+	mp := mailpit.StartWith(t, mailpit.Options{Args: []string{"--enable-chaos", "--chaos-triggers", "Recipient:451:100"}})
+	app := newApp(t, mp)
+	g := newGreetings(t)
+	var values []string
+	for i := range 5 {
+		ref := fmt.Sprintf("b%02d", i)
+		g.set(ref, "Reader "+ref)
+		values = append(values, fmt.Sprintf("SELECT 'reader%02d@example.com' AS [[to]], '%s' AS [[ref]]", i, ref))
+	}
+	err := app.RunInTransaction(func(tx core.App) error {
+		_, err := outbox.DeferBulk(tx, "test_greeting", "bulk_greeting", strings.Join(values, " UNION ALL "), nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.set("ticket", "Anna")
+	ticket := deferMail(t, app, "anna@example.com", "ticket")
+	attempts := func() (ticketTries int, bulk []int) {
+		t.Helper()
+		rows, err := app.FindRecordsByFilter(outbox.Collection, "kind = 'bulk_greeting'", "id", 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			bulk = append(bulk, r.GetInt("attempts"))
+		}
+		return reload(t, app, ticket).GetInt("attempts"), bulk
+	}
+	for round := 1; round <= 2; round++ {
+		if sent, err := outbox.Flush(app); sent != 0 || err == nil {
+			t.Fatalf("round %d: Flush = %d, %v", round, sent, err)
+		}
+		tries, bulk := attempts()
+		if tries != round || fmt.Sprint(bulk) != "[1 0 0 0 0]" {
+			t.Errorf("round %d: the ticket tried %d times, the bulk rows %v; want %d and [1 0 0 0 0]", round, tries, bulk, round)
+		}
+		if err := outbox.RetryNow(app); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkWorkerDuringABurst queues a mail every 5 ms for 1.5 s, as a
 // burst of registrations does, and reports how many mails a second the
 // worker sent meanwhile: one per 200 ms at most (and one more that was

@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"mime"
 	"net/mail"
+	"net/textproto"
 	"path"
 	"regexp"
 	"strings"
@@ -97,6 +98,22 @@ type Message struct {
 	// Kind says what the mail is ("ticket", "invite", …) and Ref is the id
 	// of the record it is about; both only help people and features find it.
 	Kind, Ref string
+	// Headers are extra header fields a renderer gives its mail, such as a
+	// bulletin's List-Unsubscribe (RFC 2369) and List-Unsubscribe-Post
+	// (RFC 8058). Only the names in extraHeaders are taken; the outbox
+	// writes the others (From, To, Subject, Date, Message-Id, MIME) itself.
+	// Raw rows keep none: they are not written again when sent.
+	Headers map[string]string
+}
+
+// extraHeaders are the header fields a Message may set, by their
+// canonical names.
+var extraHeaders = map[string]bool{
+	"List-Unsubscribe":      true,
+	"List-Unsubscribe-Post": true,
+	"List-Id":               true,
+	"Precedence":            true,
+	"Auto-Submitted":        true,
 }
 
 var attachmentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
@@ -124,6 +141,9 @@ func (m Message) Validate() error {
 	if err := validateAttachments(m.Attachments, m.HTML != ""); err != nil {
 		errs["attachments"] = err
 	}
+	if err := validateHeaders(m.Headers); err != nil {
+		errs["headers"] = err
+	}
 	if hasControl(m.Kind) {
 		errs["kind"] = validation.NewError("validation_invalid_value", "Must not contain control characters.")
 	}
@@ -147,6 +167,20 @@ func validateTo(to string) error {
 	a, err := mail.ParseAddress(to)
 	if err != nil || a.Name != "" || a.Address != to || strings.ContainsAny(to, ",;<>\"") {
 		return invalid
+	}
+	return nil
+}
+
+func validateHeaders(h map[string]string) error {
+	for k, v := range h {
+		if !extraHeaders[textproto.CanonicalMIMEHeaderKey(k)] {
+			return validation.NewError("validation_invalid_header", fmt.Sprintf("Header %q cannot be set by a mail.", k))
+		}
+		// A CR or LF would start a header of its own; a long value would
+		// pass the line limit of RFC 5322.
+		if v == "" || hasControl(v) || len(k)+2+len(v) > 998 {
+			return validation.NewError("validation_invalid_header", fmt.Sprintf("Header %q must be one line of at most 998 characters.", k))
+		}
 	}
 	return nil
 }

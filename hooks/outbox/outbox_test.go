@@ -218,6 +218,11 @@ func TestRejectsBadMessagesAndStoresNothing(t *testing.T) {
 		{"empty subject", with(func(m *outbox.Message) { m.Subject = "  " }), "subject"},
 		{"long subject", with(func(m *outbox.Message) { m.Subject = strings.Repeat("ā", 301) }), "subject"},
 		{"no body", with(func(m *outbox.Message) { m.Text, m.HTML = "", "" }), "text"},
+		{"a header the outbox writes", with(func(m *outbox.Message) { m.Headers = map[string]string{"Bcc": "all@example.com"} }), "headers"},
+		{"header injection in a header", with(func(m *outbox.Message) {
+			m.Headers = map[string]string{"List-Unsubscribe": "<https://kopa.example.org/b/x>\r\nBcc: all@example.com"}
+		}), "headers"},
+		{"an empty header", with(func(m *outbox.Message) { m.Headers = map[string]string{"List-Unsubscribe-Post": ""} }), "headers"},
 		{"quote in attachment name", with(func(m *outbox.Message) {
 			m.Attachments = []outbox.Attachment{{Name: `x".png`, Data: []byte("x")}}
 		}), "attachments"},

@@ -215,6 +215,9 @@ func compose(msg Message, id string, from mail.Address, now time.Time) ([]byte, 
 	if at := strings.LastIndexByte(from.Address, '@'); at >= 0 {
 		domain = from.Address[at+1:]
 	}
+	for k, v := range msg.Headers {
+		e.Headers.Set(k, v)
+	}
 	e.Headers.Set("Message-Id", "<"+id+"@"+domain+">")
 	e.Headers.Set("Date", now.Format(time.RFC1123Z))
 	for _, a := range msg.Attachments {

@@ -80,6 +80,10 @@ type state struct {
 	wake    chan struct{}
 	// lastQueued is when mail was last queued (unix nanoseconds).
 	lastQueued atomic.Int64
+	// bulkPausedUntil holds bulk mail back until then, after bulkStrikes
+	// refusals in a row (see pauseBulk); guarded by flushMu.
+	bulkPausedUntil time.Time
+	bulkStrikes     int
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -262,7 +266,7 @@ func flush(ctx context.Context, app core.App, giveWay bool) (res flushResult, er
 		}
 	}()
 	for ctx.Err() == nil {
-		rows, err := due(app, batchSize)
+		rows, err := due(app, batchSize, time.Now().After(st.bulkPausedUntil))
 		if err != nil {
 			return res, err
 		}
@@ -331,6 +335,9 @@ func flush(ctx context.Context, app core.App, giveWay bool) (res flushResult, er
 					return res, err
 				}
 				res.sent++
+				if row.GetBool("bulk") {
+					st.bulkStrikes = 0
+				}
 				log.Debug("mail sent", slog.String("id", row.Id), slog.String("kind", row.GetString("kind")), slog.String("to", mask(row.GetString("to"))))
 				continue
 			}
@@ -348,18 +355,52 @@ func flush(ctx context.Context, app core.App, giveWay bool) (res flushResult, er
 			}
 			res.notSent++
 			res.lastErr = serr
+			if row.GetBool("bulk") && !serr.permanent {
+				// The server wants less: the rest of the bulk mail waits
+				// (see pauseBulk); other mail goes on in the next batch.
+				st.pauseBulk(log)
+				break
+			}
 		}
 	}
 	return res, nil
 }
 
-// due reads up to n pending rows whose time has come, oldest first.
-func due(app core.App, n int) ([]*core.Record, error) {
+// due reads up to n pending rows whose time has come, oldest first. Bulk
+// mail (a bulletin's) comes only when no other mail is due (and bulk is
+// set: it is not paused), and a few rows at a time: a ticket queued while
+// a bulletin goes out waits for at most bulkBatch mails, not for the rest
+// of the bulletin.
+func due(app core.App, n int, bulk bool) ([]*core.Record, error) {
+	rows, err := dueOf(app, false, n)
+	if err != nil || len(rows) > 0 || !bulk {
+		return rows, err
+	}
+	return dueOf(app, true, min(n, bulkBatch))
+}
+
+// pauseBulk holds bulk mail back after the server refused one for now (a
+// 4xx such as "421 too many messages, slow down", or a dropped
+// connection): bulk mail then goes at the pace the server accepts. The
+// pause starts at baseBackoff and doubles with each refusal in a row, up
+// to maxBackoff; a bulk mail accepted ends the run. Only flush calls it,
+// under flushMu.
+func (st *state) pauseBulk(log *slog.Logger) {
+	st.bulkStrikes++
+	d := backoff(st.bulkStrikes, func(d time.Duration) time.Duration { return rand.N(d) })
+	st.bulkPausedUntil = time.Now().Add(d)
+	log.Warn("the SMTP server refused a bulk mail for now; bulk mail waits", slog.Duration("for", d), slog.Int("refusals_in_a_row", st.bulkStrikes))
+}
+
+// bulkBatch is how many bulk mails are read at a time.
+const bulkBatch = 5
+
+func dueOf(app core.App, bulk bool, n int) ([]*core.Record, error) {
 	var rows []*core.Record
 	err := app.RecordQuery(Collection).
-		AndWhere(dbx.HashExp{"status": StatusPending}).
+		AndWhere(dbx.HashExp{"status": StatusPending, "bulk": bulk}).
 		AndWhere(dbx.NewExp("[[next_attempt_at]] <= {:now}", dbx.Params{"now": types.NowDateTime().String()})).
-		OrderBy("next_attempt_at ASC", "created ASC").
+		OrderBy("next_attempt_at ASC").
 		Limit(int64(n)).
 		All(&rows)
 	if err != nil {

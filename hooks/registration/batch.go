@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"kopa/hooks/bulletins"
 	"kopa/hooks/outbox"
 	"kopa/internal/domain"
 )
@@ -254,7 +255,29 @@ func (w *batchWriter) decide(j *job) error {
 			return err
 		}
 	}
-	return w.mail.Add(ticketMail(j.rec, kind))
+	if err := w.mail.Add(ticketMail(j.rec, kind)); err != nil {
+		return err
+	}
+	return w.subscribe(j)
+}
+
+// subscribe records the consent of a registration whose box to receive the
+// bulletins was ticked, in the registration's transaction: the
+// confirmation mail is queued if the registration commits.
+func (w *batchWriter) subscribe(j *job) error {
+	if !j.in.Bulletins {
+		return nil
+	}
+	req := bulletins.Request{Email: j.in.Email, Locale: j.in.Locale}
+	if err := req.Check(); err != nil {
+		// The registration's own checks passed; a language the bulletins
+		// do not have yet gets them in Latvian.
+		req.Locale = "lv"
+		if req.Check() != nil {
+			return nil
+		}
+	}
+	return bulletins.SubscribeTx(w.tx, req, bulletins.SourceRegistration)
 }
 
 // existing answers a registration whose address is registered at the event
@@ -273,6 +296,9 @@ func (w *batchWriter) existing(j *job, otherwise error) error {
 		return nil
 	}
 	j.res = Result{Status: StatusExists, Registration: r}
+	if err := w.subscribe(j); err != nil {
+		return err
+	}
 	again := ticketMail(r, MailAgain)
 	if recent, err := outbox.QueuedSince(w.tx, r.Id, again.Kind, j.now.Add(-ResendInterval)); err != nil || recent {
 		return err

@@ -14,6 +14,8 @@ import (
 type Form struct {
 	Name, Email  string
 	PhotoConsent bool
+	// Bulletins: the box to receive the bulletins is ticked.
+	Bulletins bool
 	// Interpretation lists the languages asked for.
 	Interpretation []string
 	// Errors maps a field ("name", "email", or "form") to a message id.

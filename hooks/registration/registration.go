@@ -49,6 +49,11 @@ type Input struct {
 	Locale         string
 	PhotoConsent   bool
 	Interpretation []string
+	// Bulletins: the person ticked the box to receive the bulletins. They
+	// are subscribed with the registration (a confirmation mail first,
+	// package bulletins), where the registration succeeds or the address
+	// was registered already.
+	Bulletins bool
 }
 
 // Normalize trims the input and lower-cases the e-mail (so one person is one

@@ -52,6 +52,7 @@ func DecodeInput(data []byte, defaultLocale string) (Input, error) {
 	obj.Field("locale", &in.Locale, "Must be a string.")
 	obj.Field("photo_consent", &in.PhotoConsent, "Must be true or false.")
 	obj.Field("interpretation", &in.Interpretation, "Must be a list of language codes.")
+	obj.Field("bulletins", &in.Bulletins, "Must be true or false.")
 	err = obj.Check(in.Normalize)
 	return in, err
 }
@@ -97,7 +98,7 @@ func formRegister(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	form := Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"]}
+	form := Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"], Bulletins: f.Get("bulletins") != ""}
 	// A filled honeypot is a bot: it sees the same "check your e-mail" page
 	// a person sees, and nothing is stored or sent.
 	if f.Get("website") != "" {
@@ -107,7 +108,7 @@ func formRegister(e *core.RequestEvent) error {
 	if locale == "" {
 		locale = web.Lang(e)
 	}
-	in := Input{Name: form.Name, Email: form.Email, Locale: locale, PhotoConsent: form.PhotoConsent, Interpretation: form.Interpretation}
+	in := Input{Name: form.Name, Email: form.Email, Locale: locale, PhotoConsent: form.PhotoConsent, Interpretation: form.Interpretation, Bulletins: form.Bulletins}
 	if err := in.Normalize(); err != nil {
 		form.Errors = fieldMessages(err)
 		return showEvent(e, http.StatusBadRequest, ev, form)

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/mails"
 
+	"kopa/hooks/bulletins"
 	"kopa/hooks/web"
 	"kopa/internal/contact"
 	"kopa/internal/domain"
@@ -30,6 +31,9 @@ type Input struct {
 	Languages, Skills  []string
 	Locale             string
 	ContactConsent     bool
+	// Bulletins: the box to receive the bulletins was ticked (package
+	// bulletins, a confirmation mail first).
+	Bulletins bool
 }
 
 // Normalize trims and lower-cases what should be, then validates every
@@ -113,6 +117,7 @@ func DecodeInput(data []byte, defaultLocale string) (Input, error) {
 	obj.Field("languages", &in.Languages, "Must be a list of language codes.")
 	obj.Field("skills", &in.Skills, "Must be a list of skills.")
 	obj.Field("contact_consent", &in.ContactConsent, "Must be true or false.")
+	obj.Field("bulletins", &in.Bulletins, "Must be true or false.")
 	err = obj.Check(in.Normalize)
 	return in, err
 }
@@ -135,6 +140,14 @@ func Signup(app core.App, in Input) (created bool, err error) {
 		// A random password nobody knows: the volunteer chooses one when
 		// confirming the address, or logs in by one-time code.
 		rec.SetRandomPassword()
+		// Whether the address is new or known, a ticked box subscribes it
+		// to the bulletins (a confirmation mail first), in this
+		// transaction.
+		if in.Bulletins {
+			if err := subscribe(tx, in); err != nil {
+				return err
+			}
+		}
 		existing, err := tx.FindAuthRecordByEmail(col, in.Email)
 		if err == nil {
 			return queueMail(tx, existing, mailAlready, existing.Id)
@@ -162,6 +175,19 @@ func Signup(app core.App, in Input) (created bool, err error) {
 	return created, err
 }
 
+// subscribe records the consent to the bulletins given on the sign-up
+// form. A language the bulletins do not have gets them in Latvian.
+func subscribe(tx core.App, in Input) error {
+	req := bulletins.Request{Email: in.Email, Locale: in.Locale}
+	if req.Check() != nil {
+		req.Locale = "lv"
+		if req.Check() != nil {
+			return nil
+		}
+	}
+	return bulletins.SubscribeTx(tx, req, bulletins.SourceVolunteer)
+}
+
 // signupAccepted is the answer to every valid sign-up, new or not.
 var signupAccepted = map[string]any{"status": "pending"}
 
@@ -184,6 +210,7 @@ type SignupForm struct {
 	Languages, Skills  []string
 	Locale             string
 	ContactConsent     bool
+	Bulletins          bool
 	// Errors maps a field (or "form") to a message id.
 	Errors map[string]string
 }
@@ -223,7 +250,7 @@ func signupSubmit(e *core.RequestEvent) error {
 	form := SignupForm{
 		Name: f.Get("name"), Email: f.Get("email"), Phone: f.Get("phone"),
 		Languages: f["languages"], Skills: f["skills"], Locale: f.Get("locale"),
-		ContactConsent: f.Get("contact_consent") != "",
+		ContactConsent: f.Get("contact_consent") != "", Bulletins: f.Get("bulletins") != "",
 	}
 	// A filled honeypot is a bot: it sees what a person sees, nothing is
 	// stored or sent.
@@ -231,7 +258,7 @@ func signupSubmit(e *core.RequestEvent) error {
 		return showNotice(e, http.StatusOK, "volunteer.check_mail.title", "volunteer.check_mail.text", "", "")
 	}
 	in := Input{Name: form.Name, Email: form.Email, Phone: form.Phone, Languages: form.Languages,
-		Skills: form.Skills, Locale: form.Locale, ContactConsent: form.ContactConsent}
+		Skills: form.Skills, Locale: form.Locale, ContactConsent: form.ContactConsent, Bulletins: form.Bulletins}
 	if err := in.Normalize(); err != nil {
 		form.Errors = fieldMessages(err)
 		return showSignup(e, http.StatusBadRequest, form)
