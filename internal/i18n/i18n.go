@@ -34,7 +34,7 @@ var Console = []string{"lv", "en", "ru"}
 // StaffPrefixes are the beginnings of the message ids only the console and
 // the door scanner use. They exist in Console's languages only; every other
 // message is public and exists in all of Supported.
-var StaffPrefixes = []string{"manage.", "scan.", "live.", "shifts.", "vol.", "message.", "notice.shifts_move", "vmail.short.", "vdir."}
+var StaffPrefixes = []string{"manage.", "scan.", "live.", "shifts.", "vol.", "message.", "notice.shifts_move", "vmail.short.", "vdir.", "bulletins.console."}
 
 // IsStaffMessage reports whether message id belongs to the console (see
 // StaffPrefixes).
