@@ -1,6 +1,7 @@
 package volunteers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -116,6 +117,12 @@ type VolunteerPage struct {
 	Phone, Locale, Notes string
 	ContactConsent       bool
 	Shifts               []VolunteerShift
+	// Invitable are the shifts an organiser may invite them to: open
+	// shifts of their skills they hold no invitation to (approved and
+	// reachable volunteers only).
+	Invitable []ShiftView
+	// Reachable: the address is confirmed and they agreed to be contacted.
+	Reachable bool
 	// Notice is a message id after an action; Error one after a refusal.
 	Notice, Error string
 }
@@ -171,6 +178,22 @@ func showVolunteer(e *core.RequestEvent, status int, v *core.Record, d Volunteer
 	if d.Shifts, err = volunteerShifts(e.App, v.Id, web.Lang(e)); err != nil {
 		return err
 	}
+	d.Reachable = v.Verified() && v.GetBool("contact_consent")
+	if d.Reachable {
+		open, err := OpenShifts(e.App, v, web.Lang(e), time.Now())
+		if err != nil {
+			return err
+		}
+		held := map[string]bool{}
+		for _, s := range d.Shifts {
+			held[s.ID] = true
+		}
+		for _, s := range open {
+			if !held[s.ID] {
+				d.Invitable = append(d.Invitable, s)
+			}
+		}
+	}
 	return renderConsole(e, status, "vdir.volunteer_title", "manage/volunteer", d)
 }
 
@@ -180,6 +203,7 @@ var volunteerNotices = map[string]string{
 	"paused":   "vdir.notice.paused",
 	"pending":  "vdir.notice.pending",
 	"notes":    "vdir.notice.notes",
+	"invited":  "vdir.notice.invited",
 }
 
 // volunteerPage is GET /manage/volunteers/{id}.
@@ -261,4 +285,35 @@ func volunteerErase(e *core.RequestEvent) error {
 		return fmt.Errorf("erase volunteer: %w", err)
 	}
 	return e.Redirect(http.StatusSeeOther, "/manage/volunteers?notice=erased")
+}
+
+// volunteerInvite is POST /manage/volunteers/{id}/invite: invite the
+// volunteer to one shift (shift = its id), with the mail Invite sends.
+func volunteerInvite(e *core.RequestEvent) error {
+	v := findVolunteer(e)
+	if v == nil {
+		return web.NotFound(e)
+	}
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	shiftID := f.Get("shift")
+	if shiftID == "" || len(shiftID) > 64 {
+		return showVolunteer(e, http.StatusBadRequest, v, VolunteerPage{Error: "vdir.error.shift"})
+	}
+	n, err := Invite(e.App, shiftID, []string{v.Id}, nil, time.Now())
+	switch {
+	case errors.Is(err, ErrShiftNotFound):
+		return showVolunteer(e, http.StatusBadRequest, v, VolunteerPage{Error: "vdir.error.shift"})
+	case errors.Is(err, ErrNotApproved):
+		return showVolunteer(e, http.StatusConflict, v, VolunteerPage{Error: "shifts.error.not_approved"})
+	case errors.Is(err, ErrShiftClosed):
+		return showVolunteer(e, http.StatusConflict, v, VolunteerPage{Error: "shifts.error.closed"})
+	case err != nil:
+		return err
+	case n == 0:
+		return showVolunteer(e, http.StatusConflict, v, VolunteerPage{Error: "vdir.error.not_invited"})
+	}
+	return e.Redirect(http.StatusSeeOther, "/manage/volunteers/"+v.Id+"?notice=invited")
 }

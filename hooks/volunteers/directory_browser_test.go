@@ -22,6 +22,9 @@ func TestDirectoryInTheBrowser(t *testing.T) {
 	kopatest.Organiser(t, app, "org@example.com")
 	juris := kopatest.Volunteer(t, app, "juris@example.com", []string{"lv", "ru"}, []string{"door"}, "pending")
 	kopatest.Volunteer(t, app, "olga@example.com", []string{"ru"}, []string{"childcare"})
+	starts := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Starts: starts})
+	kopatest.Shift(t, app, ev, "door", starts, starts.Add(time.Hour))
 	srv := kopatest.Serve(t, app)
 	ctx := browser.New(t)
 	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
@@ -81,7 +84,7 @@ func TestDirectoryInTheBrowser(t *testing.T) {
 	if st, notes := statusOf(t, app, juris.Id); st != "approved" || notes != "References checked" {
 		t.Fatalf("status %q, notes %q", st, notes)
 	}
-	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Reload(), chromedp.WaitVisible(`#notes`)); err != nil {
+	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Reload(), chromedp.WaitVisible(`#invite-shift`)); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "the volunteer's page")

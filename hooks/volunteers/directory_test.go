@@ -33,6 +33,9 @@ func TestDirectory(t *testing.T) {
 	starts := ev.GetDateTime("starts_at").Time()
 	shift := kopatest.Shift(t, src, ev, "interpreting", starts, starts.Add(2*time.Hour))
 	kopatest.Assignment(t, src, shift, amina, "accepted")
+	later := kopatest.Shift(t, src, ev, "interpreting", starts.Add(3*time.Hour), starts.Add(4*time.Hour))
+	same := kopatest.Shift(t, src, ev, "interpreting", starts.Add(time.Hour), starts.Add(3*time.Hour))
+	door := kopatest.Shift(t, src, ev, "door", starts.Add(5*time.Hour), starts.Add(6*time.Hour))
 	factory := kopatest.CloneFactory(src, hooks.Default)
 	orgs := session(kopatest.Token(t, org))
 	vols := session(kopatest.Token(t, amina))
@@ -59,6 +62,49 @@ func TestDirectory(t *testing.T) {
 			ExpectedContent: []string{"juris@example.com", "olga@example.com", "amina@example.com"}},
 		{Name: "one volunteer's page: shifts and the note", Method: http.MethodGet, URL: "/manage/volunteers/" + amina.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
 			ExpectedContent: []string{"Amina Haddad", "References checked 2026-11-02", "Valodu klubs", "Interpreting", "accepted", `value="paused"`, "/manage/volunteers/" + amina.Id + "/erase"}},
+		{Name: "the page offers the open shifts of their skills they are free for", Method: http.MethodGet, URL: "/manage/volunteers/" + amina.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
+			ExpectedContent:    []string{`action="/manage/volunteers/` + amina.Id + `/invite"`, `<option value="` + later.Id + `"`},
+			NotExpectedContent: []string{`<option value="` + same.Id + `"`, `<option value="` + door.Id + `"`, `<option value="` + shift.Id + `"`}},
+		{Name: "a pending volunteer is offered no invitation", Method: http.MethodGet, URL: "/manage/volunteers/" + pending.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
+			NotExpectedContent: []string{"/invite"}},
+		{Name: "inviting to a shift", Method: http.MethodPost, URL: "/manage/volunteers/" + amina.Id + "/invite", Headers: orgs,
+			Body: form(url.Values{"shift": {later.Id}}), ExpectedStatus: 303,
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if st := assignments(t, app, later.Id)[amina.Id]; st != "invited" {
+					t.Errorf("status %q", st)
+				}
+				if n := len(outboxRows(t, app, "volunteer_invite")); n != 1 {
+					t.Errorf("%d invitations queued", n)
+				}
+			}},
+		{Name: "inviting to an overlapping shift invites nobody", Method: http.MethodPost, URL: "/manage/volunteers/" + amina.Id + "/invite?lang=en", Headers: orgs,
+			Body: form(url.Values{"shift": {same.Id}}), ExpectedStatus: 409, ExpectedContent: []string{"Not invited"},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if n := len(assignments(t, app, same.Id)); n != 0 {
+					t.Errorf("%d assignments", n)
+				}
+			}},
+		{Name: "inviting a pending volunteer is refused", Method: http.MethodPost, URL: "/manage/volunteers/" + pending.Id + "/invite?lang=en", Headers: orgs,
+			Body: form(url.Values{"shift": {door.Id}}), ExpectedStatus: 409, ExpectedContent: []string{"Only approved volunteers can be invited"},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if n := len(assignments(t, app, door.Id)); n != 0 {
+					t.Errorf("%d assignments", n)
+				}
+			}},
+		{Name: "inviting to an unknown shift", Method: http.MethodPost, URL: "/manage/volunteers/" + amina.Id + "/invite?lang=en", Headers: orgs,
+			Body: form(url.Values{"shift": {"nosuchshift"}}), ExpectedStatus: 400, ExpectedContent: []string{"Choose a shift from the list."},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if n := count(t, app, "assignments"); n != 1 {
+					t.Errorf("%d assignments", n)
+				}
+			}},
+		{Name: "a volunteer cannot invite", Method: http.MethodPost, URL: "/manage/volunteers/" + amina.Id + "/invite", Headers: vols,
+			Body: form(url.Values{"shift": {later.Id}}), ExpectedStatus: 403, ExpectedContent: []string{"<h1>"},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
+				if n := count(t, app, "assignments"); n != 1 {
+					t.Errorf("%d assignments", n)
+				}
+			}},
 		{Name: "an unknown volunteer is not found", Method: http.MethodGet, URL: "/manage/volunteers/nosuchvolunteer?lang=en", Headers: orgs, ExpectedStatus: 404, ExpectedContent: []string{"Page not found"}},
 		{Name: "approving", Method: http.MethodPost, URL: "/manage/volunteers/" + pending.Id + "/status", Headers: orgs,
 			Body: form(url.Values{"status": {"approved"}}), ExpectedStatus: 303,

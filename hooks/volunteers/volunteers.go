@@ -76,6 +76,7 @@ func Register(app core.App) {
 		d.GET("/{id}", volunteerPage)
 		d.POST("/{id}/status", volunteerStatus)
 		d.POST("/{id}/notes", volunteerNotes)
+		d.POST("/{id}/invite", volunteerInvite)
 		d.GET("/{id}/erase", volunteerEraseConfirm)
 		d.POST("/{id}/erase", volunteerErase)
 
