@@ -20,21 +20,33 @@ const archiveSize = 200
 // View is a sent bulletin as a visitor reads it: the title in their
 // language (Latvian when there is none), their language's summary above
 // the Latvian text (none for Latvian readers).
+//
+// Bulletins have summaries in English and Russian only: readers of
+// Ukrainian, Arabic and Persian get the English ones. TextLang is the
+// language Title and Summary are in.
 type View struct {
 	ID, Title, TitleLV, Summary string
+	TextLang                    string
 	SentAt                      time.Time
 	Body                        template.HTML
 }
 
+// summaryLangs are the languages a bulletin has a title and a summary in
+// besides Latvian.
+var summaryLangs = map[string]bool{"en": true, "ru": true}
+
 // NewView is b as a reader of lang sees it.
 func NewView(b *core.Record, lang string) View {
 	v := View{
-		ID: b.Id, Title: b.GetString("title_lv"), TitleLV: b.GetString("title_lv"),
+		ID: b.Id, Title: b.GetString("title_lv"), TitleLV: b.GetString("title_lv"), TextLang: "lv",
 		SentAt: b.GetDateTime("sent_at").Time(), Body: RenderMarkdown(b.GetString("body_lv")),
+	}
+	if lang != "lv" && !summaryLangs[lang] {
+		lang = "en"
 	}
 	if lang != "lv" {
 		if t := b.GetString("title_" + lang); t != "" {
-			v.Title = t
+			v.Title, v.TextLang = t, lang
 		}
 		v.Summary = b.GetString("summary_" + lang)
 	}

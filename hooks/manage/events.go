@@ -33,6 +33,9 @@ type EventForm struct {
 	Venue                           string
 	TitleLV, TitleEN, TitleRU       string
 	SummaryLV, SummaryEN, SummaryRU string
+	// TitleUK… are the optional texts in Ukrainian, Arabic and Persian.
+	TitleUK, TitleAR, TitleFA       string
+	SummaryUK, SummaryAR, SummaryFA string
 	Starts, Ends                    string // datetime-local, Riga time
 	Capacity                        string
 	Waitlist                        bool
@@ -72,6 +75,8 @@ func formOf(r *core.Record) EventForm {
 		ID: r.Id, Kind: r.GetString("kind"), Status: domain.EventStatusOf(r), Venue: r.GetString("venue"),
 		TitleLV: r.GetString("title_lv"), TitleEN: r.GetString("title_en"), TitleRU: r.GetString("title_ru"),
 		SummaryLV: r.GetString("summary_lv"), SummaryEN: r.GetString("summary_en"), SummaryRU: r.GetString("summary_ru"),
+		TitleUK: r.GetString("title_uk"), TitleAR: r.GetString("title_ar"), TitleFA: r.GetString("title_fa"),
+		SummaryUK: r.GetString("summary_uk"), SummaryAR: r.GetString("summary_ar"), SummaryFA: r.GetString("summary_fa"),
 		Starts: toLocal(r.GetDateTime("starts_at")), Ends: toLocal(r.GetDateTime("ends_at")),
 		Capacity: strconv.Itoa(r.GetInt("capacity")), Waitlist: r.GetBool("waitlist"),
 		MoveShifts: true,
@@ -173,6 +178,8 @@ func eventSave(e *core.RequestEvent) error {
 		ID: id, Kind: v.Get("kind"), Status: domain.EventStatus(v.Get("status")), Venue: trim("venue"),
 		TitleLV: trim("title_lv"), TitleEN: trim("title_en"), TitleRU: trim("title_ru"),
 		SummaryLV: trim("summary_lv"), SummaryEN: trim("summary_en"), SummaryRU: trim("summary_ru"),
+		TitleUK: trim("title_uk"), TitleAR: trim("title_ar"), TitleFA: trim("title_fa"),
+		SummaryUK: trim("summary_uk"), SummaryAR: trim("summary_ar"), SummaryFA: trim("summary_fa"),
 		Starts: trim("starts_at"), Ends: trim("ends_at"), Capacity: trim("capacity"), Waitlist: v.Get("waitlist") != "",
 		MoveShifts: v.Get("move_shifts") != "",
 		Errors:     map[string]string{},
@@ -189,6 +196,8 @@ func eventSave(e *core.RequestEvent) error {
 		"kind": f.Kind, "status": f.Status, "venue": f.Venue,
 		"title_lv": f.TitleLV, "title_en": f.TitleEN, "title_ru": f.TitleRU,
 		"summary_lv": f.SummaryLV, "summary_en": f.SummaryEN, "summary_ru": f.SummaryRU,
+		"title_uk": f.TitleUK, "title_ar": f.TitleAR, "title_fa": f.TitleFA,
+		"summary_uk": f.SummaryUK, "summary_ar": f.SummaryAR, "summary_fa": f.SummaryFA,
 		"starts_at": domain.DateTime(starts), "ends_at": domain.DateTime(ends), "capacity": capacity, "waitlist": f.Waitlist,
 	})
 	// A status change to cancelled mails everyone registered (mailOnCancel);
@@ -379,7 +388,8 @@ func Series(app core.App, ev *core.Record, weeks int) (int, error) {
 				continue
 			}
 			c := core.NewRecord(ev.Collection())
-			for _, k := range []string{"kind", "title_lv", "title_en", "title_ru", "summary_lv", "summary_en", "summary_ru", "venue", "capacity", "waitlist", "status"} {
+			for _, k := range []string{"kind", "title_lv", "title_en", "title_ru", "summary_lv", "summary_en", "summary_ru",
+				"title_uk", "title_ar", "title_fa", "summary_uk", "summary_ar", "summary_fa", "venue", "capacity", "waitlist", "status"} {
 				c.Set(k, ev.Get(k))
 			}
 			if domain.EventStatusOf(c) == domain.EventCancelled {

@@ -31,7 +31,7 @@ const (
 const Delay = 2 * time.Minute
 
 // announced are the event's fields whose change its people are told of.
-var announced = []string{"starts_at", "ends_at", "venue", "title_lv", "title_en", "title_ru"}
+var announced = []string{"starts_at", "ends_at", "venue", "title_lv", "title_en", "title_ru", "title_uk", "title_ar", "title_fa"}
 
 // snapshot is what an event says in the announced fields, as stored.
 type snapshot map[string]string
@@ -291,20 +291,19 @@ func orDash(s string) string {
 	return s
 }
 
-// localized is a snapshot's field in lang, falling back to Latvian as the
-// pages do.
+// localized is a snapshot's field in lang, falling back as the pages do
+// (domain.TextFallback).
 func localized(s snapshot, field, lang string) string {
-	if v := s[field+"_"+lang]; v != "" {
-		return v
+	for _, l := range domain.TextFallback(lang) {
+		if v := s[field+"_"+l]; v != "" {
+			return v
+		}
 	}
-	return s[field+"_lv"]
+	return ""
 }
 
 func localizedRecord(r *core.Record, field, lang string) string {
-	if v := r.GetString(field + "_" + lang); v != "" {
-		return v
-	}
-	return r.GetString(field + "_lv")
+	return domain.Localized(r, field, lang)
 }
 
 // parseTime reads a stored date; a missing one is the zero time.

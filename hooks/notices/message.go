@@ -129,8 +129,10 @@ func (m Message) In(lang string) (subject, body string) {
 }
 
 func pick(texts map[string]string, lang string) string {
-	if s := texts[lang]; s != "" {
-		return s
+	for _, l := range domain.TextFallback(lang) { // English for uk, ar, fa; Latvian
+		if s := texts[l]; s != "" {
+			return s
+		}
 	}
 	for _, l := range i18n.Supported { // Latvian first
 		if s := texts[l]; s != "" {

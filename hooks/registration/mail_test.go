@@ -37,6 +37,11 @@ func TestTicketMailPerLocale(t *testing.T) {
 		"lv": {"Jūsu biļete: Kultūršoks un kultūru dialogs", "Sveiki, Anna!"},
 		"en": {"Your ticket: Kultūršoks un kultūru dialogs (en)", "Hello Anna,"},
 		"ru": {"Ваш билет: Kultūršoks un kultūru dialogs (ru)", "Здравствуйте, Anna!"},
+		// The new languages have no title of this event: English stands in.
+		"uk": {"Ваш квиток: Kultūršoks un kultūru dialogs (en)", "Вітаємо, Anna!"},
+		// Right to left: the values filled in are isolated (U+2068 … U+2069).
+		"ar": {"تذكرتك: \u2068Kultūršoks un kultūru dialogs (en)\u2069", "مرحبًا \u2068Anna\u2069،"},
+		"fa": {"تکت شما: \u2068Kultūršoks un kultūru dialogs (en)\u2069", "سلام \u2068Anna\u2069،"},
 	}
 	for lang := range want {
 		in := registration.Input{Name: "Anna", Email: "anna." + lang + "@example.com", Locale: lang}
@@ -50,7 +55,7 @@ func TestTicketMailPerLocale(t *testing.T) {
 	if _, err := outbox.Flush(app); err != nil {
 		t.Fatal(err)
 	}
-	mp.WaitFor(t, 3, 10*time.Second)
+	mp.WaitFor(t, len(want), 10*time.Second)
 	for lang, w := range want {
 		list := mp.To(t, "anna."+lang+"@example.com")
 		if len(list) != 1 {
@@ -70,6 +75,15 @@ func TestTicketMailPerLocale(t *testing.T) {
 		}
 		if !strings.Contains(m.HTML, "/privacy") {
 			t.Errorf("%s: no privacy link", lang)
+		}
+		// Arabic and Persian mails are right to left; the others say
+		// nothing (left to right is the default).
+		rtl := lang == "ar" || lang == "fa"
+		if got := strings.Contains(m.HTML, `<html lang="`+lang+`" dir="rtl">`) && strings.Contains(m.HTML, `<div dir="rtl"`); got != rtl {
+			t.Errorf("%s: right to left %v, want %v", lang, got, rtl)
+		}
+		if rtl && !strings.Contains(m.HTML, `<h1 lang="en" dir="auto"`) {
+			t.Errorf("%s: the English title is not marked as English", lang)
 		}
 		qr, ok := m.Attachment("ticket-qr.png")
 		if !ok || !strings.Contains(m.HTML, "cid:ticket-qr.png") {

@@ -42,10 +42,12 @@ func Middleware(e *core.RequestEvent) error {
 		cookieLang = c.Value
 	}
 	query := e.Request.URL.Query().Get("lang")
-	lang := i18n.Negotiate(query, cookieLang, e.Request.Header.Get("Accept-Language"))
+	lang := negotiate(p, query, cookieLang, e.Request.Header.Get("Accept-Language"))
 	if i18n.IsSupported(query) && query != cookieLang {
+		// The choice is remembered even where a console page cannot
+		// follow it (?lang=ar on /manage): the public pages will.
 		e.SetCookie(&http.Cookie{
-			Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+			Name: langCookie, Value: query, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, Secure: IsTLS(e), SameSite: http.SameSiteLaxMode,
 		})
 	}
@@ -104,7 +106,30 @@ func Lang(e *core.RequestEvent) string {
 	if c, err := e.Request.Cookie(langCookie); err == nil {
 		cookieLang = c.Value
 	}
-	return i18n.Negotiate(e.Request.URL.Query().Get("lang"), cookieLang, e.Request.Header.Get("Accept-Language"))
+	return negotiate(e.Request.URL.Path, e.Request.URL.Query().Get("lang"), cookieLang, e.Request.Header.Get("Accept-Language"))
+}
+
+// IsConsole reports whether path is a page of the organisers' console or
+// the door scanner (everything below /manage but the sign-in and sign-out
+// that volunteers share): those speak only i18n.Console's languages.
+func IsConsole(path string) bool {
+	if path != "/manage" && !strings.HasPrefix(path, "/manage/") {
+		return false
+	}
+	switch path {
+	case "/manage/login", "/manage/logout", "/manage/token":
+		return false
+	}
+	return true
+}
+
+// negotiate decides the language of a request for path: among all of
+// i18n.Supported, or among the console's on a console page.
+func negotiate(path, query, cookie, accept string) string {
+	if IsConsole(path) {
+		return i18n.NegotiateConsole(query, cookie, accept)
+	}
+	return i18n.Negotiate(query, cookie, accept)
 }
 
 // PreferLang makes lang the language of the rest of this request unless
@@ -113,7 +138,8 @@ func Lang(e *core.RequestEvent) string {
 // page about a record that keeps a language opens in it: a ticket in its
 // registration's, whoever opens the link.
 func PreferLang(e *core.RequestEvent, lang string) string {
-	if !i18n.IsSupported(lang) || i18n.IsSupported(e.Request.URL.Query().Get("lang")) {
+	if !i18n.IsSupported(lang) || i18n.IsSupported(e.Request.URL.Query().Get("lang")) ||
+		(IsConsole(e.Request.URL.Path) && !i18n.IsConsole(lang)) {
 		return Lang(e)
 	}
 	if c, err := e.Request.Cookie(langCookie); err == nil && i18n.IsSupported(c.Value) {

@@ -68,6 +68,11 @@ var funcs = template.FuncMap{
 		return part * 100 / whole
 	},
 	"asset": Asset, // a /static/ file's versioned URL
+	// langname is a language's own name ("Українська").
+	"langname": func(lang string) string { return i18n.Names[lang] },
+	// dir is a language's writing direction, for text in another language
+	// than the page's (an event title that fell back to English).
+	"dir": i18n.Dir,
 }
 
 // load parses the layout with every page below templates/pages once.
@@ -109,8 +114,13 @@ func Catalog() *i18n.Catalog {
 
 // Page is what every page template receives.
 type Page struct {
-	L     *i18n.Localizer
-	Lang  string
+	L    *i18n.Localizer
+	Lang string
+	// Dir is the writing direction of Lang: "rtl" for Arabic and Persian.
+	Dir string
+	// Langs are the languages the switcher offers: all of them on public
+	// pages, the console's on the console.
+	Langs []string
 	Title string
 	// Path is the request path, for the language switch: always a path on
 	// this site (see LocalPath).
@@ -153,8 +163,12 @@ func LocalPath(p string) string {
 func NewPage(e *core.RequestEvent, title string, data any) *Page {
 	lang := Lang(e)
 	l := Catalog().For(lang)
+	langs := i18n.Supported
+	if IsConsole(e.Request.URL.Path) {
+		langs = i18n.Console
+	}
 	return &Page{
-		L: l, Lang: lang, Title: l.T(title), Path: LocalPath(e.Request.URL.Path),
+		L: l, Lang: lang, Dir: l.Dir, Langs: langs, Title: l.T(title), Path: LocalPath(e.Request.URL.Path),
 		CSRF: CSRFToken(e), Auth: e.Auth, Data: data, Org: settings.Load(e.App),
 	}
 }

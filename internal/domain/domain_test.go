@@ -42,6 +42,7 @@ func TestSchemaAgrees(t *testing.T) {
 		{domain.Volunteers, "skills", domain.Skills},
 		{domain.Volunteers, "locale", domain.Locales},
 		{domain.Volunteers, "status", strs(domain.VolunteerStatuses)},
+		{"subscribers", "locale", domain.Locales},
 		{domain.EventMessages, "to", strs(domain.Audiences)},
 	} {
 		col, err := app.FindCollectionByNameOrId(c.collection)
@@ -112,6 +113,54 @@ func TestShiftHours(t *testing.T) {
 		if got := domain.ShiftHours(start, end, c.arrived); got != c.want {
 			t.Errorf("arrived %v: %v hours, want %v", c.arrived, got, c.want)
 		}
+	}
+}
+
+// TestEventTextsAgree: events have a title and a summary field in every
+// language of domain.TextLangs, and the localized view falls back as the
+// contract says: uk, ar and fa to English, then Latvian; lv, en and ru to
+// Latvian.
+func TestEventTextsAgree(t *testing.T) {
+	app := kopatest.NewApp(t)
+	col, err := app.FindCollectionByNameOrId(domain.Events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range domain.TextLangs {
+		for _, f := range []string{"title_", "summary_"} {
+			if _, ok := col.Fields.GetByName(f + l).(*core.TextField); !ok {
+				t.Errorf("events.%s%s is not a text field", f, l)
+			}
+		}
+	}
+	ev := core.NewRecord(col)
+	ev.Set("title_lv", "Sarunu klubs")
+	ev.Set("title_ar", "نادي المحادثة")
+	for _, c := range []struct{ lang, want, in string }{
+		{"ar", "نادي المحادثة", "ar"},
+		{"fa", "Sarunu klubs", "lv"},
+		{"ru", "Sarunu klubs", "lv"},
+	} {
+		if got, in := domain.LocalizedIn(ev, "title", c.lang); got != c.want || in != c.in {
+			t.Errorf("%s: %q in %s, want %q in %s", c.lang, got, in, c.want, c.in)
+		}
+	}
+	ev.Set("title_en", "Conversation club")
+	for _, c := range []struct{ lang, want, in string }{
+		{"uk", "Conversation club", "en"},
+		{"fa", "Conversation club", "en"},
+		{"ru", "Sarunu klubs", "lv"},
+		{"en", "Conversation club", "en"},
+	} {
+		if got, in := domain.LocalizedIn(ev, "title", c.lang); got != c.want || in != c.in {
+			t.Errorf("%s: %q in %s, want %q in %s", c.lang, got, in, c.want, c.in)
+		}
+	}
+	if got := domain.TextLanguages(ev); !slices.Equal(got, []string{"lv", "en", "ar"}) {
+		t.Errorf("TextLanguages = %v", got)
+	}
+	if v := domain.NewEventView(ev, "ar", domain.Stats{}); v.Title != "نادي المحادثة" || v.TitleLang != "ar" || v.SummaryLang != "ar" {
+		t.Errorf("view in ar: %q (%s), summary in %s", v.Title, v.TitleLang, v.SummaryLang)
 	}
 }
 

@@ -1,12 +1,20 @@
 // Package i18n holds Kopā's message catalogues (Latvian, English, Russian,
-// with CLDR plural forms through go-i18n), the choice of a visitor's language,
-// and dates in Riga time.
+// Ukrainian, Arabic and Persian, with CLDR plural forms through go-i18n), the
+// choice of a visitor's language, the writing direction, and dates in Riga
+// time.
+//
+// The public and the volunteers are spoken to in all six languages; the
+// organisers' console and the door scanner only in Console's three. Which
+// messages belong to the console is decided by StaffPrefixes: the catalogue
+// test demands every message in lv, en and ru, and every other (public)
+// message in uk, ar and fa as well.
 package i18n
 
 import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -17,7 +25,50 @@ import (
 )
 
 // Supported are the languages Kopā speaks, the default first.
-var Supported = []string{"lv", "en", "ru"}
+var Supported = []string{"lv", "en", "ru", "uk", "ar", "fa"}
+
+// Console are the languages of the organisers' console and the door
+// scanner: a subset of Supported.
+var Console = []string{"lv", "en", "ru"}
+
+// StaffPrefixes are the beginnings of the message ids only the console and
+// the door scanner use. They exist in Console's languages only; every other
+// message is public and exists in all of Supported.
+var StaffPrefixes = []string{"manage.", "scan.", "live.", "shifts.", "vol.", "message.", "notice.shifts_move", "vmail.short.", "vdir.", "bulletins.console."}
+
+// IsStaffMessage reports whether message id belongs to the console (see
+// StaffPrefixes).
+func IsStaffMessage(id string) bool {
+	for _, p := range StaffPrefixes {
+		if strings.HasPrefix(id, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Names are the languages' own names, as the language switcher shows them:
+// a newcomer finds "العربية" sooner than "AR".
+var Names = map[string]string{
+	"lv": "Latviešu", "en": "English", "ru": "Русский",
+	"uk": "Українська", "ar": "العربية", "fa": "فارسی",
+}
+
+// rtl are the languages written right to left.
+var rtl = map[string]bool{"ar": true, "fa": true}
+
+// Dir is the writing direction of lang: "rtl" or "ltr".
+func Dir(lang string) string {
+	if rtl[lang] {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// Fallback is the language a message missing in uk, ar or fa is shown in
+// (the console's messages, where a page shares one): English, which more
+// newcomers read than Latvian.
+const Fallback = "en"
 
 // Default is the language used when nothing else decides.
 const Default = "lv"
@@ -34,8 +85,13 @@ func mustZone(name string) *time.Location {
 }
 
 // IsSupported reports whether lang is one of Supported.
-func IsSupported(lang string) bool {
-	for _, s := range Supported {
+func IsSupported(lang string) bool { return in(Supported, lang) }
+
+// IsConsole reports whether lang is one of Console.
+func IsConsole(lang string) bool { return in(Console, lang) }
+
+func in(list []string, lang string) bool {
+	for _, s := range list {
 		if s == lang {
 			return true
 		}
@@ -43,14 +99,36 @@ func IsSupported(lang string) bool {
 	return false
 }
 
-var matcher = language.NewMatcher([]language.Tag{language.Latvian, language.English, language.Russian})
+func newMatcher(langs []string) language.Matcher {
+	tags := make([]language.Tag, len(langs))
+	for i, l := range langs {
+		tags[i] = language.MustParse(l)
+	}
+	return language.NewMatcher(tags)
+}
+
+var (
+	matcher        = newMatcher(Supported)
+	consoleMatcher = newMatcher(Console)
+)
 
 // Negotiate picks the visitor's language: an explicit choice (the ?lang=
 // query), then the remembered one (cookie), then the browser's
 // Accept-Language, then Latvian.
 func Negotiate(query, cookie, acceptLanguage string) string {
+	return negotiate(Supported, matcher, query, cookie, acceptLanguage)
+}
+
+// NegotiateConsole picks the language of a console page the same way, among
+// Console's languages only: a choice of another language (?lang=ar) is
+// passed over as an unknown one is.
+func NegotiateConsole(query, cookie, acceptLanguage string) string {
+	return negotiate(Console, consoleMatcher, query, cookie, acceptLanguage)
+}
+
+func negotiate(langs []string, m language.Matcher, query, cookie, acceptLanguage string) string {
 	for _, v := range []string{query, cookie} {
-		if v = strings.ToLower(strings.TrimSpace(v)); IsSupported(v) {
+		if v = strings.ToLower(strings.TrimSpace(v)); in(langs, v) {
 			return v
 		}
 	}
@@ -61,11 +139,11 @@ func Negotiate(query, cookie, acceptLanguage string) string {
 	if err != nil || len(tags) == 0 {
 		return Default
 	}
-	_, idx, conf := matcher.Match(tags...)
+	_, idx, conf := m.Match(tags...)
 	if conf == language.No {
 		return Default
 	}
-	return Supported[idx]
+	return langs[idx]
 }
 
 // Catalog holds every language's messages.
@@ -97,7 +175,11 @@ func Load(fsys fs.FS, dir string) (*Catalog, error) {
 	}
 	c := &Catalog{bundle: b, localizers: map[string]*Localizer{}}
 	for _, lang := range Supported {
-		c.localizers[lang] = &Localizer{Lang: lang, l: goi18n.NewLocalizer(b, lang)}
+		langs := []string{lang}
+		if !IsConsole(lang) {
+			langs = append(langs, Fallback)
+		}
+		c.localizers[lang] = &Localizer{Lang: lang, Dir: Dir(lang), l: goi18n.NewLocalizer(b, langs...)}
 	}
 	return c, nil
 }
@@ -114,14 +196,34 @@ func (c *Catalog) For(lang string) *Localizer {
 // {{.L.T "home.title"}}, {{.L.N "seats.left" 5}}, {{.L.DateTime .When}}.
 type Localizer struct {
 	Lang string
-	l    *goi18n.Localizer
+	// Dir is the writing direction: "rtl" for Arabic and Persian, else "ltr".
+	Dir string
+	l   *goi18n.Localizer
 }
+
+// RTL reports whether the language is written right to left.
+func (l *Localizer) RTL() bool { return l.Dir == "rtl" }
 
 // T translates id. args are key/value pairs for the message's template:
 // T("hello", "Name", "Anna") fills {{.Name}}. A missing message returns id,
 // which the catalogue test prevents.
+//
+// In a right-to-left language every value filled in is isolated (Unicode's
+// FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE): a Latin title, an e-mail
+// address or a time then keeps its own direction inside the Arabic or
+// Persian sentence and does not pull the punctuation around it out of place.
 func (l *Localizer) T(id string, args ...any) string {
-	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: pairs(args)})
+	return l.localize(id, l.pairs(args, true))
+}
+
+// plain translates id without isolating the values: for dates, whose parts
+// (weekday, day, month, year, times) read in the sentence's own order.
+func (l *Localizer) plain(id string, args ...any) string {
+	return l.localize(id, l.pairs(args, false))
+}
+
+func (l *Localizer) localize(id string, data map[string]any) string {
+	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
 		return id
 	}
@@ -130,8 +232,8 @@ func (l *Localizer) T(id string, args ...any) string {
 
 // N translates id in the plural form for count; {{.Count}} holds the count.
 func (l *Localizer) N(id string, count int, args ...any) string {
-	data := pairs(args)
-	data["Count"] = count
+	data := l.pairs(args, true)
+	data["Count"] = l.isolate(count)
 	s, err := l.l.Localize(&goi18n.LocalizeConfig{MessageID: id, PluralCount: count, TemplateData: data})
 	if err != nil {
 		return id
@@ -139,40 +241,81 @@ func (l *Localizer) N(id string, count int, args ...any) string {
 	return s
 }
 
-func pairs(args []any) map[string]any {
+func (l *Localizer) pairs(args []any, isolate bool) map[string]any {
 	m := make(map[string]any, len(args)/2+1)
 	for i := 0; i+1 < len(args); i += 2 {
 		if k, ok := args[i].(string); ok {
-			m[k] = args[i+1]
+			if v := args[i+1]; isolate {
+				m[k] = l.isolate(v)
+			} else {
+				m[k] = v
+			}
 		}
 	}
 	return m
 }
 
-// Weekday is the weekday's name in this language.
-func (l *Localizer) Weekday(t time.Time) string {
-	return l.T(fmt.Sprintf("weekday.%d", int(t.In(Riga).Weekday())))
+// Isolate marks: FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE.
+const (
+	fsi = "\u2068"
+	pdi = "\u2069"
+)
+
+// Isolate returns s isolated in a right-to-left language (as T isolates
+// the values it fills in), and s as it is in a left-to-right one: for a
+// title or a place a page shows beside translated words.
+func (l *Localizer) Isolate(s string) string {
+	v, _ := l.isolate(s).(string)
+	return v
 }
 
-// Date is a day in Riga time: "otrdiena, 01.12.2026", "Tuesday, 1 Dec 2026".
+// isolate wraps a value filled into a right-to-left message in isolate
+// marks; in a left-to-right language it returns v as it is.
+func (l *Localizer) isolate(v any) any {
+	if l == nil || l.Dir != "rtl" {
+		return v
+	}
+	switch v := v.(type) {
+	case string:
+		if v == "" {
+			return v
+		}
+		return fsi + v + pdi
+	case int, int64, float64:
+		return fmt.Sprint(fsi, v, pdi)
+	}
+	return v
+}
+
+// Weekday is the weekday's name in this language.
+func (l *Localizer) Weekday(t time.Time) string {
+	return l.plain(fmt.Sprintf("weekday.%d", int(t.In(Riga).Weekday())))
+}
+
+// Date is a day in Riga time: "otrdiena, 01.12.2026", "Tuesday, 1 Dec 2026",
+// "الثلاثاء، 1 كانون الأول 2026". Numbers are written with the digits 0–9 in
+// every language, as on the tickets, clocks and timetables in Riga.
 func (l *Localizer) Date(t time.Time) string {
 	t = t.In(Riga)
-	return l.T("format.date", "Weekday", l.Weekday(t), "Day", t.Day(), "Month", l.T(fmt.Sprintf("month.%d", int(t.Month()))),
+	return l.plain("format.date", "Weekday", l.Weekday(t), "Day", t.Day(), "Month", l.plain(fmt.Sprintf("month.%d", int(t.Month()))),
 		"Num", t.Format("02.01.2006"), "Year", t.Year())
 }
 
 // Time is the clock time in Riga: "18:00".
 func (l *Localizer) Time(t time.Time) string { return t.In(Riga).Format("15:04") }
 
-// DateTime is Date and Time together.
-func (l *Localizer) DateTime(t time.Time) string { return l.Date(t) + ", " + l.Time(t) }
+// DateTime is Date and Time together, joined as the language joins them
+// ("format.datetime").
+func (l *Localizer) DateTime(t time.Time) string {
+	return l.plain("format.datetime", "Date", l.Date(t), "Time", l.Time(t))
+}
 
 // Span is a time window on one or two days.
 func (l *Localizer) Span(from, to time.Time) string {
 	if from.In(Riga).Format("2006-01-02") == to.In(Riga).Format("2006-01-02") {
-		return l.Date(from) + ", " + l.Time(from) + "–" + l.Time(to)
+		return l.plain("format.span_day", "Date", l.Date(from), "From", l.Time(from), "To", l.Time(to))
 	}
-	return l.DateTime(from) + " – " + l.DateTime(to)
+	return l.plain("format.span", "From", l.DateTime(from), "To", l.DateTime(to))
 }
 
 // Keys lists every message id defined for each language, read straight from
@@ -216,6 +359,60 @@ func Keys(fsys fs.FS, dir string) (map[string]map[string]map[string]bool, error)
 				}
 			}
 			out[lang][id] = forms
+		}
+		return nil
+	})
+	return out, err
+}
+
+// placeholder is a value a message fills in: {{.Name}}.
+var placeholder = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
+
+// Placeholders lists, for each language and message, the values its text
+// fills in (over all its plural forms), read straight from the files.
+func Placeholders(fsys fs.FS, dir string) (map[string]map[string][]string, error) {
+	out := map[string]map[string][]string{}
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".toml" {
+			return err
+		}
+		parts := strings.Split(path.Base(p), ".")
+		lang := parts[len(parts)-2]
+		var raw map[string]any
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		if err := toml.Unmarshal(data, &raw); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if out[lang] == nil {
+			out[lang] = map[string][]string{}
+		}
+		for id, v := range raw {
+			var texts []string
+			switch v := v.(type) {
+			case string:
+				texts = append(texts, v)
+			case map[string]any:
+				for k, f := range v {
+					if s, ok := f.(string); ok && k != "description" && k != "hash" {
+						texts = append(texts, s)
+					}
+				}
+			}
+			seen := map[string]bool{}
+			names := []string{}
+			for _, t := range texts {
+				for _, m := range placeholder.FindAllStringSubmatch(t, -1) {
+					if !seen[m[1]] {
+						seen[m[1]] = true
+						names = append(names, m[1])
+					}
+				}
+			}
+			sort.Strings(names)
+			out[lang][id] = names
 		}
 		return nil
 	})
