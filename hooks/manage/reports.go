@@ -21,6 +21,9 @@ type ReportData struct {
 	Sum   reports.Total
 	Error bool
 	Kinds []string
+	// Hours are the volunteers' hours of the period, by role and event.
+	Hours reports.VolunteerHours
+	Roles []string
 }
 
 // defaultPeriod is the start of the month two months back to a month ahead:
@@ -33,7 +36,7 @@ func defaultPeriod(now time.Time) (string, string) {
 
 func reportPage(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	d := ReportData{From: q.Get("from"), To: q.Get("to"), Kinds: domain.Kinds}
+	d := ReportData{From: q.Get("from"), To: q.Get("to"), Kinds: domain.Kinds, Roles: domain.Skills}
 	if d.From == "" && d.To == "" {
 		d.From, d.To = defaultPeriod(time.Now())
 	}
@@ -50,6 +53,9 @@ func reportPage(e *core.RequestEvent) error {
 			d.Sum.Merge(*t)
 		}
 		d.Chart = NewChart(d.Report, start, end)
+		if d.Hours, err = reports.Hours(e.App, start, end); err != nil {
+			return err
+		}
 	}
 	return web.Render(e, status, "manage/reports", page(e, "manage.reports", d))
 }
@@ -62,6 +68,11 @@ func reportCSV(e *core.RequestEvent) error {
 // reportXLSX is the report as an Excel workbook.
 func reportXLSX(e *core.RequestEvent) error {
 	return reportFile(e, reports.WriteAttendanceXLSX)
+}
+
+// hoursCSV is the volunteers' hours of the period as CSV.
+func hoursCSV(e *core.RequestEvent) error {
+	return reportFile(e, reports.WriteVolunteerHoursCSV)
 }
 
 // reportFile answers with the report of ?from&to written by write, or the

@@ -51,6 +51,8 @@ func Register(app core.App) {
 		se.Router.GET("/api/reports/attendance", attendanceJSON)
 		se.Router.GET("/api/reports/attendance.csv", attendanceCSV)
 		se.Router.GET("/api/reports/attendance.xlsx", attendanceXLSX)
+		se.Router.GET("/api/reports/volunteer-hours", volunteerHoursJSON)
+		se.Router.GET("/api/reports/volunteer-hours.csv", volunteerHoursCSV)
 		return se.Next()
 	})
 }
