@@ -29,7 +29,12 @@ import (
 // or the admin UI alike).
 func Register(app core.App) {
 	app.OnRecordUpdateExecute(domain.Events).BindFunc(mailOnCancel)
+	localizeResetMail(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/manage/forgot", forgotPage)
+		se.Router.POST("/manage/forgot", forgotSubmit)
+		se.Router.GET("/manage/reset", resetPage)
+		se.Router.POST("/manage/reset", resetSubmit)
 		g := se.Router.Group("/manage")
 		g.BindFunc(web.RequireSession(domain.Organisers))
 		g.BindFunc(web.RequireCSRF)
@@ -51,9 +56,12 @@ func Register(app core.App) {
 		g.GET("/reports", reportPage)
 		g.GET("/reports.csv", reportCSV)
 		g.GET("/reports.xlsx", reportXLSX)
+		g.GET("/reports/volunteer-hours.csv", hoursCSV)
 		g.GET("/settings", settingsPage)
 		g.POST("/settings", settingsSave)
 		g.GET("/mail", mailPage)
+		g.GET("/organisers", organisersPage)
+		g.POST("/organisers", organiserInvite)
 		g.POST("/mail/retry", mailRetry)
 		return se.Next()
 	})

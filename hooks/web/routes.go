@@ -58,6 +58,8 @@ type loginData struct {
 	Email string
 	Next  string
 	Error string
+	// Reset: the organiser has just chosen a password.
+	Reset bool
 }
 
 func loginPage(e *core.RequestEvent) error {
@@ -65,7 +67,7 @@ func loginPage(e *core.RequestEvent) error {
 	if e.Auth != nil {
 		return e.Redirect(http.StatusSeeOther, SafeNext(next, home(e.Auth)))
 	}
-	return Show(e, "login", "login.title", loginData{Next: next})
+	return Show(e, "login", "login.title", loginData{Next: next, Reset: e.Request.URL.Query().Get("reset") == "1"})
 }
 
 func loginSubmit(e *core.RequestEvent) error {
