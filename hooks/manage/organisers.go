@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/golang-jwt/jwt/v5"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -98,7 +97,7 @@ func passwordMail(app core.App, rec *core.Record, token, lang, from string) (out
 // inviteToken is PocketBase's password-reset token of rec, valid for
 // InviteValid: PocketBase's confirm-password-reset takes it as any other.
 func inviteToken(rec *core.Record) (string, error) {
-	return security.NewJWT(jwt.MapClaims{
+	return security.NewJWT(map[string]any{
 		core.TokenClaimType:         core.TokenTypePasswordReset,
 		core.TokenClaimId:           rec.Id,
 		core.TokenClaimCollectionId: rec.Collection().Id,
