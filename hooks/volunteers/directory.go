@@ -109,6 +109,10 @@ func renderConsole(e *core.RequestEvent, status int, title, name string, data an
 type VolunteerShift struct {
 	ShiftView
 	Status domain.AssignmentStatus
+	// Arrived is when the volunteer checked in on the shift (zero if they
+	// did not); Hours what the shift counts, as the hours report counts it.
+	Arrived time.Time
+	Hours   float64
 }
 
 // VolunteerPage is what /manage/volunteers/{id} shows.
@@ -117,6 +121,8 @@ type VolunteerPage struct {
 	Phone, Locale, Notes string
 	ContactConsent       bool
 	Shifts               []VolunteerShift
+	// Hours is the sum of their shifts' hours.
+	Hours float64
 	// Invitable are the shifts an organiser may invite them to: open
 	// shifts of their skills they hold no invitation to (approved and
 	// reachable volunteers only).
@@ -157,7 +163,11 @@ func volunteerShifts(app core.App, volunteerID, lang string) ([]VolunteerShift, 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, VolunteerShift{ShiftView: view, Status: domain.AssignmentStatusOf(a)})
+		arrived := a.GetDateTime("arrived_at").Time()
+		out = append(out, VolunteerShift{
+			ShiftView: view, Status: domain.AssignmentStatusOf(a), Arrived: arrived,
+			Hours: domain.ShiftHours(view.StartsAt, view.EndsAt, arrived),
+		})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].StartsAt.After(out[j].StartsAt) })
 	return out, nil
@@ -177,6 +187,9 @@ func showVolunteer(e *core.RequestEvent, status int, v *core.Record, d Volunteer
 	var err error
 	if d.Shifts, err = volunteerShifts(e.App, v.Id, web.Lang(e)); err != nil {
 		return err
+	}
+	for _, s := range d.Shifts {
+		d.Hours += s.Hours
 	}
 	d.Reachable = v.Verified() && v.GetBool("contact_consent")
 	if d.Reachable {

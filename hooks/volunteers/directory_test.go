@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"kopa/hooks"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -32,7 +33,12 @@ func TestDirectory(t *testing.T) {
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Title: "Valodu klubs"})
 	starts := ev.GetDateTime("starts_at").Time()
 	shift := kopatest.Shift(t, src, ev, "interpreting", starts, starts.Add(2*time.Hour))
-	kopatest.Assignment(t, src, shift, amina, "accepted")
+	came := kopatest.Assignment(t, src, shift, amina, "accepted")
+	// She came half an hour late to her two-hour shift: 1.5 hours count.
+	came.Set("arrived_at", domain.DateTime(starts.Add(30*time.Minute)))
+	if err := src.Save(came); err != nil {
+		t.Fatal(err)
+	}
 	later := kopatest.Shift(t, src, ev, "interpreting", starts.Add(3*time.Hour), starts.Add(4*time.Hour))
 	same := kopatest.Shift(t, src, ev, "interpreting", starts.Add(time.Hour), starts.Add(3*time.Hour))
 	door := kopatest.Shift(t, src, ev, "door", starts.Add(5*time.Hour), starts.Add(6*time.Hour))
@@ -62,6 +68,10 @@ func TestDirectory(t *testing.T) {
 			ExpectedContent: []string{"juris@example.com", "olga@example.com", "amina@example.com"}},
 		{Name: "one volunteer's page: shifts and the note", Method: http.MethodGet, URL: "/manage/volunteers/" + amina.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
 			ExpectedContent: []string{"Amina Haddad", "References checked 2026-11-02", "Valodu klubs", "Interpreting", "accepted", `value="paused"`, "/manage/volunteers/" + amina.Id + "/erase"}},
+		{Name: "one volunteer's page: the hours each shift counts, and their sum", Method: http.MethodGet, URL: "/manage/volunteers/" + amina.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
+			ExpectedContent: []string{`<dd id="volunteer-hours">1.50</dd>`, `class="num">1.50</td>`}},
+		{Name: "a volunteer who never came has no hours", Method: http.MethodGet, URL: "/manage/volunteers/" + pending.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
+			ExpectedContent: []string{`<dd id="volunteer-hours">0.00</dd>`}},
 		{Name: "the page offers the open shifts of their skills they are free for", Method: http.MethodGet, URL: "/manage/volunteers/" + amina.Id + "?lang=en", Headers: orgs, ExpectedStatus: 200,
 			ExpectedContent:    []string{`action="/manage/volunteers/` + amina.Id + `/invite"`, `<option value="` + later.Id + `"`},
 			NotExpectedContent: []string{`<option value="` + same.Id + `"`, `<option value="` + door.Id + `"`, `<option value="` + shift.Id + `"`}},
