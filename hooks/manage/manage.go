@@ -59,6 +59,7 @@ func Register(app core.App) {
 		g.GET("/reports/volunteer-hours.csv", hoursCSV)
 		g.GET("/settings", settingsPage)
 		g.POST("/settings", settingsSave)
+		g.POST("/settings/mfa", mfaSave)
 		g.GET("/mail", mailPage)
 		g.GET("/organisers", organisersPage)
 		g.POST("/organisers", organiserInvite)

@@ -60,6 +60,11 @@ type loginData struct {
 	Error string
 	// Reset: the organiser has just chosen a password.
 	Reset bool
+	// OTP is the one-time code's id when the password was right and
+	// multi-factor sign-in is on: the page asks for the mailed code.
+	OTP string
+	// MFA is the id of PocketBase's record of the right password (core.MFA).
+	MFA string
 }
 
 func loginPage(e *core.RequestEvent) error {
@@ -86,6 +91,9 @@ func loginSubmit(e *core.RequestEvent) error {
 	if !CheckCSRF(e) {
 		return fail("error.csrf")
 	}
+	if otpID := f.Get("otp"); otpID != "" {
+		return loginCode(e, otpID, f.Get("mfa"), f.Get("code"), email, next)
+	}
 	if email == "" || password == "" || len(email) > 320 || len(password) > 256 {
 		return fail("login.error.invalid")
 	}
@@ -102,6 +110,9 @@ func loginSubmit(e *core.RequestEvent) error {
 		}
 		if collection == domain.Volunteers && !rec.Verified() {
 			return fail("login.error.unverified")
+		}
+		if rec.Collection().MFA.Enabled && rec.Collection().OTP.Enabled {
+			return loginSendCode(e, rec, email, next)
 		}
 		if err := SetSession(e, rec); err != nil {
 			return err
