@@ -47,7 +47,7 @@ func loginSendCode(e *core.RequestEvent, rec *core.Record, email, next string) e
 	}
 	if err := mails.SendRecordOTP(e.App, rec, otp.Id, pass); err != nil {
 		e.App.Logger().Error("mail the sign-in code", "error", errors.Join(err, e.App.Delete(otp), e.App.Delete(mfa)))
-		return Render(e, http.StatusInternalServerError, "login", NewPage(e, "login.title", loginData{Email: email, Next: next, Error: "login.error.code_mail"}))
+		return Render(e, http.StatusInternalServerError, "login", NewPage(e, "login.title", loginData{Email: email, Next: next, Error: "manage.login_code_mail"}))
 	}
 	return Render(e, http.StatusOK, "login", NewPage(e, "login.title", loginData{Email: email, Next: next, OTP: otp.Id, MFA: mfa.Id}))
 }
@@ -60,7 +60,7 @@ func loginCode(e *core.RequestEvent, otpID, mfaID, code, email, next string) err
 	again := func(otp, mfa, msg string) error {
 		return Render(e, http.StatusBadRequest, "login", NewPage(e, "login.title", loginData{Email: email, Next: next, OTP: otp, MFA: mfa, Error: msg}))
 	}
-	expired := func() error { return again("", "", "login.error.code_expired") }
+	expired := func() error { return again("", "", "manage.login_code_expired") }
 	code = strings.TrimSpace(code)
 	if len(otpID) > 100 || len(mfaID) > 100 || len(code) > 100 || mfaID == "" {
 		return expired()
@@ -86,7 +86,7 @@ func loginCode(e *core.RequestEvent, otpID, mfaID, code, email, next string) err
 		return expired()
 	}
 	if code == "" || !otp.ValidatePassword(code) {
-		return again(otp.Id, mfa.Id, "login.error.code")
+		return again(otp.Id, mfa.Id, "manage.login_code_wrong")
 	}
 	// A code, and the password step with it, work once.
 	if err := errors.Join(e.App.Delete(otp), e.App.Delete(mfa)); err != nil {
