@@ -3,6 +3,7 @@ package checkin_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -731,6 +732,114 @@ func TestQueuedScanOfAVolunteerWhoLostTheDoor(t *testing.T) {
 		t.Errorf("note %q", got)
 	}
 	if n, _ := d.app.CountRecords("checkins"); n != 0 {
+		t.Errorf("%d check-ins", n)
+	}
+}
+
+// volunteerAtTheCamera makes an event starting soon, a volunteer (Ilze
+// Ozola, with the given status) holding an accepted interpreting shift of
+// it when approved, and starts Chromium signed in as an organiser on the
+// event's scanner, its fake camera showing the QR code the volunteer's
+// portal shows them (fetched from /volunteer/me/code.png as Ilze).
+func volunteerAtTheCamera(t *testing.T, status string) (*tests.TestApp, *core.Record, context.Context) {
+	t.Helper()
+	app := kopatest.NewApp(t, hooks.Default)
+	starts := time.Now().Add(30 * time.Minute)
+	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Capacity: 15, Starts: starts})
+	v := kopatest.Volunteer(t, app, "ilze@example.com", []string{"lv", "uk"}, []string{"interpreting"}, status)
+	v.Set("name", "Ilze Ozola")
+	if err := app.Save(v); err != nil {
+		t.Fatal(err)
+	}
+	var a *core.Record
+	if status == "approved" {
+		sh := kopatest.Shift(t, app, ev, "interpreting", starts.Add(-15*time.Minute), starts.Add(2*time.Hour))
+		a = kopatest.Assignment(t, app, sh, v, domain.AssignmentAccepted)
+	}
+	kopatest.Organiser(t, app, "org@example.com")
+	srv := kopatest.Serve(t, app)
+
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/volunteer/me/code.png", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "kopa_session", Value: kopatest.Token(t, v)})
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("the portal's QR code: %d %s %v", res.StatusCode, res.Header.Get("Content-Type"), err)
+	}
+
+	ctx := browser.Camera(t, png)
+	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
+		t.Fatal(err)
+	}
+	err = browser.Within(ctx, 30*time.Second,
+		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
+		chromedp.WaitVisible("#start"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keepAnswers(t, ctx)
+	if err := browser.Within(ctx, 30*time.Second, chromedp.Click("#start")); err != nil {
+		t.Fatal(err)
+	}
+	return app, a, ctx
+}
+
+// TestScanAVolunteersCode: an organiser's scanner reads the QR code of an
+// approved volunteer's portal through the camera; the page welcomes the
+// volunteer by name with their shift's role, and their arrival on the
+// shift is recorded (no ticket is checked in).
+func TestScanAVolunteersCode(t *testing.T) {
+	t.Parallel()
+	app, assignment, ctx := volunteerAtTheCamera(t, "approved")
+	ans, err := nthAnswer(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Title != "Volunteer Ilze Ozola: arrival recorded" {
+		t.Errorf("answer %q", ans.Title)
+	}
+	if !strings.HasPrefix(ans.Detail, "Interpreting, ") {
+		t.Errorf("shift line %q", ans.Detail)
+	}
+	if !strings.Contains(ans.Class, "ok") {
+		t.Errorf("answer colour %q", ans.Class)
+	}
+	a, err := app.FindRecordById(domain.Assignments, assignment.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.GetDateTime("arrived_at").IsZero() {
+		t.Error("the volunteer's arrival is not recorded")
+	}
+	if n, _ := app.CountRecords(domain.Checkins); n != 0 {
+		t.Errorf("%d check-ins", n)
+	}
+}
+
+// TestScanAPendingVolunteersCode: the code of a volunteer the organisers
+// have not approved yet is refused at the door, and nothing is stored.
+func TestScanAPendingVolunteersCode(t *testing.T) {
+	t.Parallel()
+	app, _, ctx := volunteerAtTheCamera(t, "pending")
+	ans, err := nthAnswer(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Title != "This volunteer is not approved for shifts: ask an organiser" {
+		t.Errorf("answer %q", ans.Title)
+	}
+	if !strings.Contains(ans.Class, "bad") {
+		t.Errorf("answer colour %q", ans.Class)
+	}
+	if n, _ := app.CountRecords(domain.Checkins); n != 0 {
 		t.Errorf("%d check-ins", n)
 	}
 }
