@@ -30,6 +30,7 @@ import (
 func Register(app core.App) {
 	app.OnRecordUpdateExecute(domain.Events).BindFunc(mailOnCancel)
 	localizeResetMail(app)
+	localizeCodeMail(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/manage/forgot", forgotPage)
 		se.Router.POST("/manage/forgot", forgotSubmit)

@@ -141,6 +141,11 @@ func TestOrganiserMFA(t *testing.T) {
 	if code == nil {
 		t.Fatalf("no code in the mail %q:\n%s", m.Subject, m.Text)
 	}
+	// Kopā's mail in the login page's language, not PocketBase's English
+	// template.
+	if m.Subject != "Your Kopā sign-in code" || !strings.Contains(m.Text, "Enter this code on the sign-in page") || !strings.Contains(m.Text, "someone knows your password") {
+		t.Errorf("the code's mail is not Kopā's in English: %q\n%s", m.Subject, m.Text)
+	}
 	step := func(otp, mfa, c string) url.Values {
 		return url.Values{"email": {"org@example.com"}, "next": {"/manage/events/new"}, "otp": {otp}, "mfa": {mfa}, "code": {c}}
 	}

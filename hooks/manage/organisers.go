@@ -124,6 +124,39 @@ func localizeResetMail(app core.App) {
 	})
 }
 
+// localizeCodeMail replaces PocketBase's English one-time code mail of
+// organisers (the console's two-step sign-in, see web's loginSendCode) with
+// Kopā's, in the login page's language (Latvian when the code was asked for
+// through PocketBase's API). It is then queued as a raw mail.
+func localizeCodeMail(app core.App) {
+	app.OnMailerRecordOTPSend(domain.Organisers).Bind(&hook.Handler[*core.MailerRecordEvent]{
+		Id: "kopaOrganiserCodeMail",
+		Func: func(e *core.MailerRecordEvent) error {
+			otpID, _ := e.Meta["otpId"].(string)
+			code, _ := e.Meta["password"].(string)
+			lang := web.CodeLang(otpID)
+			if lang == "" {
+				lang = i18n.Default
+			}
+			l := web.Catalog().For(lang)
+			base := strings.TrimRight(e.App.Settings().Meta.AppURL, "/")
+			minutes := int(e.Record.Collection().OTP.Duration / 60)
+			d := accountMail{
+				L: l, Title: l.T("manage.omail.code.subject"), Greeting: l.T("mail.greeting", "Name", e.Record.GetString("name")),
+				Paras: []string{l.T("manage.omail.code.lead")}, Code: code,
+				Notes:      []string{l.T("manage.omail.code.expires", "Minutes", minutes), l.T("manage.omail.code.not_you")},
+				PrivacyURL: base + "/privacy", Footer: l.T("manage.omail.footer"),
+			}
+			html, text, err := web.RenderMail("volunteer_mail", d)
+			if err != nil {
+				return err
+			}
+			e.Message.Subject, e.Message.HTML, e.Message.Text = d.Title, html, text
+			return e.Next()
+		},
+	})
+}
+
 // OrganisersData is what /manage/organisers shows.
 type OrganisersData struct {
 	Organisers []OrganiserRow

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/mails"
@@ -25,6 +26,22 @@ import (
 // A code asked for through the API (request-otp, no password) has no such
 // record, so it cannot sign anyone in here.
 
+// codeLangs holds the console language of each one-time code being mailed
+// (by the code's record id), for the mail's hook: PocketBase's mail event
+// carries only the code. CodeLang takes it out.
+var codeLangs sync.Map
+
+// CodeLang is the language of the login page that asked for the one-time
+// code otpID ("" when it was not the console's login, e.g. PocketBase's
+// request-otp API); it is forgotten once read.
+func CodeLang(otpID string) string {
+	v, ok := codeLangs.LoadAndDelete(otpID)
+	if !ok {
+		return ""
+	}
+	return v.(string)
+}
+
 // loginSendCode makes and mails a one-time code for rec, whose password
 // was right, and shows the form that asks for it.
 func loginSendCode(e *core.RequestEvent, rec *core.Record, email, next string) error {
@@ -45,7 +62,10 @@ func loginSendCode(e *core.RequestEvent, rec *core.Record, email, next string) e
 	if err := e.App.Save(otp); err != nil {
 		return err
 	}
-	if err := mails.SendRecordOTP(e.App, rec, otp.Id, pass); err != nil {
+	codeLangs.Store(otp.Id, Lang(e))
+	err := mails.SendRecordOTP(e.App, rec, otp.Id, pass)
+	codeLangs.Delete(otp.Id)
+	if err != nil {
 		e.App.Logger().Error("mail the sign-in code", "error", errors.Join(err, e.App.Delete(otp), e.App.Delete(mfa)))
 		return Render(e, http.StatusInternalServerError, "login", NewPage(e, "login.title", loginData{Email: email, Next: next, Error: "manage.login_code_mail"}))
 	}
