@@ -232,6 +232,12 @@ func Serve(t testing.TB, app *tests.TestApp) *httptest.Server {
 	if err != nil {
 		t.Fatalf("serve: %v", err)
 	}
+	// PocketBase's OnServe starts its cron, on the wall clock. Its jobs
+	// (reminders every minute, volunteer reminders, the nightly erasure)
+	// would then mail people whenever a test crosses a minute boundary; a
+	// test of a job runs it itself (cron.Job.Run, or the job's function
+	// with the time it needs).
+	app.Cron().Stop()
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv
