@@ -52,17 +52,5 @@ func benchCheckin(b *testing.B, tokenOf func(app core.App, org *core.Record) str
 // BenchmarkRecordCreateAsOrganiser is the baseline: an organiser creating
 // a record with PocketBase's record API.
 func BenchmarkRecordCreateAsOrganiser(b *testing.B) {
-	app := kopatest.NewApp(b, hooks.Default)
-	c := core.NewBaseCollection("bench_plain")
-	rule := "@request.auth.collectionName = 'organisers'"
-	c.CreateRule = &rule
-	c.Fields.Add(&core.TextField{Name: "name", Required: true, Max: 200}, &core.EmailField{Name: "email"})
-	if err := app.Save(c); err != nil {
-		b.Fatal(err)
-	}
-	token := kopatest.Token(b, kopatest.Organiser(b, app, "org@example.com"))
-	srv := kopatest.Serve(b, app)
-	kopatest.BenchPost(b, srv.URL+"/api/collections/bench_plain/records", token, func(i int64) any {
-		return map[string]any{"name": fmt.Sprintf("Guest %d", i), "email": fmt.Sprintf("g%d@example.com", i)}
-	}, 200)
+	kopatest.BenchRecordCreateAsOrganiser(b, kopatest.NewApp(b, hooks.Default))
 }
