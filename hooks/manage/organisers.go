@@ -70,10 +70,9 @@ type accountMail struct {
 // invitation (from is the inviting organiser's name) or a reset (from
 // empty).
 func passwordMail(app core.App, rec *core.Record, token, lang, from string) (outbox.Message, error) {
-	l := web.Catalog().For(lang)
-	base := strings.TrimRight(app.Settings().Meta.AppURL, "/")
+	d, base := newAccountMail(app, rec, lang)
+	l := d.L
 	link := base + "/manage/reset?" + url.Values{"token": {token}, "lang": {lang}}.Encode()
-	d := accountMail{L: l, Greeting: l.T("mail.greeting", "Name", rec.GetString("name")), PrivacyURL: base + "/privacy", Footer: l.T("manage.omail.footer")}
 	kind := mailPasswordReset
 	if from != "" {
 		kind = mailOrganiserInvite
@@ -87,11 +86,24 @@ func passwordMail(app core.App, rec *core.Record, token, lang, from string) (out
 		d.Buttons = []struct{ Label, URL string }{{l.T("manage.omail.reset.button"), link}}
 		d.Notes = []string{l.T("manage.omail.reset.expires"), l.T("manage.omail.reset.not_you")}
 	}
-	html, text, err := web.RenderMail("volunteer_mail", d)
+	html, text, err := d.render()
 	if err != nil {
 		return outbox.Message{}, err
 	}
 	return outbox.Message{To: rec.Email(), Subject: d.Title, HTML: html, Text: text, Kind: kind, Ref: rec.Id}, nil
+}
+
+// newAccountMail starts a mail to the organiser rec in lang, with its
+// greeting, privacy link and footer; base is the site's public address.
+func newAccountMail(app core.App, rec *core.Record, lang string) (d accountMail, base string) {
+	l := web.Catalog().For(lang)
+	base = strings.TrimRight(app.Settings().Meta.AppURL, "/")
+	return accountMail{L: l, Greeting: l.T("mail.greeting", "Name", rec.GetString("name")), PrivacyURL: base + "/privacy", Footer: l.T("manage.omail.footer")}, base
+}
+
+// render writes the mail's HTML and text parts.
+func (d accountMail) render() (html, text string, err error) {
+	return web.RenderMail("volunteer_mail", d)
 }
 
 // inviteToken is PocketBase's password-reset token of rec, valid for
@@ -138,16 +150,12 @@ func localizeCodeMail(app core.App) {
 			if lang == "" {
 				lang = i18n.Default
 			}
-			l := web.Catalog().For(lang)
-			base := strings.TrimRight(e.App.Settings().Meta.AppURL, "/")
+			d, _ := newAccountMail(e.App, e.Record, lang)
+			l := d.L
+			d.Title, d.Paras, d.Code = l.T("manage.omail.code.subject"), []string{l.T("manage.omail.code.lead")}, code
 			minutes := int(e.Record.Collection().OTP.Duration / 60)
-			d := accountMail{
-				L: l, Title: l.T("manage.omail.code.subject"), Greeting: l.T("mail.greeting", "Name", e.Record.GetString("name")),
-				Paras: []string{l.T("manage.omail.code.lead")}, Code: code,
-				Notes:      []string{l.T("manage.omail.code.expires", "Minutes", minutes), l.T("manage.omail.code.not_you")},
-				PrivacyURL: base + "/privacy", Footer: l.T("manage.omail.footer"),
-			}
-			html, text, err := web.RenderMail("volunteer_mail", d)
+			d.Notes = []string{l.T("manage.omail.code.expires", "Minutes", minutes), l.T("manage.omail.code.not_you")}
+			html, text, err := d.render()
 			if err != nil {
 				return err
 			}
