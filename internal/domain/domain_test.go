@@ -80,6 +80,44 @@ func TestSchemaAgrees(t *testing.T) {
 	if _, ok := as.Fields.GetByName("arrived_at").(*core.DateField); !ok {
 		t.Error("assignments.arrived_at is not a date field")
 	}
+	// Parties: every count of people is bounded by the same limit.
+	for _, c := range []struct{ collection, field string }{
+		{domain.Events, "max_party"}, {domain.Registrations, "party"}, {domain.Registrations, "childcare"}, {domain.Checkins, "arrived"},
+	} {
+		col, _ := app.FindCollectionByNameOrId(c.collection)
+		f, ok := col.Fields.GetByName(c.field).(*core.NumberField)
+		if !ok || !f.OnlyInt || f.Max == nil || *f.Max != domain.MaxPartyLimit {
+			t.Errorf("%s.%s is not a whole number up to %d", c.collection, c.field, domain.MaxPartyLimit)
+		}
+	}
+	evs, _ := app.FindCollectionByNameOrId(domain.Events)
+	for _, name := range []string{"email_optional", "childcare"} {
+		if _, ok := evs.Fields.GetByName(name).(*core.BoolField); !ok {
+			t.Errorf("events.%s is not a bool field", name)
+		}
+	}
+}
+
+func TestParty(t *testing.T) {
+	app := kopatest.NewApp(t)
+	evs, _ := app.FindCollectionByNameOrId(domain.Events)
+	ev := core.NewRecord(evs)
+	if domain.MaxParty(ev) != 1 {
+		t.Errorf("an event without max_party allows parties of %d, want 1", domain.MaxParty(ev))
+	}
+	ev.Set("max_party", 4)
+	if domain.MaxParty(ev) != 4 {
+		t.Errorf("max_party 4 reads as %d", domain.MaxParty(ev))
+	}
+	regs, _ := app.FindCollectionByNameOrId(domain.Registrations)
+	reg := core.NewRecord(regs)
+	if domain.Party(reg) != 1 {
+		t.Errorf("a registration without a party holds %d people, want 1", domain.Party(reg))
+	}
+	reg.Set("party", 3)
+	if domain.Party(reg) != 3 {
+		t.Errorf("party 3 reads as %d", domain.Party(reg))
+	}
 }
 
 func TestVolunteerCode(t *testing.T) {
