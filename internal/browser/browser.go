@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"kopa/internal/testrun"
+	"kopa/internal/ticketfile"
 )
 
 //go:embed testdata/axe-core/axe.min.js
@@ -334,20 +335,44 @@ func Scripts(enabled bool) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// The fake camera's video: small and slow, since every frame it shows is
+// decoded by the page (jsQR, on a core of this machine) while a camera
+// test runs. A ticket's code fits it at five pixels a module, enough for
+// the page's decoder, in a third of the pixels the page decodes of a
+// phone's frame.
+const (
+	cameraW, cameraH = 320, 240
+	cameraFPS        = 5
+)
+
 // fakeVideo is a short YUV4MPEG2 video of img (nil: nothing) centred on
-// white, for Chromium's fake camera.
+// white, for Chromium's fake camera. An image too large for the frame is
+// shrunk to fit; a QR code drawn at ticketfile.ModulePixels a module keeps
+// every module the same whole number of pixels.
 func fakeVideo(img image.Image) []byte {
-	const w, h = 640, 480
+	const w, h = cameraW, cameraH
 	y := make([]byte, w*h)
 	for i := range y {
 		y[i] = 235 // white
 	}
 	if img != nil {
 		b := img.Bounds()
-		ox, oy := (w-b.Dx())/2, (h-b.Dy())/2
-		for py := 0; py < b.Dy() && oy+py < h; py++ {
-			for px := 0; px < b.Dx() && ox+px < w; px++ {
-				r, g, bl, _ := img.At(b.Min.X+px, b.Min.Y+py).RGBA()
+		// The picture's size dw×dh and its pixel at (px, py).
+		dw, dh := b.Dx(), b.Dy()
+		at := func(px, py int) (int, int) { return b.Min.X + px, b.Min.Y + py }
+		if side := max(dw, dh); side > h-16 {
+			// Modules of num pixels instead of den.
+			num, den := (h-16)/(side/ticketfile.ModulePixels), ticketfile.ModulePixels
+			if dw%den != 0 || dh%den != 0 || num < 2 {
+				num, den = h-16, side // not a QR code of ours: just make it fit
+			}
+			dw, dh = dw*num/den, dh*num/den
+			at = func(px, py int) (int, int) { return b.Min.X + px*den/num, b.Min.Y + py*den/num }
+		}
+		ox, oy := (w-dw)/2, (h-dh)/2
+		for py := 0; py < dh && oy+py < h; py++ {
+			for px := 0; px < dw && ox+px < w; px++ {
+				r, g, bl, _ := img.At(at(px, py)).RGBA()
 				lum := (299*r + 587*g + 114*bl) / 1000 >> 8
 				y[(oy+py)*w+ox+px] = byte(16 + lum*219/255)
 			}
@@ -355,8 +380,8 @@ func fakeVideo(img image.Image) []byte {
 	}
 	chroma := bytes.Repeat([]byte{128}, (w/2)*(h/2))
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
-	for f := 0; f < 10; f++ {
+	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C420jpeg\n", w, h, cameraFPS)
+	for f := 0; f < cameraFPS; f++ {
 		out.WriteString("FRAME\n")
 		out.Write(y)
 		out.Write(chroma)
