@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/remote"
 
 	"kopa/internal/testrun"
 	"kopa/internal/ticketfile"
@@ -59,7 +61,7 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		t.Cleanup(end)
 		return tab(t, ctx)
 	}
-	return tab(t, shared(t).browser)
+	return tab(t, shared(t))
 }
 
 // Camera opens a tab as New does and shows the image (a ticket's QR code,
@@ -167,10 +169,70 @@ type chromium struct {
 	filming bool // a test's image is in camera (guarded by cameraMu)
 }
 
-// shared returns the Chromium of this test process.
-func shared(t testing.TB) *chromium {
+// SharedEnv names the environment variable that gives the test processes
+// the DevTools address of a Chromium they all share (see StartShared):
+// make test starts one for the whole run, so that each package's tests do
+// not start one of their own. Without it, the tests of a process share the
+// process's first Chromium. Cameras are never shared: each process films
+// with Chromiums of its own.
+const SharedEnv = "KOPA_CHROMIUM_WS"
+
+// shared returns the Chromium that New opens its tabs in: the test run's
+// (SharedEnv) when it answers, else the process's first.
+func shared(t testing.TB) context.Context {
 	t.Helper()
-	return sharedN(t, 0)
+	if ws := os.Getenv(SharedEnv); ws != "" {
+		b, err := testrun.Share(t, "browser.run", func() (context.Context, func(), error) { return attach(ws) })
+		if err == nil {
+			return b
+		}
+		t.Logf("the test run's Chromium at %s: %v; this process starts its own", ws, err)
+	}
+	return sharedN(t, 0).browser
+}
+
+// attach connects to the running Chromium at the DevTools address ws. The
+// function it returns disconnects, leaving the browser running.
+func attach(ws string) (context.Context, func(), error) {
+	allocCtx, cancelAlloc := remote.NewAllocator(context.Background(), ws, remote.NoModifyURL)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	end := func() {
+		cancel()
+		cancelAlloc()
+	}
+	// Connects without opening a tab.
+	if _, err := chromedp.Targets(ctx); err != nil {
+		end()
+		return nil, nil, err
+	}
+	return ctx, end, nil
+}
+
+// StartShared starts a headless Chromium as New's shared one is started,
+// listening for DevTools on a loopback port, and returns its address for
+// SharedEnv and the function that ends it.
+func StartShared() (ws string, stop func(), err error) {
+	dir, err := os.MkdirTemp("", "kopa-chromium-")
+	if err != nil {
+		return "", nil, err
+	}
+	_, end, err := start(nil, chromedp.UserDataDir(dir), chromedp.Flag("remote-debugging-port", "0"), remote.WebSocket)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", nil, err
+	}
+	stop = func() { end(); _ = os.RemoveAll(dir) }
+	// Chromium writes the port and the browser's path once it listens.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		data, rerr := os.ReadFile(filepath.Join(dir, "DevToolsActivePort"))
+		if port, path, ok := strings.Cut(strings.TrimSpace(string(data)), "\n"); rerr == nil && ok {
+			return "ws://127.0.0.1:" + strings.TrimSpace(port) + strings.TrimSpace(path), stop, nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return "", nil, fmt.Errorf("Chromium wrote no DevTools address in %s", dir)
+		}
+	}
 }
 
 // sharedN returns the process's i-th Chromium (from 0), starting it if
