@@ -271,6 +271,9 @@ func (w *batchWriter) decide(j *job) error {
 			return err
 		}
 	}
+	if j.in.Standing != "" {
+		return nil // the standing place's mail tells of its seats
+	}
 	if j.in.Email == "" {
 		return nil // nowhere to send it: the ticket page is the ticket
 	}
@@ -342,6 +345,9 @@ func (w *batchWriter) existing(j *job, otherwise error) error {
 		return nil
 	}
 	j.res = Result{Status: StatusExists, Registration: r}
+	if j.in.Standing != "" {
+		return nil // the standing place's mail tells of its seats
+	}
 	if err := w.subscribe(j); err != nil {
 		return err
 	}
