@@ -79,6 +79,14 @@ func settingsSave(e *core.RequestEvent) error {
 			errs["reminder_hours"] = "manage.error.reminder_hours"
 		}
 	}
+	s.SeriesMissedLimit = settings.Load(e.App).SeriesMissedLimit
+	if _, ok := v["series_missed_limit"]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v.Get("series_missed_limit")))
+		s.SeriesMissedLimit = n
+		if err != nil || n < settings.MinMissedLimit || n > settings.MaxMissedLimit {
+			errs["series_missed_limit"] = "manage.error.series_missed_limit"
+		}
+	}
 	if len(errs) > 0 {
 		return showSettings(e, http.StatusBadRequest, SettingsData{S: s, Errors: errs})
 	}

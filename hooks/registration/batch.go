@@ -255,6 +255,9 @@ func (w *batchWriter) decide(j *job) error {
 			return err
 		}
 	}
+	if j.in.Standing != "" {
+		return nil // the standing place's mail tells of its seats
+	}
 	if err := w.mail.Add(ticketMail(j.rec, kind)); err != nil {
 		return err
 	}
@@ -296,6 +299,9 @@ func (w *batchWriter) existing(j *job, otherwise error) error {
 		return nil
 	}
 	j.res = Result{Status: StatusExists, Registration: r}
+	if j.in.Standing != "" {
+		return nil // the standing place's mail tells of its seats
+	}
 	if err := w.subscribe(j); err != nil {
 		return err
 	}

@@ -54,6 +54,11 @@ type Input struct {
 	// package bulletins), where the registration succeeds or the address
 	// was registered already.
 	Bulletins bool
+	// Standing is the standing place (package series) this registration
+	// is a seat of, or "" for a registration of its own. A seat is
+	// announced by its standing place's mails: no ticket mail of its own
+	// is queued, for a new seat or an address registered already.
+	Standing string
 }
 
 // Normalize trims the input and lower-cases the e-mail (so one person is one
@@ -143,6 +148,7 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	r.Load(map[string]any{
 		"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
 		"status": domain.RegistrationConfirmed, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
+		"standing": in.Standing,
 	})
 	stamp := domain.DateTime(now)
 	r.SetRaw("created", stamp)

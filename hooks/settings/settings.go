@@ -40,12 +40,16 @@ type Settings struct {
 	// ReminderHours is how long before an event starts its confirmed
 	// registrations are reminded of it; 0 sends no reminders.
 	ReminderHours int `json:"reminder_hours" settings:"zero"`
+	// SeriesMissedLimit is how many sessions in a row a standing place may
+	// miss (confirmed, not checked in, not skipped) before it pauses; 0
+	// never pauses one.
+	SeriesMissedLimit int `json:"series_missed_limit" settings:"zero"`
 }
 
 // Defaults are the settings of a row that sets nothing: a column the row
 // leaves empty (0 or "") takes its default from here.
 func Defaults() Settings {
-	return Settings{RetentionDays: 30, OrgName: "Kopā", ReminderHours: 24}
+	return Settings{RetentionDays: 30, OrgName: "Kopā", ReminderHours: 24, SeriesMissedLimit: 2}
 }
 
 // Bounds of the settings, as their columns in kopa_settings have them (a
@@ -57,6 +61,8 @@ const (
 	MaxContactPhone  = 40
 	MinReminderHours = 0
 	MaxReminderHours = 7 * 24
+	MinMissedLimit   = 0
+	MaxMissedLimit   = domain.MaxMissedLimit
 )
 
 // PhoneURL is a tel: link to the contact phone, built from its digits and

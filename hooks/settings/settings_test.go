@@ -37,6 +37,10 @@ func TestBoundsAgreeWithTheSchema(t *testing.T) {
 	if !ok || !hours.OnlyInt || hours.Min == nil || hours.Max == nil || *hours.Min != settings.MinReminderHours || *hours.Max != settings.MaxReminderHours {
 		t.Errorf("reminder_hours: %+v", c.Fields.GetByName("reminder_hours"))
 	}
+	missed, ok := c.Fields.GetByName("series_missed_limit").(*core.NumberField)
+	if !ok || !missed.OnlyInt || missed.Min == nil || missed.Max == nil || *missed.Min != settings.MinMissedLimit || *missed.Max != settings.MaxMissedLimit {
+		t.Errorf("series_missed_limit: %+v", c.Fields.GetByName("series_missed_limit"))
+	}
 	for name, max := range map[string]int{"org_name": settings.MaxOrgName, "contact_phone": settings.MaxContactPhone} {
 		if f, ok := c.Fields.GetByName(name).(*core.TextField); !ok || f.Max != max {
 			t.Errorf("%s: %+v, want at most %d characters", name, c.Fields.GetByName(name), max)
@@ -50,7 +54,7 @@ func TestBoundsAgreeWithTheSchema(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	t.Parallel()
 	app := kopatest.NewApp(t, settings.Register)
-	if s := settings.Load(app); s != settings.Defaults() || s.RetentionDays != 30 || s.OrgName != "Kopā" || s.ReminderHours != 24 {
+	if s := settings.Load(app); s != settings.Defaults() || s.RetentionDays != 30 || s.OrgName != "Kopā" || s.ReminderHours != 24 || s.SeriesMissedLimit != 2 {
 		t.Errorf("a new database's settings: %+v", s)
 	}
 	if err := settings.Save(app, settings.Settings{RetentionDays: 9, ContactPhone: "+371 20000000"}); err != nil {

@@ -21,7 +21,7 @@ func TestSchemaAgrees(t *testing.T) {
 	app := kopatest.NewApp(t)
 	for _, name := range []string{domain.Organisers, domain.Volunteers, domain.Events, domain.Registrations,
 		domain.Checkins, domain.Shifts, domain.Assignments, domain.Settings, domain.MailOutbox,
-		domain.EventChanges, domain.EventMessages, domain.Sessions} {
+		domain.EventChanges, domain.EventMessages, domain.Sessions, domain.Series, domain.Standing} {
 		if _, err := app.FindCollectionByNameOrId(name); err != nil {
 			t.Errorf("collection %s: %v", name, err)
 		}
@@ -44,6 +44,10 @@ func TestSchemaAgrees(t *testing.T) {
 		{domain.Volunteers, "status", strs(domain.VolunteerStatuses)},
 		{"subscribers", "locale", domain.Locales},
 		{domain.EventMessages, "to", strs(domain.Audiences)},
+		{domain.Series, "kind", domain.Kinds},
+		{domain.Standing, "status", strs(domain.StandingStatuses)},
+		{domain.Standing, "locale", domain.Locales},
+		{domain.Standing, "interpretation", domain.Languages},
 	} {
 		col, err := app.FindCollectionByNameOrId(c.collection)
 		if err != nil {
@@ -95,6 +99,100 @@ func TestSchemaAgrees(t *testing.T) {
 		if _, ok := evs.Fields.GetByName(name).(*core.BoolField); !ok {
 			t.Errorf("events.%s is not a bool field", name)
 		}
+	}
+}
+
+// TestSeriesSchemaAgrees: series, standing places and the fields that tie
+// sessions and seats to them are as the vocabulary and the door need.
+func TestSeriesSchemaAgrees(t *testing.T) {
+	t.Parallel()
+	app := kopatest.NewApp(t)
+	series, _ := app.FindCollectionByNameOrId(domain.Series)
+	standing, _ := app.FindCollectionByNameOrId(domain.Standing)
+	evs, _ := app.FindCollectionByNameOrId(domain.Events)
+	regs, _ := app.FindCollectionByNameOrId(domain.Registrations)
+	for _, f := range domain.SeriesFields {
+		if series.Fields.GetByName(f) == nil || evs.Fields.GetByName(f) == nil {
+			t.Errorf("%s is not a field of both series and events", f)
+		}
+	}
+	for _, c := range []struct {
+		col    *core.Collection
+		field  string
+		target string
+	}{
+		{evs, "series", series.Id}, {regs, "standing", standing.Id}, {standing, "series", series.Id},
+	} {
+		f, ok := c.col.Fields.GetByName(c.field).(*core.RelationField)
+		if !ok || f.CollectionId != c.target || f.MaxSelect != 1 {
+			t.Errorf("%s.%s is not a single relation to %s", c.col.Name, c.field, c.target)
+		}
+	}
+	for _, c := range []struct {
+		col   *core.Collection
+		field string
+	}{{regs, "skipped_at"}, {standing, "paused_at"}, {standing, "ended_at"}, {standing, "erased_at"}} {
+		if _, ok := c.col.Fields.GetByName(c.field).(*core.DateField); !ok {
+			t.Errorf("%s.%s is not a date field", c.col.Name, c.field)
+		}
+	}
+	weeks, ok := series.Fields.GetByName("weeks").(*core.NumberField)
+	if !ok || weeks.Min == nil || *weeks.Min != 1 || weeks.Max == nil || *weeks.Max != domain.SeriesMaxWeeks {
+		t.Errorf("series.weeks is not 1 to %d", domain.SeriesMaxWeeks)
+	}
+	length, ok := series.Fields.GetByName("length_minutes").(*core.NumberField)
+	if !ok || length.Max == nil || *length.Max != domain.SeriesMaxLength {
+		t.Errorf("series.length_minutes is not up to %d", domain.SeriesMaxLength)
+	}
+	// A standing ticket has a registration ticket's shape, and is unique.
+	rt, _ := regs.Fields.GetByName("ticket").(*core.TextField)
+	st, ok := standing.Fields.GetByName("ticket").(*core.TextField)
+	if !ok || st.Pattern != rt.Pattern || st.Min != rt.Min || st.Max != rt.Max || !st.Required {
+		t.Errorf("standing.ticket is not shaped as registrations.ticket: %+v", st)
+	}
+	if idx, ok := dbutils.FindSingleColumnUniqueIndex(standing.Indexes, "ticket"); !ok || !idx.Unique {
+		t.Error("standing.ticket is not unique")
+	}
+	for _, c := range []*core.Collection{standing} {
+		if c.ListRule == nil || c.ViewRule == nil || *c.ListRule != *regs.ListRule || *c.ViewRule != *regs.ViewRule {
+			t.Errorf("%s is not organisers' only, as registrations are", c.Name)
+		}
+	}
+}
+
+// TestSeriesPlan: a weekly plan falls on its weekday at the same Riga time
+// across the summer-time change, skips its dates, and begins in the first
+// date's week (or the next, when the weekday has passed).
+func TestSeriesPlan(t *testing.T) {
+	first, _ := domain.ParseDate("2031-03-15") // a Saturday
+	p := domain.SeriesPlan{Weekday: 4, Hour: 18, Minute: 30, Length: 90 * time.Minute, First: first, Weeks: 4, Skip: []string{"2031-03-27"}}
+	if err := p.Check(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range p.Dates() {
+		s, e := p.Session(d)
+		got = append(got, s.Format(time.RFC3339)+"/"+e.Sub(s).String())
+	}
+	// Thursday 20 March (winter, UTC+2), 27 March skipped, then summer
+	// (UTC+3) from 30 March.
+	want := []string{"2031-03-20T16:30:00Z/1h30m0s", "2031-04-03T15:30:00Z/1h30m0s", "2031-04-10T15:30:00Z/1h30m0s"}
+	if !slices.Equal(got, want) {
+		t.Errorf("sessions %v, want %v", got, want)
+	}
+	for _, bad := range []domain.SeriesPlan{{Weekday: 0, Weeks: 1, Length: time.Hour}, {Weekday: 1, Weeks: 0, Length: time.Hour},
+		{Weekday: 1, Weeks: 200, Length: time.Hour}, {Weekday: 8, Weeks: 1, Length: time.Hour}, {Weekday: 1, Weeks: 1}} {
+		if bad.Check() == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	for _, s := range []string{"24:00", "7:00", "ab:cd", ""} {
+		if _, _, err := domain.ParseClock(s); err == nil {
+			t.Errorf("clock %q accepted", s)
+		}
+	}
+	if domain.WeekdayOf(time.Date(2031, 3, 16, 12, 0, 0, 0, time.UTC)) != 7 {
+		t.Error("a Sunday is not 7")
 	}
 }
 
