@@ -69,23 +69,26 @@ func Check(app core.App, now time.Time) (int, error) {
 		return 0, nil
 	}
 	var runs []run
-	err := app.DB().NewQuery(`WITH recent AS (
-			SELECT DISTINCT r.standing AS id FROM events e JOIN registrations r ON r.event = e.id
-			WHERE e.series != '' AND e.ends_at > {:since} AND e.ends_at <= {:now} AND r.standing != ''
+	err := app.DB().NewQuery(`WITH recent AS MATERIALIZED (
+			SELECT DISTINCT r.standing AS id FROM registrations r
+			WHERE r.standing != '' AND r.event IN (SELECT e.id FROM events e
+				WHERE e.series != '' AND e.ends_at > {:since} AND e.ends_at <= {:now})
 		), seats AS (
-			SELECT r.standing,
-				(r.status = {:confirmed} AND r.skipped_at = ''
-					AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.registration = r.id)) AS missed,
+			SELECT r.standing, r.id, r.status, r.skipped_at,
 				ROW_NUMBER() OVER (PARTITION BY r.standing ORDER BY e.starts_at DESC, e.id DESC) AS n
-			FROM recent JOIN standing st ON st.id = recent.id
-				JOIN registrations r ON r.standing = st.id JOIN events e ON e.id = r.event
-			WHERE st.status = {:active} AND e.status = {:published} AND e.ends_at <= {:now}
+			FROM recent CROSS JOIN standing st ON st.id = recent.id
+				CROSS JOIN registrations r ON r.standing = st.id CROSS JOIN events e ON e.id = r.event
+			WHERE r.standing != '' AND st.status = {:active} AND e.status = {:published} AND e.ends_at <= {:now}
 				AND (st.paused_at = '' OR e.starts_at > st.paused_at)
+		), last AS (
+			SELECT standing, n, (status = {:confirmed} AND skipped_at = ''
+				AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.registration = seats.id)) AS missed
+			FROM seats WHERE n <= {:limit}
 		)
-		SELECT seats.standing AS id, st.missed AS was,
-			COALESCE(MIN(CASE WHEN seats.missed = 0 THEN seats.n END) - 1, COUNT(*)) AS missed
-		FROM seats JOIN standing st ON st.id = seats.standing
-		WHERE seats.n <= {:limit} GROUP BY seats.standing`).
+		SELECT last.standing AS id, st.missed AS was,
+			COALESCE(MIN(CASE WHEN last.missed = 0 THEN last.n END) - 1, COUNT(*)) AS missed
+		FROM last JOIN standing st ON st.id = last.standing
+		GROUP BY last.standing`).
 		Bind(dbx.Params{
 			"since": domain.DateTime(now.Add(-Lookback)).String(), "now": domain.DateTime(now).String(), "limit": limit,
 			"confirmed": domain.RegistrationConfirmed, "active": domain.StandingActive, "published": domain.EventPublished,
