@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/hooks/attendance"
 	"kopa/internal/domain"
 )
 
@@ -79,7 +80,7 @@ func SeriesFigures(app core.App, id string, now time.Time) (SeriesReport, error)
 		People   int    `db:"people"`
 	}
 	err := app.DB().NewQuery(`SELECT e.id, e.starts_at,
-			COALESCE((SELECT SUM(MAX(c.arrived, 1)) FROM checkins c WHERE c.event = e.id), 0) AS people
+			(SELECT ` + attendance.Arrived + ` FROM checkins c WHERE c.event = e.id) AS people
 		FROM events e WHERE ` + held + ` ORDER BY e.starts_at, e.id`).Bind(params).All(&sessions)
 	if err != nil {
 		return rep, fmt.Errorf("sessions of series %s: %w", id, err)
