@@ -43,6 +43,9 @@ type MailData struct {
 	// such a seat is the standing place's ticket, the one that works at
 	// every session.
 	SkipURL string
+	// Party is how many people the ticket holds, Childcare how many
+	// children among them are to be minded.
+	Party, Childcare int
 }
 
 // TicketURL is the absolute address of a ticket page, from the public
@@ -141,6 +144,7 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 		Event:     domain.NewEventView(ev, lang, domain.Stats{}),
 		TicketURL: url, PrivacyURL: strings.TrimRight(app.Settings().Meta.AppURL, "/") + "/privacy",
 		CancelURL: url + "/cancel",
+		Party:     domain.Party(r), Childcare: r.GetInt("childcare"),
 	}
 	if code := standingTicket(app, r); code != "" {
 		url = TicketURL(app, code)

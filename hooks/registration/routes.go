@@ -36,6 +36,8 @@ func Register(app core.App) {
 		se.Router.GET("/t/{code}/event.ics", ticketICS)
 		se.Router.GET("/t/{code}/cancel", cancelPage)
 		se.Router.POST("/t/{code}/cancel", cancelSubmit)
+		se.Router.POST("/t/{code}/party", giveBackSubmit)
+		se.Router.GET("/t/{code}/print", ticketPrint)
 		return se.Next()
 	})
 }
@@ -148,6 +150,9 @@ func formRegister(e *core.RequestEvent) error {
 		return web.NotFound(e)
 	case errors.Is(err, ErrFull):
 		form.Errors = map[string]string{"form": "form.error.full"}
+		if in.Party > 1 {
+			form.Errors["form"] = "form.error.full_party" // a smaller party may still fit
+		}
 		return showEvent(e, http.StatusConflict, ev, form)
 	case errors.Is(err, ErrClosed):
 		form.Errors = map[string]string{"form": "form.error.closed"}
