@@ -713,8 +713,12 @@
         tickets.forEach(function (tk) {
           tk.key = eventId + ":" + tk.hash;
           if (j.cancelled) tk.event_cancelled = true;
-          // A check-in judged here and not yet sent stays checked in.
-          if (!tk.checked_in_at && local[tk.key] && local[tk.key].checked_in_at) tk.checked_in_at = local[tk.key].checked_in_at;
+          // A check-in judged here and not yet sent stays checked in,
+          // with how many of its party came in.
+          if (!tk.checked_in_at && local[tk.key] && local[tk.key].checked_in_at) {
+            tk.checked_in_at = local[tk.key].checked_in_at;
+            tk.arrived = local[tk.key].arrived;
+          }
           s.put(tk);
         });
       });
