@@ -13,6 +13,7 @@ import (
 	"kopa/hooks/events"
 	"kopa/hooks/live"
 	"kopa/hooks/manage"
+	"kopa/hooks/missed"
 	"kopa/hooks/notices"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
@@ -47,6 +48,7 @@ func Register(app core.App, opts *Options) {
 	web.Register(app)
 	events.Register(app)
 	registration.Register(app)
+	missed.Register(app)
 	checkin.Register(app)
 	reports.Register(app)
 	manage.Register(app)
