@@ -297,6 +297,19 @@ func start(logf func(string, ...any), extra ...chromedp.ExecAllocatorOption) (co
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// What a test browser does not need: a renderer process per site
+		// and a spare one kept warm, translation, extensions, and timers
+		// slowed down in tabs the browser thinks are in the background.
+		chromedp.Flag("disable-features", "site-per-process,IsolateOrigins,SpareRendererForSitePerProcess,Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions"),
+		chromedp.Flag("disable-site-isolation-trials", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-hang-monitor", true),
+		chromedp.Flag("disable-ipc-flooding-protection", true),
+		chromedp.Flag("metrics-recording-only", true),
+		chromedp.Flag("mute-audio", true),
 		chromedp.WindowSize(390, 844),
 	}
 	// Without a user data folder of ours, chromedp makes an empty one and
