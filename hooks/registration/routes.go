@@ -134,6 +134,10 @@ func formRegister(e *core.RequestEvent) error {
 	return e.Redirect(http.StatusSeeOther, "/t/"+res.Registration.GetString("ticket"))
 }
 
+// FieldMessages maps validation errors of an Input to the registration
+// form's message ids (a series' form uses them too).
+func FieldMessages(err error) map[string]string { return fieldMessages(err) }
+
 // fieldMessages maps validation errors to the form's message ids.
 func fieldMessages(err error) map[string]string {
 	out := map[string]string{}
