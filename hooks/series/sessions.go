@@ -13,7 +13,8 @@ import (
 )
 
 // MakeSessions creates the sessions of series s that its plan has and it
-// lacks (a session is matched by its start), each with the series' texts,
+// lacks (a session is matched by its start; an event of the same Latvian
+// title at that time that belongs to no series joins it), each with the series' texts,
 // venue and seats, in status; one transaction. It returns how many it
 // created. Extending a series is raising its weeks and making its sessions
 // again. Published sessions give the active standing places their seats
@@ -41,6 +42,17 @@ func MakeSessions(app core.App, s *core.Record, status domain.EventStatus) (int,
 		for _, d := range plan.Dates() {
 			start, end := plan.Session(d)
 			if have[start.Unix()] {
+				continue
+			}
+			// A copy of the session made by hand, or by the console's
+			// older weekly helper, joins the series instead.
+			same := &core.Record{}
+			if tx.RecordQuery(domain.Events).AndWhere(dbx.HashExp{"series": "", "title_lv": s.GetString("title_lv"),
+				"starts_at": domain.DateTime(start).String()}).Limit(1).One(same) == nil {
+				same.Set("series", s.Id)
+				if err := tx.Save(same); err != nil {
+					return err
+				}
 				continue
 			}
 			ev := core.NewRecord(col)
@@ -176,6 +188,62 @@ func CopyShifts(app core.App, from *core.Record, now time.Time) (int, error) {
 			}
 		}
 		return nil
+	})
+	return created, err
+}
+
+// Repeat makes ev a weekly series reaching weeks weeks past it (the
+// console's weekly helper of an event): a new series from ev's texts,
+// place, seats, weekday, Riga time and length with ev as its first
+// session, or ev's own series extended as far. The new sessions have ev's
+// status (drafts where ev was cancelled). It returns how many it created.
+func Repeat(app core.App, ev *core.Record, weeks int) (int, error) {
+	created := 0
+	err := app.RunInTransaction(func(tx core.App) error {
+		status := domain.EventStatusOf(ev)
+		if status == domain.EventCancelled {
+			status = domain.EventDraft
+		}
+		var s *core.Record
+		start := ev.GetDateTime("starts_at").Time().In(i18n.Riga)
+		if id := domain.SeriesOf(ev); id != "" {
+			var err error
+			if s, err = tx.FindRecordById(domain.Series, id); err != nil {
+				return err
+			}
+			plan, err := domain.PlanOf(s)
+			if err != nil {
+				return err
+			}
+			week := int(start.Sub(plan.First).Hours()/24) / 7
+			if need := min(week+1+weeks, domain.SeriesMaxWeeks); need > s.GetInt("weeks") {
+				s.Set("weeks", need)
+				if err := tx.Save(s); err != nil {
+					return err
+				}
+			}
+		} else {
+			col, err := tx.FindCachedCollectionByNameOrId(domain.Series)
+			if err != nil {
+				return err
+			}
+			s = core.NewRecord(col)
+			copyFields(s, ev)
+			length := int(ev.GetDateTime("ends_at").Time().Sub(ev.GetDateTime("starts_at").Time()) / time.Minute)
+			s.Load(map[string]any{"weekday": domain.WeekdayOf(start), "start_time": start.Format("15:04"),
+				"length_minutes": min(max(length, 1), domain.SeriesMaxLength), "first_date": start.Format(domain.DateLayout),
+				"weeks": min(1+weeks, domain.SeriesMaxWeeks), "skip_dates": "[]"})
+			if err := tx.Save(s); err != nil {
+				return err
+			}
+			ev.Set("series", s.Id)
+			if err := tx.Save(ev); err != nil {
+				return err
+			}
+		}
+		var err error
+		created, err = MakeSessions(tx, s, status)
+		return err
 	})
 	return created, err
 }
