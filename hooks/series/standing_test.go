@@ -195,6 +195,18 @@ func TestSessionsPublishedLater(t *testing.T) {
 	if n, _ := app.CountRecords(domain.Registrations); n != 4+3 { // 4 places in the first session, 3 in the second
 		t.Errorf("%d registrations", n)
 	}
+	// Sessions made published (the console's extension) seat them too.
+	s.Set("weeks", 4)
+	if err := app.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := series.MakeSessions(app, s, domain.EventPublished); err != nil {
+		t.Fatal(err)
+	}
+	all, _ = series.Sessions(app, s.Id)
+	if len(all) != 4 || seatOf(t, app, places[0].Id, all[3].Id) == nil || seatOf(t, app, paused.Id, all[3].Id) != nil {
+		t.Errorf("%d sessions; a new published session did not seat the active places (and only them)", len(all))
+	}
 }
 
 // TestStandingTicketAtTheDoor: a standing ticket checks in its seat at any
@@ -236,6 +248,26 @@ func TestStandingTicketAtTheDoor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Body.Close()
+	// Through the API, the QR code's URL: at the first session.
+	// (The session begins soon: the door checks people in around it.)
+	sessions[0].Set("starts_at", domain.DateTime(time.Now().Add(30*time.Minute)))
+	sessions[0].Set("ends_at", domain.DateTime(time.Now().Add(2*time.Hour)))
+	if err := app.Save(sessions[0]); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.NewReader(`{"event":"` + sessions[0].Id + `","code":"` + srv.URL + `/t/` + code + `"}`)
+	creq, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/checkin", body)
+	creq.Header.Set("Authorization", kopatest.Token(t, org))
+	creq.Header.Set("Content-Type", "application/json")
+	cres, err := http.DefaultClient.Do(creq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answer checkin.Result
+	if err := jsonDecode(cres, &answer); err != nil || cres.StatusCode != 200 || answer.Result != checkin.OK {
+		t.Errorf("POST /api/checkin with the standing ticket: %d %+v %v", cres.StatusCode, answer, err)
+	}
+	cres.Body.Close()
 	var list struct {
 		Tickets []checkin.OfflineTicket `json:"tickets"`
 	}
