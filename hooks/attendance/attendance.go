@@ -57,7 +57,7 @@ func adjust(app core.App, eventID string, change func(*domain.Stats)) {
 }
 
 // Register keeps the cache true to the database. The hooks run after the
-// commit: a new registration or check-in adds one to its count (the hot
+// commit: a new registration or check-in adds its people to its count (the hot
 // path at the door and at registration); any other change to an event,
 // its registrations or check-ins drops the event's counts, to be counted
 // again.
@@ -69,20 +69,21 @@ func Register(app core.App) {
 		}})
 	}
 	bind(app.OnRecordAfterCreateSuccess(domain.Registrations), func(e *core.RecordEvent) {
-		status := domain.RegistrationStatusOf(e.Record)
+		status, people := domain.RegistrationStatusOf(e.Record), domain.Party(e.Record)
 		adjust(e.App, e.Record.GetString("event"), func(s *domain.Stats) {
 			switch status {
 			case domain.RegistrationConfirmed:
-				s.Confirmed++
+				s.Confirmed += people
 			case domain.RegistrationWaitlisted:
-				s.Waitlisted++
+				s.Waitlisted += people
 			case domain.RegistrationCancelled:
-				s.Cancelled++
+				s.Cancelled += people
 			}
 		})
 	})
 	bind(app.OnRecordAfterCreateSuccess(domain.Checkins), func(e *core.RecordEvent) {
-		adjust(e.App, e.Record.GetString("event"), func(s *domain.Stats) { s.CheckedIn++ })
+		people := domain.Arrived(e.Record)
+		adjust(e.App, e.Record.GetString("event"), func(s *domain.Stats) { s.CheckedIn += people })
 	})
 	drop := func(e *core.RecordEvent) {
 		if e.Record.Collection().Name == domain.Events {
@@ -99,7 +100,8 @@ func Register(app core.App) {
 	bind(app.OnRecordAfterCreateSuccess(domain.Events), drop)
 }
 
-// ForEvent returns the counts of one event. Inside a transaction (pass its
+// ForEvent returns the counts of one event, in people: a party of four
+// confirmed is four, a check-in of three who arrived is three. Inside a transaction (pass its
 // app) they are counted afresh, since they may include what is not yet
 // committed; outside, they come from the cache when they can.
 func ForEvent(app core.App, eventID string) (domain.Stats, error) {
@@ -126,6 +128,15 @@ func ForEvent(app core.App, eventID string) (domain.Stats, error) {
 	return st, nil
 }
 
+// People sums the people of the registrations r of a query (their
+// parties; a row without a party is one person), and Arrived the people
+// the check-ins c let in (one where a check-in holds no count): every
+// count of Kopā's is people, not rows.
+const (
+	People  = "coalesce(sum(max(r.party, 1)), 0)"
+	Arrived = "coalesce(sum(max(c.arrived, 1)), 0)"
+)
+
 func count(app core.App, eventID string) (domain.Stats, error) {
 	var row struct {
 		Capacity   int `db:"capacity"`
@@ -139,10 +150,10 @@ func count(app core.App, eventID string) (domain.Stats, error) {
 	err := app.DB().NewQuery(`
 		SELECT
 			e.capacity AS capacity,
-			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:confirmed})  AS confirmed,
-			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:waitlisted}) AS waitlisted,
-			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:cancelled})  AS cancelled,
-			(SELECT count(*) FROM checkins c WHERE c.event = e.id) AS checked_in,
+			(SELECT ` + People + ` FROM registrations r WHERE r.event = e.id AND r.status = {:confirmed})  AS confirmed,
+			(SELECT ` + People + ` FROM registrations r WHERE r.event = e.id AND r.status = {:waitlisted}) AS waitlisted,
+			(SELECT ` + People + ` FROM registrations r WHERE r.event = e.id AND r.status = {:cancelled})  AS cancelled,
+			(SELECT ` + Arrived + ` FROM checkins c WHERE c.event = e.id) AS checked_in,
 			e.status = {:eventCancelled} AS event_cancelled
 		FROM events e WHERE e.id = {:id}`).Bind(dbx.Params{
 		"id":        eventID,
@@ -171,6 +182,12 @@ type Registration struct {
 	ErasedAt     string                    `db:"erased_at"`
 	CheckedInAt  string                    `db:"checked_in_at"`
 	Method       domain.CheckinMethod      `db:"method"`
+	// Party is how many people the registration holds (1 and up),
+	// Childcare how many children among them need minding, and Arrived
+	// how many of them the check-in let in (0 before a check-in).
+	Party     int `db:"party"`
+	Childcare int `db:"childcare"`
+	Arrived   int `db:"arrived"`
 }
 
 // Registrations lists the registrations of an event with their check-ins
@@ -183,7 +200,8 @@ func Registrations(app core.App, eventID string, limit int) ([]Registration, err
 	}
 	var rows []Registration
 	err := app.DB().NewQuery(`SELECT r.id, r.ticket, r.name, r.email, r.status, r.locale, r.photo_consent, r.created, r.erased_at,
-			COALESCE(c.at, '') AS checked_in_at, COALESCE(c.method, '') AS method
+			COALESCE(c.at, '') AS checked_in_at, COALESCE(c.method, '') AS method,
+			max(r.party, 1) AS party, r.childcare, CASE WHEN c.id IS NULL THEN 0 ELSE max(c.arrived, 1) END AS arrived
 		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id
 		WHERE r.event = {:e} ORDER BY r.created, r.rowid LIMIT {:max}`).Bind(dbx.Params{"e": eventID, "max": limit}).All(&rows)
 	if err != nil {

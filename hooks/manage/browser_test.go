@@ -89,7 +89,7 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "200\ntext/csv; charset=utf-8\nattachment; filename=\"registrations-" + day + "-" + ev.Id + ".csv\"\n\ufeffname,email,status,locale,registered_at,checked_in_at\r\n"
+	want := "200\ntext/csv; charset=utf-8\nattachment; filename=\"registrations-" + day + "-" + ev.Id + ".csv\"\n\ufeffname,email,status,locale,registered_at,checked_in_at,party,childcare,arrived\r\n"
 	if !strings.HasPrefix(got, want) || !strings.Contains(got, "\r\nĢirts Ozols,girts@example.com,confirmed,lv,") {
 		t.Errorf("CSV: %q", got)
 	}

@@ -381,7 +381,7 @@ func TestConsoleRegistrations(t *testing.T) {
 		{Name: "filter by status", Method: http.MethodGet, URL: regs + "?status=waitlisted", Headers: f.orgH, ExpectedStatus: 200,
 			ExpectedContent: []string{"Мария", `value="waitlisted" selected`}, NotExpectedContent: []string{"amina@example.com"}},
 		{Name: "the console's CSV", Method: http.MethodGet, URL: regs + ".csv", Headers: f.orgH, ExpectedStatus: 200,
-			ExpectedContent: []string{"\ufeffname,email,status,locale,registered_at,checked_in_at\r\n", "Amina,amina@example.com,confirmed,lv,", "Мария,maria@example.com,waitlisted,ru,"},
+			ExpectedContent: []string{"\ufeffname,email,status,locale,registered_at,checked_in_at,party,childcare,arrived\r\n", "Amina,amina@example.com,confirmed,lv,", "Мария,maria@example.com,waitlisted,ru,"},
 			AfterTestFunc: func(t testing.TB, _ *tests.TestApp, res *http.Response) {
 				if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 					t.Errorf("content type %q", ct)

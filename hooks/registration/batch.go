@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 
@@ -149,7 +150,10 @@ type eventState struct {
 	startsAt  time.Time
 	capacity  int
 	waitlist  bool
-	confirmed int // -1 until counted
+	maxParty  int
+	noEmail   bool // email_optional
+	childcare bool
+	confirmed int // people in confirmed seats; -1 until counted
 }
 
 type batchWriter struct {
@@ -184,9 +188,12 @@ func (w *batchWriter) event(id string) (*eventState, error) {
 		StartsAt string             `db:"starts_at"`
 		Capacity int                `db:"capacity"`
 		Waitlist bool               `db:"waitlist"`
+		MaxParty int                `db:"max_party"`
+		NoEmail  bool               `db:"email_optional"`
+		Care     bool               `db:"childcare"`
 	}
 	ev := &eventState{confirmed: -1}
-	err := w.tx.DB().NewQuery("SELECT [[status]], [[starts_at]], [[capacity]], [[waitlist]] FROM {{events}} WHERE [[id]] = {:id}").
+	err := w.tx.DB().NewQuery("SELECT [[status]], [[starts_at]], [[capacity]], [[waitlist]], [[max_party]], [[email_optional]], [[childcare]] FROM {{events}} WHERE [[id]] = {:id}").
 		Bind(dbx.Params{"id": id}).One(&row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -198,6 +205,7 @@ func (w *batchWriter) event(id string) (*eventState, error) {
 			return nil, fmt.Errorf("event %s starts_at: %w", id, err)
 		}
 		ev.found, ev.status, ev.startsAt, ev.capacity, ev.waitlist = true, row.Status, starts.Time(), row.Capacity, row.Waitlist
+		ev.maxParty, ev.noEmail, ev.childcare = max(row.MaxParty, 1), row.NoEmail, row.Care
 	}
 	w.events[id] = ev
 	return ev, nil
@@ -219,14 +227,22 @@ func (w *batchWriter) decide(j *job) error {
 		j.err = ErrClosed
 		return nil
 	}
+	if err := ev.check(j.in); err != nil {
+		j.err = err
+		return nil
+	}
+	// A party gets all its seats or waits whole. A party that fits takes
+	// its seats even while a bigger one waits: that one waits because it
+	// does not fit (promotion confirms every waiting party that does).
 	status := domain.RegistrationConfirmed
+	party := max(j.in.Party, 1)
 	if ev.capacity > 0 {
 		if ev.confirmed < 0 {
-			if ev.confirmed, err = countConfirmed(w.tx, j.eventID, ev.capacity); err != nil {
+			if ev.confirmed, err = ConfirmedPeople(w.tx, j.eventID); err != nil {
 				return err
 			}
 		}
-		if ev.confirmed >= ev.capacity {
+		if ev.confirmed+party > ev.capacity {
 			status = domain.RegistrationWaitlisted
 			if !ev.waitlist {
 				// Full, unless this address has a registration already.
@@ -248,7 +264,7 @@ func (w *batchWriter) decide(j *job) error {
 	j.res = Result{Status: string(status), Registration: j.rec}
 	kind := MailConfirmed
 	if status == domain.RegistrationConfirmed {
-		ev.confirmed++
+		ev.confirmed += party
 	} else {
 		kind = MailWaitlisted
 		if j.res.Position, err = Position(w.tx, j.rec); err != nil {
@@ -258,10 +274,40 @@ func (w *batchWriter) decide(j *job) error {
 	if j.in.Standing != "" {
 		return nil // the standing place's mail tells of its seats
 	}
+	if j.in.Email == "" {
+		return nil // nowhere to send it: the ticket page is the ticket
+	}
 	if err := w.mail.Add(ticketMail(j.rec, kind)); err != nil {
 		return err
 	}
 	return w.subscribe(j)
+}
+
+// check holds a registration to what the event allows: a party of at most
+// max_party people (and no more than the seats, where the event has a
+// limit: a bigger party would wait for ever), children to mind only where
+// the event offers it, and an e-mail address unless the event lets people
+// come without one (or an organiser registers them). Its errors are
+// validation.Errors on the contract's fields: a 400 that stores nothing.
+func (ev *eventState) check(in Input) error {
+	errs := validation.Errors{}
+	most := ev.maxParty
+	if ev.capacity > 0 {
+		most = min(most, ev.capacity)
+	}
+	if in.Party > most {
+		errs["party"] = validation.NewError("validation_party_too_big", fmt.Sprintf("Must be at most %d.", most))
+	}
+	if in.Childcare > 0 && !ev.childcare {
+		errs["childcare"] = validation.NewError("validation_no_childcare", "This event offers no child minding.")
+	}
+	if in.Email == "" && !ev.noEmail && !in.NoEmailAnywhere {
+		errs["email"] = validation.NewError("validation_required", "Cannot be blank.")
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }
 
 // subscribe records the consent of a registration whose box to receive the

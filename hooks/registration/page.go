@@ -18,6 +18,9 @@ type Form struct {
 	Bulletins bool
 	// Interpretation lists the languages asked for.
 	Interpretation []string
+	// Party is how many are coming, Childcare how many children among
+	// them need minding (as chosen; the form starts with 1 and 0).
+	Party, Childcare int
 	// Errors maps a field ("name", "email", or "form") to a message id.
 	Errors map[string]string
 }

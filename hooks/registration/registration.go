@@ -7,6 +7,8 @@ package registration
 import (
 	"database/sql"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/hooks/attendance"
 	"kopa/internal/contact"
 	"kopa/internal/domain"
 	"kopa/internal/fastinsert"
@@ -49,6 +52,17 @@ type Input struct {
 	Locale         string
 	PhotoConsent   bool
 	Interpretation []string
+	// Party is how many people come, the registrant included: 1 to the
+	// event's max_party (0 is read as 1, for a caller that does not ask).
+	Party int
+	// Childcare is how many of them are children who need minding: 0 to
+	// Party, and above 0 only where the event offers child minding.
+	Childcare int
+	// NoEmailAnywhere lets an organiser register someone without an
+	// e-mail address at any event (a phone call, a visitor at the desk).
+	// The public may leave Email empty only where the event allows it
+	// (email_optional).
+	NoEmailAnywhere bool
 	// Bulletins: the person ticked the box to receive the bulletins. They
 	// are subscribed with the registration (a confirmation mail first,
 	// package bulletins), where the registration succeeds or the address
@@ -64,7 +78,9 @@ type Input struct {
 // Normalize trims the input and lower-cases the e-mail (so one person is one
 // registration whatever they type), then validates it with the name and
 // e-mail rules of every entry point (package contact). The errors are keyed
-// by the contract's field names.
+// by the contract's field names. An empty e-mail passes here: whether the
+// event allows it is decided with the event (see checkAgainstEvent), as
+// are the party's and the children's upper bounds.
 func (in *Input) Normalize() error {
 	in.Locale = strings.ToLower(strings.TrimSpace(in.Locale))
 	errs := validation.Errors{}
@@ -72,8 +88,25 @@ func (in *Input) Normalize() error {
 	if in.Name, err = contact.Name(in.Name); err != nil {
 		errs["name"] = err
 	}
-	if in.Email, err = contact.Email(in.Email); err != nil {
+	if strings.TrimSpace(in.Email) == "" {
+		in.Email = ""
+	} else if in.Email, err = contact.Email(in.Email); err != nil {
 		errs["email"] = err
+	}
+	if in.Party == 0 {
+		in.Party = 1
+	}
+	switch {
+	case in.Party < 1:
+		errs["party"] = validation.NewError("validation_min_less_equal_than_required", "Must be at least 1.")
+	case in.Party > domain.MaxPartyLimit:
+		errs["party"] = validation.NewError("validation_max_greater_equal_than_required", fmt.Sprintf("Must be at most %d.", domain.MaxPartyLimit))
+	}
+	switch {
+	case in.Childcare < 0:
+		errs["childcare"] = validation.NewError("validation_min_less_equal_than_required", "Must be at least 0.")
+	case in.Childcare > max(in.Party, 1):
+		errs["childcare"] = validation.NewError("validation_childcare_over_party", "Cannot be more than the people coming (party).")
 	}
 	if !i18n.IsSupported(in.Locale) {
 		errs["locale"] = validation.NewError("validation_invalid_locale", "Must be one of lv, en, ru.")
@@ -145,10 +178,11 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	if interpretation == nil {
 		interpretation = []string{}
 	}
+	in.Party = max(in.Party, 1)
 	r.Load(map[string]any{
 		"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
 		"status": domain.RegistrationConfirmed, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
-		"standing": in.Standing,
+		"party": in.Party, "childcare": in.Childcare, "standing": in.Standing,
 	})
 	stamp := domain.DateTime(now)
 	r.SetRaw("created", stamp)
@@ -207,18 +241,21 @@ func findLive(app core.App, eventID, email string) (*core.Record, error) {
 	return r, nil
 }
 
-// countConfirmed counts an event's confirmed registrations, no further than
-// capacity, so a large event costs no more than a small one.
-func countConfirmed(app core.App, eventID string, capacity int) (int, error) {
+// ConfirmedPeople counts the people an event's confirmed registrations hold
+// (the sum of their parties): the seats taken.
+func ConfirmedPeople(app core.App, eventID string) (int, error) {
 	var n int
-	err := app.DB().NewQuery(`SELECT count(*) FROM (SELECT 1 FROM registrations
-		WHERE event = {:e} AND status = {:confirmed} LIMIT {:c})`).
-		Bind(dbx.Params{"e": eventID, "c": capacity, "confirmed": domain.RegistrationConfirmed}).Row(&n)
+	err := app.DB().NewQuery(`SELECT ` + attendance.People + ` FROM registrations r
+		WHERE r.event = {:e} AND r.status = {:confirmed}`).
+		Bind(dbx.Params{"e": eventID, "confirmed": domain.RegistrationConfirmed}).Row(&n)
 	return n, err
 }
 
 // Position is a waitlisted registration's place in the queue: one more than
-// the waitlisted registrations of its event that were stored before it.
+// the waitlisted registrations of its event that were stored before it. It
+// counts parties, not people: a family of four ahead is one place ahead
+// (the place in line is what a person is told; the seats they need are
+// their own party's).
 // Computed, not stored, so a cancellation never leaves a gap. The order is
 // SQLite's rowid, which follows the order of insertion; the created time
 // has only millisecond precision, and ids are random.
@@ -278,9 +315,9 @@ func ValidCode(s string) bool {
 }
 
 // Cancel cancels the registration with that ticket code and, in the same
-// transaction, confirms the first on the waiting list when a confirmed seat
-// was freed, queueing their mail. Cancelling twice changes nothing. It
-// returns the registration and the promoted one (or nil).
+// transaction, confirms waiting parties in order as far as the freed seats
+// go (see promote), queueing their mails. Cancelling twice changes nothing.
+// It returns the registration and the first one promoted (or nil).
 func Cancel(app core.App, code string, now time.Time) (cancelled, promoted *core.Record, err error) {
 	err = app.RunInTransaction(func(tx core.App) error {
 		r, err := FindByTicket(tx, code)
@@ -300,56 +337,111 @@ func Cancel(app core.App, code string, now time.Time) (cancelled, promoted *core
 		if !wasConfirmed {
 			return nil
 		}
-		ev, err := tx.FindRecordById(domain.Events, r.GetString("event"))
-		if err != nil {
-			return err
+		all, err := promoteAfterChange(tx, r.GetString("event"), now)
+		if len(all) > 0 {
+			promoted = all[0]
 		}
-		if domain.EventStatusOf(ev) != domain.EventPublished || !now.Before(ev.GetDateTime("ends_at").Time()) {
-			return nil // nobody to promote into a cancelled or finished event
-		}
-		promoted, err = promoteNext(tx, ev)
 		return err
 	})
 	return cancelled, promoted, err
 }
 
-// promoteNext confirms the first waitlisted registration of ev while a seat
-// is free, and queues their mail.
-func promoteNext(tx core.App, ev *core.Record) (*core.Record, error) {
-	promoted, err := promote(tx, ev, 1)
-	if len(promoted) == 0 {
-		return nil, err
+// ErrNotLive is the end of a change to a registration that was cancelled.
+var ErrNotLive = errors.New("the registration was cancelled")
+
+// GiveBack lowers the party of the registration with that ticket code to
+// party ("one of us can't come"): 1 to one fewer than it holds; its
+// children to be minded go down with it where they were more. The seats it
+// frees go to the waiting list at once, in the same transaction (a waiting
+// party, this one included, that now fits is confirmed). It returns the
+// registration and those promoted. A party out of range is a
+// validation.Errors on "party"; a cancelled registration ErrNotLive.
+func GiveBack(app core.App, code string, party int, now time.Time) (reg *core.Record, promoted []*core.Record, err error) {
+	err = app.RunInTransaction(func(tx core.App) error {
+		r, err := FindByTicket(tx, code)
+		if err != nil {
+			return ErrNotFound
+		}
+		reg = r
+		if domain.RegistrationStatusOf(r) == domain.RegistrationCancelled {
+			return ErrNotLive
+		}
+		if was := domain.Party(r); party < 1 || party >= was {
+			return validation.Errors{"party": validation.NewError("validation_party_give_back",
+				fmt.Sprintf("Must be from 1 to %d: fewer than the %d people the ticket holds.", was-1, was))}
+		}
+		r.Set("party", party)
+		if r.GetInt("childcare") > party {
+			r.Set("childcare", party)
+		}
+		if err := tx.Save(r); err != nil {
+			return err
+		}
+		promoted, err = promoteAfterChange(tx, r.GetString("event"), now)
+		return err
+	})
+	if err != nil {
+		promoted = nil
 	}
-	return promoted[0], err
+	return reg, promoted, err
 }
 
-// promote confirms up to max waitlisted registrations of ev, in the order
-// they came, while seats are free (all of them, max permitting, when the
-// event has no limit), and queues their mails. It returns those it
-// confirmed.
-func promote(tx core.App, ev *core.Record, max int) ([]*core.Record, error) {
-	if c := ev.GetInt("capacity"); c > 0 {
-		n, err := countConfirmed(tx, ev.Id, c)
-		if err != nil {
-			return nil, err
-		}
-		max = min(max, c-n)
-	}
-	if max <= 0 {
-		return nil, nil
-	}
-	var next []*core.Record
-	err := tx.RecordQuery(domain.Registrations).
-		AndWhere(dbx.HashExp{"event": ev.Id, "status": domain.RegistrationWaitlisted}).
-		OrderBy("rowid ASC").Limit(int64(max)).All(&next)
+// promoteAfterChange moves the waiting list of an event after seats came
+// free, unless the event is cancelled or over (nobody is promoted into
+// those).
+func promoteAfterChange(tx core.App, eventID string, now time.Time) ([]*core.Record, error) {
+	ev, err := tx.FindRecordById(domain.Events, eventID)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range next {
+	if domain.EventStatusOf(ev) != domain.EventPublished || !now.Before(ev.GetDateTime("ends_at").Time()) {
+		return nil, nil
+	}
+	return promote(tx, ev)
+}
+
+// promote confirms the waiting parties of ev, in the order they came, as
+// far as the free seats go (all of them when the event has no limit), and
+// queues their mails. A party too big for the seats still free is passed
+// over and keeps its place: a smaller party behind it takes the seats, and
+// the big one is first again when more come free. It returns those it
+// confirmed.
+func promote(tx core.App, ev *core.Record) ([]*core.Record, error) {
+	free := math.MaxInt
+	if c := ev.GetInt("capacity"); c > 0 {
+		n, err := ConfirmedPeople(tx, ev.Id)
+		if err != nil {
+			return nil, err
+		}
+		free = c - n
+	}
+	if free <= 0 {
+		return nil, nil
+	}
+	var waiting []*core.Record
+	err := tx.RecordQuery(domain.Registrations).
+		AndWhere(dbx.HashExp{"event": ev.Id, "status": domain.RegistrationWaitlisted}).
+		OrderBy("rowid ASC").All(&waiting)
+	if err != nil {
+		return nil, err
+	}
+	var promoted []*core.Record
+	for _, r := range waiting {
+		if free == 0 {
+			break
+		}
+		p := domain.Party(r)
+		if p > free {
+			continue // too big for now: it keeps its place
+		}
+		if free != math.MaxInt {
+			free -= p
+		}
 		r.Set("status", domain.RegistrationConfirmed)
 		if err := tx.Save(r); err != nil {
 			return nil, err
 		}
+		promoted = append(promoted, r)
 		if r.GetString("email") == "" {
 			continue // registered without an address: the ticket page says it
 		}
@@ -357,5 +449,5 @@ func promote(tx core.App, ev *core.Record, max int) ([]*core.Record, error) {
 			return nil, err
 		}
 	}
-	return next, nil
+	return promoted, nil
 }

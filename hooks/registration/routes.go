@@ -3,6 +3,8 @@ package registration
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -53,8 +55,25 @@ func DecodeInput(data []byte, defaultLocale string) (Input, error) {
 	obj.Field("photo_consent", &in.PhotoConsent, "Must be true or false.")
 	obj.Field("interpretation", &in.Interpretation, "Must be a list of language codes.")
 	obj.Field("bulletins", &in.Bulletins, "Must be true or false.")
+	// A party sent as 0 is refused, not read as 1 (which is what a Go
+	// caller leaving Party out gets).
+	party := -1
+	obj.Field("party", &party, "Must be a whole number.")
+	if party != -1 {
+		in.Party = partyOrInvalid(party)
+	}
+	obj.Field("childcare", &in.Childcare, "Must be a whole number.")
 	err = obj.Check(in.Normalize)
 	return in, err
+}
+
+// partyOrInvalid is a party a person sent: 0 (read as 1 by Normalize)
+// becomes -1, so that it is refused as below 1.
+func partyOrInvalid(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func apiRegister(e *core.RequestEvent) error {
@@ -63,7 +82,10 @@ func apiRegister(e *core.RequestEvent) error {
 		return err
 	}
 	res, err := Create(e.App, e.Request.PathValue("id"), in, time.Now())
+	var verrs validation.Errors
 	switch {
+	case errors.As(err, &verrs):
+		return e.BadRequestError("Please check the highlighted fields.", verrs)
 	case errors.Is(err, ErrNotFound):
 		return e.NotFoundError("No such event.", nil)
 	case errors.Is(err, ErrFull):
@@ -74,15 +96,16 @@ func apiRegister(e *core.RequestEvent) error {
 		return err
 	}
 	code := res.Registration.GetString("ticket")
+	party := domain.Party(res.Registration)
 	switch res.Status {
 	case StatusExists:
 		// Same work as a new registration (the ticket is mailed again), and
 		// nothing in the answer that only the address's owner should see.
 		return e.JSON(http.StatusOK, map[string]any{"status": StatusExists})
 	case string(domain.RegistrationWaitlisted):
-		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "position": res.Position, "ticket": code, "ticket_url": "/t/" + code})
+		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "position": res.Position, "party": party, "ticket": code, "ticket_url": "/t/" + code})
 	default:
-		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "ticket": code, "ticket_url": "/t/" + code})
+		return e.JSON(http.StatusCreated, map[string]any{"status": res.Status, "party": party, "ticket": code, "ticket_url": "/t/" + code})
 	}
 }
 
@@ -98,7 +121,8 @@ func formRegister(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	form := Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"], Bulletins: f.Get("bulletins") != ""}
+	form := Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"], Bulletins: f.Get("bulletins") != "",
+		Party: formNumber(f.Get("party"), 1), Childcare: formNumber(f.Get("childcare"), 0)}
 	// A filled honeypot is a bot: it sees the same "check your e-mail" page
 	// a person sees, and nothing is stored or sent.
 	if f.Get("website") != "" {
@@ -108,13 +132,18 @@ func formRegister(e *core.RequestEvent) error {
 	if locale == "" {
 		locale = web.Lang(e)
 	}
-	in := Input{Name: form.Name, Email: form.Email, Locale: locale, PhotoConsent: form.PhotoConsent, Interpretation: form.Interpretation, Bulletins: form.Bulletins}
+	in := Input{Name: form.Name, Email: form.Email, Locale: locale, PhotoConsent: form.PhotoConsent, Interpretation: form.Interpretation, Bulletins: form.Bulletins,
+		Party: partyOrInvalid(form.Party), Childcare: form.Childcare}
 	if err := in.Normalize(); err != nil {
 		form.Errors = fieldMessages(err)
 		return showEvent(e, http.StatusBadRequest, ev, form)
 	}
 	res, err := Create(e.App, ev.Id, in, time.Now())
+	var verrs validation.Errors
 	switch {
+	case errors.As(err, &verrs):
+		form.Errors = fieldMessages(err)
+		return showEvent(e, http.StatusBadRequest, ev, form)
 	case errors.Is(err, ErrNotFound):
 		return web.NotFound(e)
 	case errors.Is(err, ErrFull):
@@ -138,6 +167,20 @@ func formRegister(e *core.RequestEvent) error {
 // form's message ids (a series' form uses them too).
 func FieldMessages(err error) map[string]string { return fieldMessages(err) }
 
+// formNumber reads a whole number from a form field; empty is otherwise,
+// and anything that is not a number is -1 (refused by Normalize).
+func formNumber(s string, otherwise int) int {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return otherwise
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n > 1000 {
+		return -1
+	}
+	return n
+}
+
 // fieldMessages maps validation errors to the form's message ids.
 func fieldMessages(err error) map[string]string {
 	out := map[string]string{}
@@ -152,6 +195,10 @@ func fieldMessages(err error) map[string]string {
 			out["name"] = web.NameMessage(fe)
 		case field == "email":
 			out["email"] = "form.error.email_invalid"
+		case field == "party":
+			out["party"] = "form.error.party"
+		case field == "childcare":
+			out["childcare"] = "form.error.childcare"
 		default:
 			out["form"] = "form.error.invalid"
 		}

@@ -2,7 +2,6 @@ package registration
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -13,7 +12,8 @@ import (
 
 // moveOnRaise runs when an event is saved: when its capacity was raised
 // (or its limit lifted), the people on its waiting list are confirmed at
-// once, in the order they came, as far as the new seats go, and mailed, so
+// once, in the order they came, as far as the new seats go (a party too big
+// for them keeps its place, see promote), and mailed, so
 // nobody who registers later takes a seat ahead of them. It runs in the
 // transaction of the change, and reads the stored capacity there (a
 // record's Original is stale when it was saved twice in memory), so the
@@ -40,7 +40,7 @@ func moveOnRaise(e *core.RecordEvent) error {
 		if !raised || !time.Now().Before(e.Record.GetDateTime("ends_at").Time()) {
 			return nil // nobody to promote into an event that is over
 		}
-		promoted, err := promote(tx, e.Record, math.MaxInt)
+		promoted, err := promote(tx, e.Record)
 		if err != nil {
 			return fmt.Errorf("move the waiting list of event %s: %w", e.Record.Id, err)
 		}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,9 +35,11 @@ const DateLayout = "2006-01-02"
 // dbTime is PocketBase's datetime form, the contract's form for times.
 const dbTime = "2006-01-02 15:04:05.000Z"
 
-// RegistrationsHeader is the CSV header row of an event's registrations,
-// exactly as the contract names it.
-var RegistrationsHeader = []string{"name", "email", "status", "locale", "registered_at", "checked_in_at"}
+// RegistrationsHeader is the CSV header row of an event's registrations:
+// the contract's six columns exactly, then the people of each
+// registration: its party, the children among them to be minded, and how
+// many arrived (0 before a check-in).
+var RegistrationsHeader = []string{"name", "email", "status", "locale", "registered_at", "checked_in_at", "party", "childcare", "arrived"}
 
 // AttendanceHeader is the CSV header row of the attendance report. A total
 // row has no id and "total" as its title; its events column counts the
@@ -124,7 +127,8 @@ func WriteRegistrationsCSV(e *core.RequestEvent, ev *core.Record) error {
 		return err
 	}
 	for _, r := range rows {
-		if err := w.Write([]string{r.Name, r.Email, string(r.Status), r.Locale, r.Created, r.CheckedInAt}); err != nil {
+		if err := w.Write([]string{r.Name, r.Email, string(r.Status), r.Locale, r.Created, r.CheckedInAt,
+			strconv.Itoa(r.Party), strconv.Itoa(r.Childcare), strconv.Itoa(r.Arrived)}); err != nil {
 			return err
 		}
 	}
@@ -272,8 +276,9 @@ func parseDay(s string) (time.Time, error) {
 
 // Attendance builds the report of the published events that start in
 // [start, end). Drafts and cancelled events did not take place and are left
-// out. "registered" counts confirmed registrations (walk-ins included);
-// waiting and cancelled ones are not people who had a seat. An event is
+// out. "registered" counts the people of confirmed registrations (a party
+// of four is four; walk-ins included), "checked_in" the people who
+// arrived; waiting and cancelled ones are not people who had a seat. An event is
 // Ended once its end is past: only those have a no-show rate.
 func Attendance(app core.App, start, end time.Time) (Report, error) {
 	rep := Report{Events: []EventRow{}, Totals: map[string]*Total{}}
@@ -294,8 +299,8 @@ func Attendance(app core.App, start, end time.Time) (Report, error) {
 	}
 	err := app.DB().NewQuery(`SELECT e.id, e.kind, e.title_lv, e.title_en, e.title_ru, e.starts_at, e.capacity,
 			(e.ends_at <= {:now}) AS ended,
-			(SELECT count(*) FROM registrations r WHERE r.event = e.id AND r.status = {:confirmed}) AS confirmed,
-			(SELECT count(*) FROM checkins c WHERE c.event = e.id) AS checked_in
+			(SELECT ` + attendance.People + ` FROM registrations r WHERE r.event = e.id AND r.status = {:confirmed}) AS confirmed,
+			(SELECT ` + attendance.Arrived + ` FROM checkins c WHERE c.event = e.id) AS checked_in
 		FROM events e
 		WHERE e.status = {:published} AND e.starts_at >= {:from} AND e.starts_at < {:to}
 		ORDER BY e.starts_at, e.id`).

@@ -73,7 +73,7 @@ func TestCSVAndReport(t *testing.T) {
 
 	scenarios := []tests.ApiScenario{
 		{Name: "CSV for organisers", Method: http.MethodGet, URL: csvURL, Headers: org, ExpectedStatus: 200,
-			ExpectedContent: []string{"\ufeffname,email,status,locale,registered_at,checked_in_at\r\n", "'=cmd|' /C calc'!A0", "'+1", "'-1", "'@SUM(A1)", "Латвия", "Ģirts", "عربي"},
+			ExpectedContent: []string{"\ufeffname,email,status,locale,registered_at,checked_in_at,party,childcare,arrived\r\n", "'=cmd|' /C calc'!A0", "'+1", "'-1", "'@SUM(A1)", "Латвия", "Ģirts", "عربي"},
 			ExpectedEvents:  map[string]int{"*": 0},
 			AfterTestFunc: func(t testing.TB, _ *tests.TestApp, res *http.Response) {
 				if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
@@ -154,7 +154,7 @@ func TestCSVAndReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(rows[0], ","); got != "name,email,status,locale,registered_at,checked_in_at" {
+	if got := strings.Join(rows[0], ","); got != "name,email,status,locale,registered_at,checked_in_at,party,childcare,arrived" {
 		t.Fatalf("header %q", got)
 	}
 	if len(rows) != 1+len(hostile)+1 {

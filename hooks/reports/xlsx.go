@@ -54,13 +54,13 @@ func WriteRegistrationsXLSX(e *core.RequestEvent, ev *core.Record) error {
 	if err != nil {
 		return err
 	}
-	b, err := newBook("registrations", RegistrationsHeader, []float64{28, 32, 12, 8, 20, 20})
+	b, err := newBook("registrations", RegistrationsHeader, []float64{28, 32, 12, 8, 20, 20, 7, 9, 8})
 	if err != nil {
 		return err
 	}
 	defer b.close()
 	for _, r := range rows {
-		b.add(r.Name, r.Email, string(r.Status), r.Locale, b.when(r.Created), b.when(r.CheckedInAt))
+		b.add(r.Name, r.Email, string(r.Status), r.Locale, b.when(r.Created), b.when(r.CheckedInAt), r.Party, r.Childcare, r.Arrived)
 	}
 	return b.send(e, registrationsFilename(ev, ".xlsx"))
 }

@@ -78,7 +78,7 @@ var (
 	Registrations = Path{
 		Collection: domain.Registrations,
 		Code:       "hooks/registration: Create and batchWriter.store",
-		Fills:      []string{"id", "event", "name", "email", "locale", "status", "photo_consent", "interpretation", "standing", "ticket", "created", "updated"},
+		Fills:      []string{"id", "event", "name", "email", "locale", "status", "photo_consent", "interpretation", "party", "childcare", "standing", "ticket", "created", "updated"},
 	}
 	// Checkins' Fills are the columns of check-in's INSERT, in its order.
 	Checkins = Path{
