@@ -95,6 +95,27 @@ func TestRegisterForASeries(t *testing.T) {
 			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, AfterTestFunc: nothing},
 		{Name: "a series without a published session", Method: http.MethodPost, URL: "/api/series/" + draft.Id + "/register", Body: strings.NewReader(`{"name":"Amina","email":"amina@example.com"}`),
 			ExpectedStatus: 404, ExpectedContent: []string{`"status":404`}, AfterTestFunc: nothing},
+		{Name: "no e-mail: a weekly place needs one", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"name":"Amina"}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"email":{`}, AfterTestFunc: nothing},
+		{Name: "a family of three every week", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"name":"Amina","email":"amina@example.com","party":3}`),
+			BeforeTestFunc: func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
+				for _, ev := range sessions {
+					ev.Set("capacity", 10)
+					ev.Set("max_party", 4)
+					if err := app.Save(ev); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			ExpectedStatus: 201, ExpectedContent: []string{`"status":"standing"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				st := mustStanding(t, app, "amina@example.com")
+				for i, ev := range sessions {
+					if r := seatOf(t, app, st.Id, ev.Id); r == nil || domain.Party(r) != 3 || domain.RegistrationStatusOf(r) != domain.RegistrationConfirmed {
+						t.Errorf("session %d: seat %v", i, r)
+					}
+				}
+			}},
 		{Name: "bad input", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"name":"","email":"nope","locale":"xx"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{`, `"email":{`, `"locale":{`}, AfterTestFunc: nothing},
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/attendance"
@@ -115,7 +116,11 @@ func formRegister(e *core.RequestEvent) error {
 		return showSeries(e, http.StatusBadRequest, s, form)
 	}
 	res, err := Join(e.App, s.Id, in, time.Now())
+	var verrs validation.Errors
 	switch {
+	case errors.As(err, &verrs):
+		form.Errors = registration.FieldMessages(err)
+		return showSeries(e, http.StatusBadRequest, s, form)
 	case errors.Is(err, ErrNotFound):
 		return web.NotFound(e)
 	case err != nil:
@@ -133,7 +138,10 @@ func apiRegister(e *core.RequestEvent) error {
 		return err
 	}
 	res, err := Join(e.App, e.Request.PathValue("id"), in, time.Now())
+	var verrs validation.Errors
 	switch {
+	case errors.As(err, &verrs):
+		return e.BadRequestError("Please check the highlighted fields.", verrs)
 	case errors.Is(err, ErrNotFound):
 		return e.NotFoundError("No such series.", nil)
 	case err != nil:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/outbox"
@@ -46,6 +47,10 @@ func Join(app core.App, seriesID string, in registration.Input, now time.Time) (
 	if err != nil {
 		return Result{}, err
 	}
+	if in.Email == "" {
+		// The standing place's ticket and its news travel by mail.
+		return Result{}, validation.Errors{"email": validation.NewError("validation_required", "Cannot be blank.")}
+	}
 	col, err := app.FindCachedCollectionByNameOrId(domain.Standing)
 	if err != nil {
 		return Result{}, err
@@ -73,6 +78,7 @@ func Join(app core.App, seriesID string, in registration.Input, now time.Time) (
 		st.Load(map[string]any{
 			"series": s.Id, "name": in.Name, "email": in.Email, "locale": in.Locale, "ticket": registration.NewCode(),
 			"status": domain.StandingActive, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
+			"party": max(in.Party, 1), "childcare": in.Childcare,
 		})
 		if err := tx.Save(st); err != nil {
 			return fmt.Errorf("store the standing place: %w", err)
@@ -138,8 +144,11 @@ func TakeSeats(tx core.App, st *core.Record, now time.Time) ([]Seat, error) {
 func seat(tx core.App, st *core.Record, eventID string, now time.Time) (string, error) {
 	in := inputOf(st)
 	res, err := registration.Create(tx, eventID, in, now)
+	var verrs validation.Errors
 	switch {
-	case errors.Is(err, registration.ErrFull):
+	case errors.Is(err, registration.ErrFull), errors.As(err, &verrs):
+		// Full without a waiting list, or a session that takes no party
+		// this big (or no children to mind): no seat there.
 		return StatusNoSeat, nil
 	case errors.Is(err, registration.ErrClosed), errors.Is(err, registration.ErrNotFound):
 		return "", nil
@@ -165,6 +174,7 @@ func inputOf(st *core.Record) registration.Input {
 	return registration.Input{
 		Name: st.GetString("name"), Email: st.GetString("email"), Locale: st.GetString("locale"),
 		PhotoConsent: st.GetBool("photo_consent"), Interpretation: st.GetStringSlice("interpretation"), Standing: st.Id,
+		Party: domain.Party(st), Childcare: st.GetInt("childcare"),
 	}
 }
 
