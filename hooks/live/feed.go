@@ -24,6 +24,16 @@ func (h *hub) feed(app core.App) {
 		})
 		return err
 	})
+	// A check-in corrected at the door ("only two of the four came")
+	// changes the people counted: the counts go out, with no name (nobody
+	// new arrived).
+	app.OnRecordAfterUpdateSuccess(domain.Checkins).BindFunc(func(e *core.RecordEvent) error {
+		err := e.Next()
+		h.broadcast(e.Record.GetString("event"), false, func(m *Message) {
+			m.Type, m.At = TypeCheckin, now()
+		})
+		return err
+	})
 	app.OnRecordAfterDeleteSuccess(domain.Checkins).BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
 		h.broadcast(e.Record.GetString("event"), true, func(m *Message) {
@@ -41,13 +51,13 @@ func (h *hub) feed(app core.App) {
 		return err
 	})
 	// An update is announced when it moved the registration to another
-	// status (or event). The state before the update is read from the
+	// status (or event), or changed its party (seats given back). The state before the update is read from the
 	// database just before the write: Original() is the record as last read,
 	// which is stale for a record object saved more than once. A name or
 	// e-mail edit, or retention's erasure, sends nothing.
 	app.OnRecordUpdateExecute(domain.Registrations).BindFunc(func(e *core.RecordEvent) error {
 		var row before
-		err := e.App.DB().Select("status", "event").From(domain.Registrations).
+		err := e.App.DB().Select("status", "event", "party").From(domain.Registrations).
 			Where(dbx.HashExp{"id": e.Record.LastSavedPK()}).One(&row)
 		if err == nil {
 			h.before.Store(e.Record, row)
@@ -61,7 +71,7 @@ func (h *hub) feed(app core.App) {
 	app.OnRecordAfterUpdateSuccess(domain.Registrations).BindFunc(func(e *core.RecordEvent) error {
 		err := e.Next()
 		rec := e.Record
-		old := before{Status: domain.RegistrationStatusOf(rec.Original()), Event: rec.Original().GetString("event")}
+		old := before{Status: domain.RegistrationStatusOf(rec.Original()), Event: rec.Original().GetString("event"), Party: rec.Original().GetInt("party")}
 		if v, ok := h.before.LoadAndDelete(rec); ok {
 			old = v.(before)
 		}
@@ -76,6 +86,18 @@ func (h *hub) feed(app core.App) {
 				m.Type, m.At = TypeCancellation, at
 			})
 		} else if status == old.Status {
+			if max(old.Party, 1) == domain.Party(rec) {
+				return err
+			}
+			// Seats given back (or a party changed by an organiser): the
+			// counts change, the status does not.
+			kind := TypeRegistration
+			if domain.Party(rec) < max(old.Party, 1) {
+				kind = TypeCancellation
+			}
+			h.broadcast(event, false, func(m *Message) {
+				m.Type, m.At = kind, changeTime(rec, "")
+			})
 			return err
 		}
 		h.broadcast(event, true, func(m *Message) {
@@ -111,6 +133,7 @@ func (h *hub) feed(app core.App) {
 type before struct {
 	Status domain.RegistrationStatus `db:"status"`
 	Event  string                    `db:"event"`
+	Party  int                       `db:"party"`
 }
 
 // registrationType names the message for a registration now in status.

@@ -194,11 +194,22 @@ func (h *hub) snapshot(eventID string) ([]byte, domain.Stats, error) {
 	if err != nil {
 		return nil, stats, err
 	}
-	var times []string
-	err = h.app.DB().Select("at").From(domain.Checkins).
-		Where(dbx.HashExp{"event": eventID}).OrderBy("at ASC").Column(&times)
+	// One arrival per person: a check-in of three who came is three
+	// arrivals at its time, as the counts have it.
+	var rows []struct {
+		At      string `db:"at"`
+		Arrived int    `db:"arrived"`
+	}
+	err = h.app.DB().Select("at", "arrived").From(domain.Checkins).
+		Where(dbx.HashExp{"event": eventID}).OrderBy("at ASC").All(&rows)
 	if err != nil {
 		return nil, stats, err
+	}
+	times := make([]string, 0, len(rows))
+	for _, r := range rows {
+		for range min(max(r.Arrived, 1), domain.MaxPartyLimit) {
+			times = append(times, r.At)
+		}
 	}
 	b, err := json.Marshal(Message{Type: TypeSnapshot, Event: eventID, Stats: stats, Arrivals: times})
 	return b, stats, err

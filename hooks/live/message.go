@@ -37,6 +37,7 @@ type Message struct {
 	// Removed marks a deleted check-in or registration: the counts went down.
 	Removed bool `json:"removed,omitempty"`
 	// Arrivals are the times of the event's check-ins so far, oldest first,
+	// one per person they let in (a party of three is three times),
 	// in a snapshot only: a dashboard redraws its chart from them after a
 	// reconnect. Times alone say nothing about who arrived.
 	Arrivals []string `json:"arrivals,omitempty"`

@@ -40,6 +40,12 @@ type EventForm struct {
 	Starts, Ends                    string // datetime-local, Riga time
 	Capacity                        string
 	Waitlist                        bool
+	// MaxParty is the largest party one registration may hold (1 to
+	// domain.MaxPartyLimit); EmailOptional lets people register without
+	// an e-mail address; Childcare: the event offers child minding.
+	MaxParty      string
+	EmailOptional bool
+	Childcare     bool
 	// MoveShifts: the shifts move with the event when its start changes
 	// (asked only of an event that has shifts).
 	MoveShifts bool
@@ -82,6 +88,7 @@ func formOf(r *core.Record) EventForm {
 		SummaryUK: r.GetString("summary_uk"), SummaryAR: r.GetString("summary_ar"), SummaryFA: r.GetString("summary_fa"),
 		Starts: toLocal(r.GetDateTime("starts_at")), Ends: toLocal(r.GetDateTime("ends_at")),
 		Capacity: strconv.Itoa(r.GetInt("capacity")), Waitlist: r.GetBool("waitlist"),
+		MaxParty: strconv.Itoa(domain.MaxParty(r)), EmailOptional: domain.EmailOptional(r), Childcare: domain.OffersChildcare(r),
 		MoveShifts: true, Series: domain.SeriesOf(r),
 	}
 }
@@ -115,7 +122,7 @@ func eventForm(e *core.RequestEvent) error {
 	if id == "" {
 		start := time.Now().In(i18n.Riga).AddDate(0, 0, 7).Truncate(time.Hour)
 		return showForm(e, http.StatusOK, EventForm{
-			Kind: domain.KindDiscussion, Status: domain.EventDraft, Capacity: "0", Waitlist: true,
+			Kind: domain.KindDiscussion, Status: domain.EventDraft, Capacity: "0", Waitlist: true, MaxParty: "1",
 			Starts: start.Format(localLayout), Ends: start.Add(2 * time.Hour).Format(localLayout),
 		})
 	}
@@ -134,7 +141,7 @@ func eventForm(e *core.RequestEvent) error {
 
 // formErrors are the event form's checks that need a person's eyes; the
 // collection's own rules (lengths, select values) catch the rest on save.
-func (f *EventForm) check() (starts, ends time.Time, capacity int) {
+func (f *EventForm) check() (starts, ends time.Time, capacity, maxParty int) {
 	var ok1, ok2 bool
 	starts, ok1 = fromLocal(f.Starts)
 	ends, ok2 = fromLocal(f.Ends)
@@ -151,10 +158,17 @@ func (f *EventForm) check() (starts, ends time.Time, capacity int) {
 	if err != nil || capacity < 0 {
 		f.Errors["capacity"] = "manage.error.capacity"
 	}
+	maxParty, err = strconv.Atoi(f.MaxParty)
+	if f.MaxParty == "" {
+		maxParty, err = 1, nil
+	}
+	if err != nil || maxParty < 1 || maxParty > domain.MaxPartyLimit {
+		f.Errors["max_party"] = "manage.error.max_party"
+	}
 	if f.TitleLV == "" {
 		f.Errors["title_lv"] = "manage.error.title"
 	}
-	return starts, ends, capacity
+	return starts, ends, capacity, maxParty
 }
 
 func eventSave(e *core.RequestEvent) error {
@@ -184,10 +198,11 @@ func eventSave(e *core.RequestEvent) error {
 		TitleUK: trim("title_uk"), TitleAR: trim("title_ar"), TitleFA: trim("title_fa"),
 		SummaryUK: trim("summary_uk"), SummaryAR: trim("summary_ar"), SummaryFA: trim("summary_fa"),
 		Starts: trim("starts_at"), Ends: trim("ends_at"), Capacity: trim("capacity"), Waitlist: v.Get("waitlist") != "",
+		MaxParty: trim("max_party"), EmailOptional: v.Get("email_optional") != "", Childcare: v.Get("childcare") != "",
 		MoveShifts: v.Get("move_shifts") != "",
 		Errors:     map[string]string{},
 	}
-	starts, ends, capacity := f.check()
+	starts, ends, capacity, maxParty := f.check()
 	if len(f.Errors) > 0 {
 		return showForm(e, http.StatusBadRequest, f)
 	}
@@ -202,6 +217,7 @@ func eventSave(e *core.RequestEvent) error {
 		"title_uk": f.TitleUK, "title_ar": f.TitleAR, "title_fa": f.TitleFA,
 		"summary_uk": f.SummaryUK, "summary_ar": f.SummaryAR, "summary_fa": f.SummaryFA,
 		"starts_at": domain.DateTime(starts), "ends_at": domain.DateTime(ends), "capacity": capacity, "waitlist": f.Waitlist,
+		"max_party": maxParty, "email_optional": f.EmailOptional, "childcare": f.Childcare,
 	})
 	// A status change to cancelled mails everyone registered (mailOnCancel);
 	// a new time, place or title tells them and the volunteers what changed

@@ -55,3 +55,29 @@ func BenchmarkQRCached(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRegisterParties is public registration of parties of one to
+// four people for an event with a seat limit it never reaches, so that
+// every batch counts the people in their seats, beside
+// BenchmarkRecordCreateAsOrganiser, the baseline the hot paths are read
+// against:
+//
+//	go test -run '^$' -bench 'RegisterParties|RecordCreateAsOrganiser' -benchtime 4000x ./hooks/registration/
+func BenchmarkRegisterParties(b *testing.B) {
+	app := kopatest.NewApp(b, hooks.Default)
+	ev := kopatest.Event(b, app, kopatest.EventOpts{Capacity: 4*b.N + 4, Waitlist: true})
+	ev.Set("max_party", 4)
+	if err := app.Save(ev); err != nil {
+		b.Fatal(err)
+	}
+	srv := kopatest.Serve(b, app)
+	kopatest.BenchPost(b, srv.URL+"/api/events/"+ev.Id+"/register", "", func(i int64) any {
+		return map[string]any{"name": fmt.Sprintf("Guest %d", i), "email": fmt.Sprintf("guest%d@example.com", i), "locale": "en", "party": 1 + i%4}
+	}, 201)
+}
+
+// BenchmarkRecordCreateAsOrganiser is kopatest's baseline: an organiser's
+// create of a plain record through PocketBase's record API.
+func BenchmarkRecordCreateAsOrganiser(b *testing.B) {
+	kopatest.BenchRecordCreateAsOrganiser(b, kopatest.NewApp(b, hooks.Default))
+}

@@ -36,6 +36,36 @@ type EventPageData struct {
 	Form  Form
 	// Languages are those the form offers interpretation into.
 	Languages []string
+	// PartySizes are the party sizes the form offers (1 to the event's
+	// max_party, no more than its seats): the form asks "how many of you
+	// are coming?" only where there is more than one. Children are those
+	// it offers to have minded (0 to the largest party), where the event
+	// offers child minding.
+	PartySizes, Children []int
+	// EmailOptional: the e-mail address may be left out.
+	EmailOptional bool
+}
+
+// Asks reports whether the form asks how many are coming.
+func (d EventPageData) Asks() bool { return len(d.PartySizes) > 1 }
+
+// upTo is 0 or 1 (from) to n.
+func upTo(from, n int) []int {
+	out := make([]int, 0, n+1)
+	for i := from; i <= n; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// largestParty is the largest party a registration for ev may hold: its
+// max_party, and no more than all its seats.
+func largestParty(ev *core.Record) int {
+	most := domain.MaxParty(ev)
+	if c := ev.GetInt("capacity"); c > 0 {
+		most = min(most, c)
+	}
+	return most
 }
 
 // findPublished returns the published (or cancelled, so its page can say
@@ -55,7 +85,7 @@ func eventPage(e *core.RequestEvent) error {
 	if rec == nil {
 		return web.NotFound(e)
 	}
-	return showEvent(e, http.StatusOK, rec, Form{})
+	return showEvent(e, http.StatusOK, rec, Form{Party: 1})
 }
 
 // showEvent renders an event's page with the registration form in the
@@ -66,7 +96,20 @@ func showEvent(e *core.RequestEvent, status int, rec *core.Record, form Form) er
 		return err
 	}
 	view := domain.NewEventView(rec, web.Lang(e), st)
-	p := web.NewPage(e, "", EventPageData{Event: view, Form: form, Languages: domain.Languages})
+	data := EventPageData{Event: view, Form: form, Languages: domain.Languages, EmailOptional: domain.EmailOptional(rec)}
+	most := largestParty(rec)
+	data.PartySizes = upTo(1, most)
+	if domain.OffersChildcare(rec) {
+		data.Children = upTo(0, most)
+	}
+	// An error on a question the form does not ask (a form sent by hand)
+	// is shown above the form.
+	for field, asked := range map[string]bool{"party": data.Asks(), "childcare": len(data.Children) > 0} {
+		if msg := form.Errors[field]; msg != "" && !asked {
+			data.Form.Errors["form"] = msg
+		}
+	}
+	p := web.NewPage(e, "", data)
 	p.Title = view.Title
 	p.Path = "/events/" + rec.Id // the language switch shows the event, also after a POST
 	return web.Render(e, status, "event", p)

@@ -36,6 +36,8 @@ func Register(app core.App) {
 		se.Router.GET("/t/{code}/event.ics", ticketICS)
 		se.Router.GET("/t/{code}/cancel", cancelPage)
 		se.Router.POST("/t/{code}/cancel", cancelSubmit)
+		se.Router.POST("/t/{code}/party", giveBackSubmit)
+		se.Router.GET("/t/{code}/print", ticketPrint)
 		return se.Next()
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks/attendance"
@@ -23,6 +24,23 @@ type TicketData struct {
 	Event    domain.EventView
 	// Done is set right after the person cancelled.
 	Done bool
+	// Party is how many people the ticket holds, Childcare how many
+	// children among them are to be minded.
+	Party, Childcare int
+	// Fewer are the smaller parties the ticket may become by giving seats
+	// back ("one of us can't come"): 1 to Party-1, while the ticket is
+	// live and the event ahead; empty otherwise.
+	Fewer []int
+	// GivenBack is set right after seats were given back.
+	GivenBack bool
+	// PassedOver: the ticket waits because its party is bigger than the
+	// Free seats there are (a smaller party behind it may take them; it
+	// keeps its place).
+	PassedOver bool
+	Free       int
+	// NoEmail: the ticket was never mailed and cannot be sent again; the
+	// page offers to keep it (calendar, share, print).
+	NoEmail bool
 }
 
 // OtherTickets answer the ticket routes (/t/{code}…) for a code that is not
@@ -74,10 +92,19 @@ func ticketData(e *core.RequestEvent, r, ev *core.Record) (TicketData, error) {
 	if err != nil {
 		return TicketData{}, err
 	}
-	return TicketData{
+	d := TicketData{
 		Code: r.GetString("ticket"), Name: r.GetString("name"), Status: r.GetString("status"), Position: pos,
 		Event: domain.NewEventView(ev, web.Lang(e), st),
-	}, nil
+		Party: domain.Party(r), Childcare: r.GetInt("childcare"), NoEmail: r.GetString("email") == "",
+	}
+	live := domain.RegistrationStatusOf(r) != domain.RegistrationCancelled
+	if live && !d.Event.Cancelled() && !d.Event.Started() && d.Party > 1 {
+		d.Fewer = upTo(1, d.Party-1)
+	}
+	if domain.RegistrationStatusOf(r) == domain.RegistrationWaitlisted && d.Event.SeatsLeft > 0 && d.Event.SeatsLeft < d.Party {
+		d.PassedOver, d.Free = true, d.Event.SeatsLeft
+	}
+	return d, nil
 }
 
 func ticketPage(e *core.RequestEvent) error {
@@ -93,8 +120,81 @@ func ticketPage(e *core.RequestEvent) error {
 		return err
 	}
 	data.Done = e.Request.URL.Query().Get("cancelled") == "1"
+	data.GivenBack = e.Request.URL.Query().Get("given") == "1"
 	p := web.NewPage(e, "ticket.title", data)
+	if data.NoEmail {
+		p.Scripts = []string{"js/ticket.js"}
+	}
 	return web.Render(e, http.StatusOK, "ticket", p)
+}
+
+// ticketPrint is the ticket as it prints: the event, the name, the party
+// and the QR code, without the page's navigation (the print style sheet
+// leaves that out of every page). It is for whoever has no e-mail to keep
+// the ticket in, and for anyone who wants it on paper.
+func ticketPrint(e *core.RequestEvent) error {
+	r, ev, ok := loadTicket(e)
+	if !ok {
+		return web.NotFound(e)
+	}
+	data, err := ticketData(e, r, ev)
+	if err != nil {
+		return err
+	}
+	p := web.NewPage(e, "ticket.title", data)
+	p.Scripts = []string{"js/ticket.js"}
+	return web.Render(e, http.StatusOK, "ticket_print", p)
+}
+
+// giveBackSubmit lowers the ticket's party to the form's "party" ("one of
+// us can't come") and sends the visitor back to the ticket, where it says
+// so; the freed seats go to the waiting list at once (GiveBack). Like the
+// cancellation, it needs no CSRF token: the ticket's code in the path is
+// the secret that allows it, and no cookie is involved. A JSON client
+// (Accept or Content-Type application/json, body {"party": n}) gets JSON.
+func giveBackSubmit(e *core.RequestEvent) error {
+	wantsJSON := strings.Contains(e.Request.Header.Get("Accept"), "application/json") ||
+		strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json")
+	party := -1
+	if strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json") {
+		data, err := web.ReadBody(e)
+		if err != nil {
+			return err
+		}
+		obj, err := web.ParseJSONObject(data)
+		if err != nil {
+			return e.BadRequestError("Please check the highlighted fields.", err)
+		}
+		obj.Field("party", &party, "Must be a whole number.")
+		if err := obj.Check(func() error { return nil }); err != nil {
+			return e.BadRequestError("Please check the highlighted fields.", err)
+		}
+	} else {
+		f, err := web.ParseForm(e)
+		if err != nil {
+			return err
+		}
+		party = formNumber(f.Get("party"), -1)
+	}
+	r, _, err := GiveBack(e.App, e.Request.PathValue("code"), party, time.Now())
+	var verrs validation.Errors
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if wantsJSON {
+			return e.NotFoundError("No such ticket.", nil)
+		}
+		return web.NotFound(e)
+	case errors.Is(err, ErrNotLive):
+		return web.CodeError(http.StatusConflict, "cancelled", "The ticket was cancelled.")
+	case errors.As(err, &verrs):
+		return e.BadRequestError("Please check the highlighted fields.", verrs)
+	case err != nil:
+		return err
+	}
+	if wantsJSON {
+		return e.JSON(http.StatusOK, map[string]any{"status": r.GetString("status"), "party": domain.Party(r)})
+	}
+	return e.Redirect(http.StatusSeeOther, "/t/"+r.GetString("ticket")+"?given=1")
 }
 
 func ticketQR(e *core.RequestEvent) error {

@@ -53,14 +53,18 @@ type Form struct {
 	Venue    string
 	Capacity string
 	Waitlist bool
-	Weekday  string
-	Start    string
-	Length   string
-	First    string
-	Weeks    string
-	Skip     string
-	Publish  bool
-	Errors   map[string]string
+	// MaxParty, Childcare and EmailOptional are what the sessions allow
+	// families, as an event's form has them.
+	MaxParty                 string
+	Childcare, EmailOptional bool
+	Weekday                  string
+	Start                    string
+	Length                   string
+	First                    string
+	Weeks                    string
+	Skip                     string
+	Publish                  bool
+	Errors                   map[string]string
 	// Done says what was just done: "created", "updated", "extended",
 	// "shifts"; Count how many sessions or shifts it touched.
 	Done  string
@@ -75,6 +79,7 @@ type Form struct {
 func formOfSeries(s *core.Record) Form {
 	f := Form{ID: s.Id, Kind: s.GetString("kind"), Titles: map[string]string{}, Summary: map[string]string{},
 		Venue: s.GetString("venue"), Capacity: strconv.Itoa(s.GetInt("capacity")), Waitlist: s.GetBool("waitlist"),
+		MaxParty: strconv.Itoa(domain.MaxParty(s)), Childcare: s.GetBool("childcare"), EmailOptional: s.GetBool("email_optional"),
 		Weekday: strconv.Itoa(s.GetInt("weekday")), Start: s.GetString("start_time"), Length: strconv.Itoa(s.GetInt("length_minutes")),
 		First: s.GetString("first_date"), Weeks: strconv.Itoa(s.GetInt("weeks")), Errors: map[string]string{}}
 	for _, l := range domain.TextLangs {
@@ -91,7 +96,8 @@ func formFromEvent(ev *core.Record) Form {
 	start := ev.GetDateTime("starts_at").Time().In(i18n.Riga)
 	length := int(ev.GetDateTime("ends_at").Time().Sub(ev.GetDateTime("starts_at").Time()) / time.Minute)
 	f := Form{Kind: ev.GetString("kind"), Titles: map[string]string{}, Summary: map[string]string{}, Venue: ev.GetString("venue"),
-		Capacity: strconv.Itoa(ev.GetInt("capacity")), Waitlist: ev.GetBool("waitlist"), Weekday: strconv.Itoa(domain.WeekdayOf(start)),
+		Capacity: strconv.Itoa(ev.GetInt("capacity")), Waitlist: ev.GetBool("waitlist"),
+		MaxParty: strconv.Itoa(domain.MaxParty(ev)), Childcare: domain.OffersChildcare(ev), EmailOptional: domain.EmailOptional(ev), Weekday: strconv.Itoa(domain.WeekdayOf(start)),
 		Start: start.Format("15:04"), Length: strconv.Itoa(min(length, domain.SeriesMaxLength)), First: start.Format(domain.DateLayout),
 		Weeks: "12", Publish: domain.EventStatusOf(ev) == domain.EventPublished, Errors: map[string]string{}}
 	for _, l := range domain.TextLangs {
@@ -148,7 +154,7 @@ func consoleList(e *core.RequestEvent) error {
 }
 
 func consoleNew(e *core.RequestEvent) error {
-	f := Form{Titles: map[string]string{}, Summary: map[string]string{}, Kind: domain.KindClub, Capacity: "0", Weekday: "1",
+	f := Form{Titles: map[string]string{}, Summary: map[string]string{}, Kind: domain.KindClub, Capacity: "0", MaxParty: "1", Weekday: "1",
 		Start: "18:00", Length: "90", First: time.Now().In(i18n.Riga).AddDate(0, 0, 7).Format(domain.DateLayout), Weeks: "12", Waitlist: true}
 	if id := e.Request.URL.Query().Get("from"); id != "" {
 		if ev, err := e.App.FindRecordById(domain.Events, id); err == nil {
@@ -169,6 +175,10 @@ func (f *Form) read(e *core.RequestEvent, s *core.Record) error {
 	f.Kind, f.Venue, f.Capacity, f.Waitlist = trim("kind"), trim("venue"), trim("capacity"), v.Get("waitlist") != ""
 	f.Weekday, f.Start, f.Length, f.First, f.Weeks = trim("weekday"), trim("start_time"), trim("length_minutes"), trim("first_date"), trim("weeks")
 	f.Skip, f.Publish = trim("skip_dates"), v.Get("publish") != ""
+	f.MaxParty, f.Childcare, f.EmailOptional = trim("max_party"), v.Get("childcare") != "", v.Get("email_optional") != ""
+	if f.MaxParty == "" {
+		f.MaxParty = "1"
+	}
 	f.Titles, f.Summary, f.Errors = map[string]string{}, map[string]string{}, map[string]string{}
 	for _, l := range domain.TextLangs {
 		f.Titles[l], f.Summary[l] = trim("title_"+l), trim("summary_"+l)
@@ -181,6 +191,7 @@ func (f *Form) read(e *core.RequestEvent, s *core.Record) error {
 		return n
 	}
 	capacity := num("capacity", f.Capacity, 0, 1<<30, "manage.error.capacity")
+	maxParty := num("max_party", f.MaxParty, 1, domain.MaxPartyLimit, "manage.series.error.max_party")
 	weekday := num("weekday", f.Weekday, 1, 7, "manage.series.error.weekday")
 	length := num("length_minutes", f.Length, 1, domain.SeriesMaxLength, "manage.series.error.length")
 	weeks := num("weeks", f.Weeks, 1, domain.SeriesMaxWeeks, "manage.series.error.weeks")
@@ -209,7 +220,8 @@ func (f *Form) read(e *core.RequestEvent, s *core.Record) error {
 	}
 	raw, _ := json.Marshal(skip)
 	data := map[string]any{"kind": f.Kind, "venue": f.Venue, "capacity": capacity, "waitlist": f.Waitlist, "weekday": weekday,
-		"start_time": f.Start, "length_minutes": length, "first_date": f.First, "weeks": weeks, "skip_dates": string(raw)}
+		"start_time": f.Start, "length_minutes": length, "first_date": f.First, "weeks": weeks, "skip_dates": string(raw),
+		"max_party": maxParty, "childcare": f.Childcare, "email_optional": f.EmailOptional}
 	for _, l := range domain.TextLangs {
 		data["title_"+l], data["summary_"+l] = f.Titles[l], f.Summary[l]
 	}

@@ -167,11 +167,12 @@
     } else if (m.type === "checkin") {
       var at = parseTime(m.at);
       if (isNaN(at)) at = Date.now();
-      if (m.removed) {
+      if (m.removed || arrivals.length > stats.checked_in) {
         arrivals = arrivals.slice(0, Math.min(arrivals.length, stats.checked_in));
       } else {
-        // A check-in already in the snapshot is not counted twice.
-        if (arrivals.length < stats.checked_in) arrivals.push(at);
+        // A check-in already in the snapshot is not counted twice; a party
+        // arriving is one arrival per person, as the counts are people.
+        while (arrivals.length < stats.checked_in) arrivals.push(at);
         if (m.name) {
           recent.unshift({ name: firstName(m.name), at: at });
           recent = recent.slice(0, RECENT);
