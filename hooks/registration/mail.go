@@ -37,6 +37,9 @@ type MailData struct {
 	// CancelURL is the address of the page that frees the seat (its
 	// GET only asks; see cancelPage).
 	CancelURL string
+	// Party is how many people the ticket holds, Childcare how many
+	// children among them are to be minded.
+	Party, Childcare int
 }
 
 // TicketURL is the absolute address of a ticket page, from the public
@@ -135,6 +138,7 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 		Event:     domain.NewEventView(ev, lang, domain.Stats{}),
 		TicketURL: url, PrivacyURL: strings.TrimRight(app.Settings().Meta.AppURL, "/") + "/privacy",
 		CancelURL: url + "/cancel",
+		Party:     domain.Party(r), Childcare: r.GetInt("childcare"),
 	}
 	html, text, err := web.RenderMail("ticket", data)
 	if err != nil {

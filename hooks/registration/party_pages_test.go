@@ -23,6 +23,8 @@ func TestPartyPages(t *testing.T) {
 	src := kopatest.NewApp(t)
 	family := familyEvent(t, src, kopatest.EventOpts{Title: "Ģimeņu diena", Capacity: 5, Waitlist: true}, 4, true, true)
 	plain := kopatest.Event(t, src, kopatest.EventOpts{Capacity: 10})
+	tightNoWait := familyEvent(t, src, kopatest.EventOpts{Capacity: 4}, 4, false, false)
+	partyOf(t, src, tightNoWait, "ivan", "confirmed", 2)
 	big := partyOf(t, src, family, "big", "confirmed", 4)
 	big.Set("childcare", 2)
 	big.Set("email", "")
@@ -76,6 +78,9 @@ func TestPartyPages(t *testing.T) {
 		{Name: "childcare through the form where it is not offered", Method: http.MethodPost, URL: "/events/" + plain.Id + "/register?lang=en", Headers: formHeaders,
 			Body: form(url.Values{"name": {"Reza"}, "email": {"reza@example.com"}, "childcare": {"1"}}), ExpectedStatus: 400,
 			ExpectedContent: []string{"Please choose how many children need minding"}, AfterTestFunc: count(plain, 0)},
+		{Name: "a party that does not fit where nobody waits, through the form", Method: http.MethodPost, URL: "/events/" + tightNoWait.Id + "/register?lang=en", Headers: formHeaders,
+			Body: form(url.Values{"name": {"Reza"}, "email": {"reza@example.com"}, "party": {"3"}}), ExpectedStatus: 409,
+			ExpectedContent: []string{"Sorry, there are not enough seats left for all of you."}, AfterTestFunc: count(tightNoWait, 1)},
 		{Name: "no e-mail through the form where it is required", Method: http.MethodPost, URL: "/events/" + plain.Id + "/register?lang=en", Headers: formHeaders,
 			Body: form(url.Values{"name": {"Reza"}}), ExpectedStatus: 400,
 			ExpectedContent: []string{"Please enter a valid e-mail address."}, AfterTestFunc: count(plain, 0)},

@@ -390,3 +390,35 @@ func hashExp(kv ...string) dbx.HashExp {
 	}
 	return h
 }
+
+// TestTicketMailOfAParty: the ticket mail says how many people the ticket
+// holds and how many children are to be minded, in the registrant's
+// language; a ticket of one says neither.
+func TestTicketMailOfAParty(t *testing.T) {
+	t.Parallel()
+	app := kopatest.NewApp(t, hooks.Default)
+	ev := familyEvent(t, app, kopatest.EventOpts{Capacity: 10}, 4, false, true)
+	r := partyOf(t, app, ev, "amina", "confirmed", 3)
+	r.Set("childcare", 1)
+	r.Set("locale", "uk")
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	m, err := registration.TicketMail(app, ev, r, registration.MailConfirmed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Людей: 3", "Дітям потрібен догляд: 1"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if !strings.Contains(m.HTML, "Людей:</strong> 3") {
+		t.Errorf("HTML lacks the party")
+	}
+	one := partyOf(t, app, ev, "olek", "confirmed", 1)
+	m, err = registration.TicketMail(app, ev, one, registration.MailConfirmed)
+	if err != nil || strings.Contains(m.Text, "People") || strings.Contains(m.Text, "Cilvēki") {
+		t.Errorf("a ticket of one names its party (%v):\n%s", err, m.Text)
+	}
+}

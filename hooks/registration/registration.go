@@ -157,10 +157,14 @@ type Result struct {
 	Event        *core.Record
 }
 
-// Create decides a seat for in at the event inside a transaction: a
-// confirmed seat while confirmed < capacity (0 = no limit), else a place on
-// the waiting list if the event keeps one, else ErrFull. The ticket mail is
-// queued in the same transaction. An e-mail already registered (and not
+// Create decides seats for in's party at the event inside a transaction:
+// confirmed when the people already confirmed and the party fit the
+// capacity (0 = no limit), else a place on the waiting list for the whole
+// party if the event keeps one, else ErrFull. What the event does not
+// allow (a party over its max_party or its seats, children to mind where
+// it offers no minding, no e-mail where one is required) is a
+// validation.Errors. The ticket mail is queued in the same transaction
+// (none without an e-mail address). An e-mail already registered (and not
 // cancelled) gets StatusExists and its ticket mailed again (at most once
 // in ResendInterval), and nothing else changes. in must have been normalized.
 //

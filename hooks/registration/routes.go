@@ -150,6 +150,9 @@ func formRegister(e *core.RequestEvent) error {
 		return web.NotFound(e)
 	case errors.Is(err, ErrFull):
 		form.Errors = map[string]string{"form": "form.error.full"}
+		if in.Party > 1 {
+			form.Errors["form"] = "form.error.full_party" // a smaller party may still fit
+		}
 		return showEvent(e, http.StatusConflict, ev, form)
 	case errors.Is(err, ErrClosed):
 		form.Errors = map[string]string{"form": "form.error.closed"}
