@@ -13,6 +13,7 @@ import (
 	"kopa/hooks/events"
 	"kopa/hooks/live"
 	"kopa/hooks/manage"
+	"kopa/hooks/missed"
 	"kopa/hooks/notices"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
@@ -49,6 +50,7 @@ func Register(app core.App, opts *Options) {
 	events.Register(app)
 	registration.Register(app)
 	series.Register(app)
+	missed.Register(app)
 	checkin.Register(app)
 	reports.Register(app)
 	manage.Register(app)

@@ -24,6 +24,11 @@ type ReportData struct {
 	// Hours are the volunteers' hours of the period, by role and event.
 	Hours reports.VolunteerHours
 	Roles []string
+	// Series are the series with sessions in the period, each with its
+	// report over all its sessions.
+	Series []SeriesSection
+	// ReturningAt are the thresholds of the series' returning people.
+	ReturningAt []int
 }
 
 // defaultPeriod is the start of the month two months back to a month ahead:
@@ -36,7 +41,7 @@ func defaultPeriod(now time.Time) (string, string) {
 
 func reportPage(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	d := ReportData{From: q.Get("from"), To: q.Get("to"), Kinds: domain.Kinds, Roles: domain.Skills}
+	d := ReportData{From: q.Get("from"), To: q.Get("to"), Kinds: domain.Kinds, Roles: domain.Skills, ReturningAt: reports.ReturningAt}
 	if d.From == "" && d.To == "" {
 		d.From, d.To = defaultPeriod(time.Now())
 	}
@@ -54,6 +59,9 @@ func reportPage(e *core.RequestEvent) error {
 		}
 		d.Chart = NewChart(d.Report, start, end)
 		if d.Hours, err = reports.Hours(e.App, start, end); err != nil {
+			return err
+		}
+		if d.Series, err = seriesSections(e.App, start, end, time.Now()); err != nil {
 			return err
 		}
 	}

@@ -37,6 +37,12 @@ type MailData struct {
 	// CancelURL is the address of the page that frees the seat (its
 	// GET only asks; see cancelPage).
 	CancelURL string
+	// SkipURL, for a seat of a standing place, is the address of the page
+	// that gives up this session's seat and keeps the place (its GET only
+	// asks); a reminder offers it instead of CancelURL. The TicketURL of
+	// such a seat is the standing place's ticket, the one that works at
+	// every session.
+	SkipURL string
 	// Party is how many people the ticket holds, Childcare how many
 	// children among them are to be minded.
 	Party, Childcare int
@@ -140,6 +146,10 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 		CancelURL: url + "/cancel",
 		Party:     domain.Party(r), Childcare: r.GetInt("childcare"),
 	}
+	if code := standingTicket(app, r); code != "" {
+		url = TicketURL(app, code)
+		data.TicketURL, data.CancelURL, data.SkipURL = url, "", url+"/skip/"+ev.Id
+	}
 	html, text, err := web.RenderMail("ticket", data)
 	if err != nil {
 		return outbox.Message{}, err
@@ -165,6 +175,20 @@ func TicketMail(app core.App, ev, r *core.Record, kind string) (outbox.Message, 
 		Text:    text, HTML: html, Attachments: atts,
 		Kind: "ticket_" + kind, Ref: r.Id,
 	}, nil
+}
+
+// standingTicket is the ticket code of the standing place r is a seat of,
+// or "" for a registration of its own (or a place that is gone).
+func standingTicket(app core.App, r *core.Record) string {
+	id := domain.StandingOf(r)
+	if id == "" {
+		return ""
+	}
+	st, err := app.FindRecordById(domain.Standing, id)
+	if err != nil {
+		return ""
+	}
+	return st.GetString("ticket")
 }
 
 // qrCache is shared by the mails and the ticket pages.

@@ -46,7 +46,8 @@ var RegistrationsHeader = []string{"name", "email", "status", "locale", "registe
 // events of that kind.
 var AttendanceHeader = []string{"id", "kind", "title", "starts_at", "events", "capacity", "registered", "checked_in", "no_show_percent"}
 
-// Register binds the registrations export and the attendance report.
+// Register binds the registrations export, the attendance report, the
+// volunteers' hours and the report of a series.
 func Register(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/events/{id}/registrations.csv", registrationsCSV)
@@ -56,6 +57,7 @@ func Register(app core.App) {
 		se.Router.GET("/api/reports/attendance.xlsx", attendanceXLSX)
 		se.Router.GET("/api/reports/volunteer-hours", volunteerHoursJSON)
 		se.Router.GET("/api/reports/volunteer-hours.csv", volunteerHoursCSV)
+		se.Router.GET("/api/reports/series/{id}", seriesJSON)
 		return se.Next()
 	})
 }

@@ -31,8 +31,9 @@ const (
 	// StandingActive takes a seat (or a waiting place) in every upcoming
 	// published session, and in sessions published later.
 	StandingActive StandingStatus = "active"
-	// StandingPaused missed too many sessions in a row: it keeps the seats
-	// it holds but takes no new ones until the person resumes it.
+	// StandingPaused missed too many sessions in a row: its seats in the
+	// sessions not yet begun were freed for the people waiting, and it
+	// takes no new ones until the person resumes it.
 	StandingPaused StandingStatus = "paused"
 	// StandingEnded: the person stopped coming (or an organiser ended
 	// it); every future seat was freed.
