@@ -19,6 +19,7 @@ import (
 	"kopa/hooks/registration"
 	"kopa/hooks/reports"
 	"kopa/hooks/retention"
+	"kopa/hooks/series"
 	"kopa/hooks/settings"
 	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
@@ -48,6 +49,7 @@ func Register(app core.App, opts *Options) {
 	web.Register(app)
 	events.Register(app)
 	registration.Register(app)
+	series.Register(app)
 	missed.Register(app)
 	checkin.Register(app)
 	reports.Register(app)

@@ -45,3 +45,19 @@ func TestSeriesMigrationReverts(t *testing.T) {
 	}
 	check("applied again", true)
 }
+
+// TestSeriesRateLimits: a series' registration, API and form, is limited
+// per address as an event's is.
+func TestSeriesRateLimits(t *testing.T) {
+	t.Parallel()
+	app := kopatest.NewApp(t)
+	labels := map[string]bool{}
+	for _, r := range app.Settings().RateLimits.Rules {
+		labels[r.Label] = true
+	}
+	for _, l := range []string{"POST /api/series/", "POST /series/"} {
+		if !labels[l] {
+			t.Errorf("no rate limit %q", l)
+		}
+	}
+}

@@ -372,7 +372,39 @@ func apiTickets(e *core.RequestEvent) error {
 		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Ticket), Name: access.ShortName(r.Name),
 			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.CheckedInAt})
 	}
+	if out, err = withStandingTickets(e.App, id, out); err != nil {
+		return err
+	}
 	e.Response.Header().Set("Cache-Control", "no-store")
 	return e.JSON(http.StatusOK, map[string]any{"event": id, "ends_at": ev.GetString("ends_at"), "keep_hours": int(ListKeep / time.Hour),
 		"cancelled": domain.EventStatusOf(ev) == domain.EventCancelled, "tickets": out})
+}
+
+// withStandingTickets adds to an event's offline list the standing places'
+// tickets (package series) of its seats: the same entry under the hash of
+// the standing ticket's code, so the standing ticket is recognised offline
+// at this session, and at no other event.
+func withStandingTickets(app core.App, eventID string, list []OfflineTicket) ([]OfflineTicket, error) {
+	var rows []struct {
+		Registration string `db:"registration"`
+		Ticket       string `db:"ticket"`
+	}
+	err := app.DB().NewQuery(`SELECT r.id AS registration, s.ticket AS ticket FROM registrations r
+		JOIN standing s ON s.id = r.standing WHERE r.event = {:e} AND r.standing != ''`).
+		Bind(dbx.Params{"e": eventID}).All(&rows)
+	if err != nil || len(rows) == 0 {
+		return list, err
+	}
+	byReg := make(map[string]int, len(list))
+	for i, t := range list {
+		byReg[t.Registration] = i
+	}
+	for _, r := range rows {
+		if i, ok := byReg[r.Registration]; ok {
+			t := list[i]
+			t.Hash = CodeHash(r.Ticket)
+			list = append(list, t)
+		}
+	}
+	return list, nil
 }

@@ -141,9 +141,31 @@ func CheckIn(app core.App, eventID, code string, method domain.CheckinMethod, at
 	}
 	h, err := findHolder(app, "ticket", code)
 	if err != nil {
-		return withStats(app, eventID, Result{Result: Unknown})
+		// A standing place's ticket (package series) checks in its seat
+		// at this session of its series.
+		if h, err = findStandingHolder(app, eventID, code); err != nil {
+			return withStats(app, eventID, Result{Result: Unknown})
+		}
 	}
 	return decide(app, eventID, h, method, at)
+}
+
+// findStandingHolder reads the seat at eventID of the standing place with
+// that ticket code: its live registration there, else the seat it gave up.
+// A standing place without a seat at the event is at the wrong event.
+func findStandingHolder(app core.App, eventID, code string) (holder, error) {
+	var h holder
+	err := app.DB().NewQuery(`SELECT r.id, r.event, r.name, r.status, r.photo_consent FROM standing s
+		JOIN registrations r ON r.standing = s.id AND r.event = {:e}
+		WHERE s.ticket = {:code} ORDER BY r.status = {:cancelled}, r.rowid DESC LIMIT 1`).
+		Bind(dbx.Params{"e": eventID, "code": code, "cancelled": domain.RegistrationCancelled}).One(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		var id string
+		if app.DB().NewQuery("SELECT id FROM standing WHERE ticket = {:code}").Bind(dbx.Params{"code": code}).Row(&id) == nil {
+			return holder{}, nil // no seat at this event: decide answers wrong_event
+		}
+	}
+	return h, err
 }
 
 // CheckInRegistration checks a registration in by its id (the door found

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"kopa/hooks/series"
 	"kopa/hooks/settings"
 	"kopa/internal/domain"
 	"kopa/internal/i18n"
@@ -181,6 +182,7 @@ func seedEvents(tx core.App, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	var firstSessions []*core.Record
 	for _, s := range all {
 		day := monday.AddDate(0, 0, 7*s.week+(int(s.weekday)+6)%7)
 		start := time.Date(day.Year(), day.Month(), day.Day(), s.hour, s.min, 0, 0, i18n.Riga)
@@ -194,6 +196,16 @@ func seedEvents(tx core.App, now time.Time) (int, error) {
 		})
 		if err := tx.Save(r); err != nil {
 			return 0, fmt.Errorf("seed %q: %w", s.title.en, err)
+		}
+		if s.kind == domain.KindClub && s.week == 0 {
+			firstSessions = append(firstSessions, r)
+		}
+	}
+	// Each club is a weekly series of its sessions: people can come every
+	// week with one registration.
+	for _, r := range firstSessions {
+		if _, err := series.Repeat(tx, r, clubSessions-1); err != nil {
+			return 0, fmt.Errorf("seed the series of %q: %w", r.GetString("title_en"), err)
 		}
 	}
 	return len(all), nil

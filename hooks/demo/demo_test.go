@@ -4,8 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
+
 	"kopa/hooks/demo"
 	"kopa/hooks/settings"
+	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
 
@@ -64,6 +67,13 @@ func TestSeedOnceWithFreshPassword(t *testing.T) {
 	}
 	if counts["discussion"] != 5 || counts["club"] != 8 || counts["culture"] != 3 {
 		t.Errorf("kinds: %v", counts)
+	}
+	// Each club is a weekly series of its four sessions.
+	if n, _ := app.CountRecords(domain.Series); n != 2 {
+		t.Errorf("%d series, want the two clubs", n)
+	}
+	if n, _ := app.CountRecords(domain.Events, dbx.NewExp("series != ''")); n != 8 {
+		t.Errorf("%d sessions in a series, want the clubs' 8", n)
 	}
 	if s := settings.Load(app); s.ContactEmail != demo.ContactEmail {
 		t.Errorf("the demo organisation's contact: %+v", s)

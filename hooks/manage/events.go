@@ -16,6 +16,7 @@ import (
 	"kopa/hooks/attendance"
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
+	"kopa/hooks/series"
 	"kopa/hooks/volunteers"
 	"kopa/hooks/web"
 	"kopa/internal/domain"
@@ -54,7 +55,9 @@ type EventForm struct {
 	// Notice is a message id shown after a redirect ("saved", "published"…).
 	Notice string
 	// Repeated is how many sessions the weekly series helper created.
-	Repeated      int
+	Repeated int
+	// Series is the weekly series the event is a session of, or "".
+	Series        string
 	Stats         domain.Stats
 	KindOptions   []string
 	StatusOptions []domain.EventStatus
@@ -86,7 +89,7 @@ func formOf(r *core.Record) EventForm {
 		Starts: toLocal(r.GetDateTime("starts_at")), Ends: toLocal(r.GetDateTime("ends_at")),
 		Capacity: strconv.Itoa(r.GetInt("capacity")), Waitlist: r.GetBool("waitlist"),
 		MaxParty: strconv.Itoa(domain.MaxParty(r)), EmailOptional: domain.EmailOptional(r), Childcare: domain.OffersChildcare(r),
-		MoveShifts: true,
+		MoveShifts: true, Series: domain.SeriesOf(r),
 	}
 }
 
@@ -358,11 +361,12 @@ func mailCancellation(tx core.App, ev *core.Record) error {
 	return volunteers.QueueEventCancelled(tx, ev)
 }
 
-// eventRepeat copies an event to each of the next N weeks at the same Riga
-// wall-clock time (the weekly conversation clubs), across summer-time
-// changes. A week that already has the same event at that time is skipped,
-// so pressing the button twice does not double the series. Copies of a
-// published event are published; of a cancelled one, drafts.
+// eventRepeat makes the event a weekly series reaching the next N weeks
+// (package series): sessions at the same Riga wall-clock time (the weekly
+// conversation clubs), across summer-time changes. A week that already has
+// the same event at that time is skipped, so pressing the button twice does
+// not double the series. Copies of a published event are published; of a
+// cancelled one, drafts.
 func eventRepeat(e *core.RequestEvent) error {
 	rec, err := e.App.FindRecordById(domain.Events, e.Request.PathValue("id"))
 	if err != nil {
@@ -378,47 +382,9 @@ func eventRepeat(e *core.RequestEvent) error {
 		f.Errors = map[string]string{"weeks": "manage.error.weeks"}
 		return showForm(e, http.StatusBadRequest, f)
 	}
-	created, err := Series(e.App, rec, weeks)
+	created, err := series.Repeat(e.App, rec, weeks)
 	if err != nil {
 		return err
 	}
 	return e.Redirect(http.StatusSeeOther, fmt.Sprintf("/manage/events/%s?repeated=%d", rec.Id, created))
-}
-
-// Series creates the next weeks sessions of ev, one a week at the same Riga
-// time, and returns how many it created (weeks that already have the
-// session are skipped).
-func Series(app core.App, ev *core.Record, weeks int) (int, error) {
-	start := ev.GetDateTime("starts_at").Time().In(i18n.Riga)
-	length := ev.GetDateTime("ends_at").Time().Sub(ev.GetDateTime("starts_at").Time())
-	created := 0
-	err := app.RunInTransaction(func(tx core.App) error {
-		created = 0
-		for w := 1; w <= weeks; w++ {
-			s := start.AddDate(0, 0, 7*w) // same wall-clock time in Riga
-			n, err := tx.CountRecords(domain.Events, dbx.HashExp{"title_lv": ev.GetString("title_lv"), "starts_at": domain.DateTime(s).String()})
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				continue
-			}
-			c := core.NewRecord(ev.Collection())
-			for _, k := range []string{"kind", "title_lv", "title_en", "title_ru", "summary_lv", "summary_en", "summary_ru",
-				"title_uk", "title_ar", "title_fa", "summary_uk", "summary_ar", "summary_fa", "venue", "capacity", "waitlist", "max_party", "email_optional", "childcare", "status"} {
-				c.Set(k, ev.Get(k))
-			}
-			if domain.EventStatusOf(c) == domain.EventCancelled {
-				c.Set("status", domain.EventDraft)
-			}
-			c.Set("starts_at", domain.DateTime(s))
-			c.Set("ends_at", domain.DateTime(s.Add(length)))
-			if err := tx.Save(c); err != nil {
-				return fmt.Errorf("series week %d: %w", w, err)
-			}
-			created++
-		}
-		return nil
-	})
-	return created, err
 }

@@ -168,6 +168,10 @@ func formRegister(e *core.RequestEvent) error {
 	return e.Redirect(http.StatusSeeOther, "/t/"+res.Registration.GetString("ticket"))
 }
 
+// FieldMessages maps validation errors of an Input to the registration
+// form's message ids (a series' form uses them too).
+func FieldMessages(err error) map[string]string { return fieldMessages(err) }
+
 // formNumber reads a whole number from a form field; empty is otherwise,
 // and anything that is not a number is -1 (refused by Normalize).
 func formNumber(s string, otherwise int) int {

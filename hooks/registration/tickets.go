@@ -43,6 +43,29 @@ type TicketData struct {
 	NoEmail bool
 }
 
+// OtherTickets answer the ticket routes (/t/{code}…) for a code that is not
+// a registration's: a standing place's (package series). A nil handler
+// leaves the answer "not found".
+type OtherTickets struct {
+	Page, CancelPage, Cancel, QR, ICS func(*core.RequestEvent) error
+}
+
+const otherTicketsKey = "kopa.registration.otherTickets"
+
+// HandleOtherTickets sets the handlers of the codes that are not a
+// registration's.
+func HandleOtherTickets(app core.App, o OtherTickets) { app.Store().Set(otherTicketsKey, o) }
+
+// other returns the handler pick chooses for a code that is not a
+// registration's, or nil.
+func other(e *core.RequestEvent, pick func(OtherTickets) func(*core.RequestEvent) error) func(*core.RequestEvent) error {
+	o, ok := e.App.Store().Get(otherTicketsKey).(OtherTickets)
+	if !ok {
+		return nil
+	}
+	return pick(o)
+}
+
 // loadTicket finds the ticket of the request's code and its event. The
 // ticket's pages and files are then in the registration's language,
 // unless the visitor chose another (a mail's link opens in the language
@@ -87,6 +110,9 @@ func ticketData(e *core.RequestEvent, r, ev *core.Record) (TicketData, error) {
 func ticketPage(e *core.RequestEvent) error {
 	r, ev, ok := loadTicket(e)
 	if !ok {
+		if h := other(e, func(o OtherTickets) func(*core.RequestEvent) error { return o.Page }); h != nil {
+			return h(e)
+		}
 		return web.NotFound(e)
 	}
 	data, err := ticketData(e, r, ev)
@@ -173,6 +199,11 @@ func giveBackSubmit(e *core.RequestEvent) error {
 
 func ticketQR(e *core.RequestEvent) error {
 	r, _, ok := loadTicket(e)
+	if !ok {
+		if h := other(e, func(o OtherTickets) func(*core.RequestEvent) error { return o.QR }); h != nil {
+			return h(e)
+		}
+	}
 	if !ok || domain.RegistrationStatusOf(r) == domain.RegistrationCancelled {
 		return e.NotFoundError("", nil)
 	}
@@ -187,6 +218,9 @@ func ticketQR(e *core.RequestEvent) error {
 func ticketICS(e *core.RequestEvent) error {
 	r, ev, ok := loadTicket(e)
 	if !ok {
+		if h := other(e, func(o OtherTickets) func(*core.RequestEvent) error { return o.ICS }); h != nil {
+			return h(e)
+		}
 		return e.NotFoundError("", nil)
 	}
 	lang := web.Lang(e)
@@ -199,6 +233,9 @@ func ticketICS(e *core.RequestEvent) error {
 func cancelPage(e *core.RequestEvent) error {
 	r, ev, ok := loadTicket(e)
 	if !ok {
+		if h := other(e, func(o OtherTickets) func(*core.RequestEvent) error { return o.CancelPage }); h != nil {
+			return h(e)
+		}
 		return web.NotFound(e)
 	}
 	if domain.RegistrationStatusOf(r) == domain.RegistrationCancelled {
@@ -217,6 +254,9 @@ func cancelSubmit(e *core.RequestEvent) error {
 	wantsJSON := strings.Contains(e.Request.Header.Get("Accept"), "application/json") ||
 		strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json")
 	if errors.Is(err, ErrNotFound) {
+		if h := other(e, func(o OtherTickets) func(*core.RequestEvent) error { return o.Cancel }); h != nil {
+			return h(e)
+		}
 		if wantsJSON {
 			return e.NotFoundError("No such ticket.", nil)
 		}

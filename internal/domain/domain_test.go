@@ -87,6 +87,7 @@ func TestSchemaAgrees(t *testing.T) {
 	// Parties: every count of people is bounded by the same limit.
 	for _, c := range []struct{ collection, field string }{
 		{domain.Events, "max_party"}, {domain.Registrations, "party"}, {domain.Registrations, "childcare"}, {domain.Checkins, "arrived"},
+		{domain.Standing, "party"}, {domain.Standing, "childcare"},
 	} {
 		col, _ := app.FindCollectionByNameOrId(c.collection)
 		f, ok := col.Fields.GetByName(c.field).(*core.NumberField)

@@ -48,6 +48,8 @@ type EventView struct {
 	Stats            Stats
 	// SeatsLeft is -1 when the event has no seat limit.
 	SeatsLeft int
+	// Series is the weekly series the event is a session of, or "".
+	Series string
 }
 
 // Full reports whether every seat is taken.
@@ -124,6 +126,6 @@ func NewEventView(rec *core.Record, lang string, stats Stats) EventView {
 		TitleLang: titleLang, SummaryLang: summaryLang, TextLangs: TextLanguages(rec),
 		StartsAt: rec.GetDateTime("starts_at").Time(), EndsAt: rec.GetDateTime("ends_at").Time(),
 		Capacity: rec.GetInt("capacity"), Waitlist: rec.GetBool("waitlist"),
-		Stats: stats, SeatsLeft: stats.SeatsLeft(),
+		Stats: stats, SeatsLeft: stats.SeatsLeft(), Series: SeriesOf(rec),
 	}
 }

@@ -182,9 +182,9 @@ func WeekdayOf(t time.Time) int {
 }
 
 // SeriesFields are the fields a session takes from its series (its texts,
-// kind, venue and seats).
+// kind, venue, seats, and what it allows families).
 var SeriesFields = func() []string {
-	f := []string{"kind", "venue", "capacity", "waitlist"}
+	f := []string{"kind", "venue", "capacity", "waitlist", "max_party", "email_optional", "childcare"}
 	for _, l := range TextLangs {
 		f = append(f, "title_"+l, "summary_"+l)
 	}

@@ -242,6 +242,24 @@ func ICS(e Event, now time.Time) []byte {
 	cal := ics.NewCalendarFor("Kopā")
 	cal.SetMethod(ics.Method(e.Method()))
 	cal.SetProductId("-//Kopā//Kopā tickets//EN")
+	addEvent(cal, e, now)
+	return []byte(cal.Serialize(ics.WithNewLine("\r\n"))) // RFC 5545 lines end in CRLF
+}
+
+// ICSAll renders a calendar of several entries (the sessions of a weekly
+// series), each as ICS writes one; the file is published (METHOD:PUBLISH),
+// a cancelled entry marked STATUS:CANCELLED.
+func ICSAll(list []Event, now time.Time) []byte {
+	cal := ics.NewCalendarFor("Kopā")
+	cal.SetMethod(ics.MethodPublish)
+	cal.SetProductId("-//Kopā//Kopā tickets//EN")
+	for _, e := range list {
+		addEvent(cal, e, now)
+	}
+	return []byte(cal.Serialize(ics.WithNewLine("\r\n")))
+}
+
+func addEvent(cal *ics.Calendar, e Event, now time.Time) {
 	ev := cal.AddEvent(e.UID)
 	ev.SetDtStampTime(now.UTC())
 	ev.SetSequence(e.Sequence)
@@ -265,5 +283,4 @@ func ICS(e Event, now time.Time) []byte {
 	default:
 		ev.SetStatus(ics.ObjectStatusConfirmed)
 	}
-	return []byte(cal.Serialize(ics.WithNewLine("\r\n"))) // RFC 5545 lines end in CRLF
 }

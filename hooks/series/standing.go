@@ -1,0 +1,312 @@
+package series
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+
+	"kopa/hooks/outbox"
+	"kopa/hooks/registration"
+	"kopa/internal/domain"
+)
+
+// StatusStanding is the answer to a new standing place.
+const StatusStanding = "standing"
+
+// StatusNoSeat is a session's answer when it is full and keeps no waiting
+// list: the standing place has no seat there.
+const StatusNoSeat = "full"
+
+// Seat is a standing place's seat in one session.
+type Seat struct {
+	Event  string `json:"event"`
+	Status string `json:"status"`
+}
+
+// Result is what a registration for a series decided.
+type Result struct {
+	// Status is StatusStanding for a new standing place,
+	// registration.StatusExists for an address that holds one already.
+	Status   string
+	Standing *core.Record
+	Sessions []Seat
+}
+
+// Join registers in for every upcoming published session of a series, in
+// one transaction: a standing place with its own ticket, a seat (or a
+// waiting place) in each session decided as a single registration is, and
+// one welcome mail. An address with a standing place in the series already
+// gets registration.StatusExists and its welcome mail again (at most once
+// in registration.ResendInterval). in must have been normalized.
+func Join(app core.App, seriesID string, in registration.Input, now time.Time) (Result, error) {
+	s, err := findPublic(app, seriesID)
+	if err != nil {
+		return Result{}, err
+	}
+	if in.Email == "" {
+		// The standing place's ticket and its news travel by mail.
+		return Result{}, validation.Errors{"email": validation.NewError("validation_required", "Cannot be blank.")}
+	}
+	col, err := app.FindCachedCollectionByNameOrId(domain.Standing)
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	err = app.RunInTransaction(func(tx core.App) error {
+		res = Result{}
+		old := &core.Record{}
+		err := tx.RecordQuery(domain.Standing).AndWhere(dbx.HashExp{"series": s.Id, "email": in.Email}).
+			AndWhere(dbx.NewExp("email != '' AND status != {:ended}", dbx.Params{"ended": string(domain.StandingEnded)})).
+			Limit(1).One(old)
+		if err == nil {
+			res = Result{Status: registration.StatusExists, Standing: old}
+			again := welcomeMail(old, MailAgain)
+			if recent, err := outbox.QueuedSince(tx, old.Id, again.Kind, now.Add(-registration.ResendInterval)); err != nil || recent {
+				return err
+			}
+			return outbox.Defer(tx, again)
+		}
+		st := core.NewRecord(col)
+		interpretation := in.Interpretation
+		if interpretation == nil {
+			interpretation = []string{}
+		}
+		st.Load(map[string]any{
+			"series": s.Id, "name": in.Name, "email": in.Email, "locale": in.Locale, "ticket": registration.NewCode(),
+			"status": domain.StandingActive, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
+			"party": max(in.Party, 1), "childcare": in.Childcare,
+		})
+		if err := tx.Save(st); err != nil {
+			return fmt.Errorf("store the standing place: %w", err)
+		}
+		seats, err := TakeSeats(tx, st, now)
+		if err != nil {
+			return err
+		}
+		res = Result{Status: StatusStanding, Standing: st, Sessions: seats}
+		if in.Email == "" {
+			return nil
+		}
+		return outbox.Defer(tx, welcomeMail(st, MailWelcome))
+	})
+	return res, err
+}
+
+// TakeSeats gives the standing place st a seat (or a waiting place) in
+// every upcoming published session of its series where it holds none, each
+// decided in tx as a single registration is, and returns its seat in each
+// upcoming published session. A session whose seat was given up (skipped,
+// or freed when the place ended) is not taken again. A person registered
+// for a session on their own already keeps that registration, now linked
+// to the standing place.
+func TakeSeats(tx core.App, st *core.Record, now time.Time) ([]Seat, error) {
+	if !tx.IsTransactional() {
+		var seats []Seat
+		err := tx.RunInTransaction(func(tx core.App) error {
+			var err error
+			seats, err = TakeSeats(tx, st, now)
+			return err
+		})
+		return seats, err
+	}
+	var sessions []*core.Record
+	err := tx.RecordQuery(domain.Events).
+		AndWhere(dbx.HashExp{"series": st.GetString("series"), "status": string(domain.EventPublished)}).
+		AndWhere(dbx.NewExp("series != '' AND starts_at > {:now}", dbx.Params{"now": domain.DateTime(now).String()})).
+		OrderBy("starts_at ASC").All(&sessions)
+	if err != nil {
+		return nil, err
+	}
+	held, err := seatsOf(tx, st.Id)
+	if err != nil {
+		return nil, err
+	}
+	seats := make([]Seat, 0, len(sessions))
+	for _, ev := range sessions {
+		if r, ok := held[ev.Id]; ok {
+			seats = append(seats, Seat{Event: ev.Id, Status: r.GetString("status")})
+			continue
+		}
+		status, err := seat(tx, st, ev.Id, now)
+		if err != nil {
+			return nil, err
+		}
+		seats = append(seats, Seat{Event: ev.Id, Status: status})
+	}
+	return seats, nil
+}
+
+// seat decides st's seat in one session, in tx.
+func seat(tx core.App, st *core.Record, eventID string, now time.Time) (string, error) {
+	in := inputOf(st)
+	res, err := registration.Create(tx, eventID, in, now)
+	var verrs validation.Errors
+	switch {
+	case errors.Is(err, registration.ErrFull), errors.As(err, &verrs):
+		// Full without a waiting list, or a session that takes no party
+		// this big (or no children to mind): no seat there.
+		return StatusNoSeat, nil
+	case errors.Is(err, registration.ErrClosed), errors.Is(err, registration.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("seat in session %s: %w", eventID, err)
+	}
+	if res.Status == registration.StatusExists {
+		// Registered for this session on their own: that registration is
+		// now the standing place's seat.
+		r := res.Registration
+		if domain.StandingOf(r) == "" {
+			r.Set("standing", st.Id)
+			if err := tx.SaveNoValidate(r); err != nil {
+				return "", err
+			}
+		}
+		return r.GetString("status"), nil
+	}
+	return res.Status, nil
+}
+
+func inputOf(st *core.Record) registration.Input {
+	return registration.Input{
+		Name: st.GetString("name"), Email: st.GetString("email"), Locale: st.GetString("locale"),
+		PhotoConsent: st.GetBool("photo_consent"), Interpretation: st.GetStringSlice("interpretation"), Standing: st.Id,
+		Party: domain.Party(st), Childcare: st.GetInt("childcare"),
+	}
+}
+
+// seatOnPublish gives every active standing place of a session's series a
+// seat when the session is published (created published, or published
+// later). Places that hold a seat there, or gave it up, are left as they
+// are.
+func seatOnPublish(e *core.RecordEvent) error {
+	ev := e.Record
+	if err := e.Next(); err != nil {
+		return err
+	}
+	if domain.SeriesOf(ev) == "" || domain.EventStatusOf(ev) != domain.EventPublished {
+		return nil
+	}
+	now := time.Now()
+	if !now.Before(ev.GetDateTime("starts_at").Time()) {
+		return nil
+	}
+	if orig := ev.Original(); orig != nil && !ev.IsNew() && domain.EventStatusOf(orig) == domain.EventPublished &&
+		domain.SeriesOf(orig) == domain.SeriesOf(ev) {
+		return nil // published before: its seats were given then
+	}
+	if err := SeatAll(e.App, ev, now); err != nil {
+		e.App.Logger().Error("seats of standing places in a new session", "event", ev.Id, "error", err)
+	}
+	return nil
+}
+
+// SeatAll gives every active standing place of ev's series that has no
+// registration in ev a seat there, in one transaction.
+func SeatAll(app core.App, ev *core.Record, now time.Time) error {
+	return app.RunInTransaction(func(tx core.App) error {
+		var places []*core.Record
+		err := tx.RecordQuery(domain.Standing).
+			AndWhere(dbx.HashExp{"series": domain.SeriesOf(ev), "status": string(domain.StandingActive)}).
+			AndWhere(dbx.NewExp("NOT EXISTS (SELECT 1 FROM registrations r WHERE r.standing = standing.id AND r.event = {:ev})",
+				dbx.Params{"ev": ev.Id})).
+			OrderBy("rowid ASC").All(&places)
+		if err != nil {
+			return err
+		}
+		for _, st := range places {
+			if _, err := seat(tx, st, ev.Id, now); err != nil {
+				return err
+			}
+		}
+		if len(places) > 0 {
+			tx.Logger().Info("standing places seated in a new session", "event", ev.Id, "places", len(places))
+		}
+		return nil
+	})
+}
+
+// Skip gives up the seat of the standing place with that code in one
+// session: the seat is cancelled, marked skipped, and the first on the
+// session's waiting list is confirmed at once. Skipping twice changes
+// nothing. A session of another series is ErrNotInSeries, one that has
+// begun ErrPast; nothing changes then.
+func Skip(app core.App, code, eventID string, now time.Time) (*core.Record, error) {
+	var reg *core.Record
+	err := app.RunInTransaction(func(tx core.App) error {
+		st, err := FindStanding(tx, code)
+		if err != nil {
+			return ErrNotFound
+		}
+		ev, err := tx.FindRecordById(domain.Events, eventID)
+		if err != nil || domain.SeriesOf(ev) != st.GetString("series") {
+			return ErrNotInSeries
+		}
+		if !now.Before(ev.GetDateTime("starts_at").Time()) {
+			return ErrPast
+		}
+		r := &core.Record{}
+		err = tx.RecordQuery(domain.Registrations).AndWhere(dbx.HashExp{"standing": st.Id, "event": ev.Id}).
+			AndWhere(dbx.NewExp("standing != '' AND status != {:c}", dbx.Params{"c": string(domain.RegistrationCancelled)})).
+			Limit(1).One(r)
+		if err != nil {
+			return nil // no live seat there: skipped already
+		}
+		reg = r
+		if _, _, err := registration.Cancel(tx, r.GetString("ticket"), now); err != nil {
+			return err
+		}
+		r, err = tx.FindRecordById(domain.Registrations, r.Id)
+		if err != nil {
+			return err
+		}
+		r.Set("skipped_at", domain.DateTime(now))
+		if err := tx.SaveNoValidate(r); err != nil {
+			return err
+		}
+		reg = r
+		return nil
+	})
+	return reg, err
+}
+
+// End ends the standing place with that code: it takes no more seats, and
+// every seat it holds in a session still ahead is freed (each session's
+// waiting list moves at once). Ending twice changes nothing.
+func End(app core.App, code string, now time.Time) (*core.Record, error) {
+	var st *core.Record
+	err := app.RunInTransaction(func(tx core.App) error {
+		var err error
+		if st, err = FindStanding(tx, code); err != nil {
+			return ErrNotFound
+		}
+		if domain.StandingStatusOf(st) == domain.StandingEnded {
+			return nil
+		}
+		st.Set("status", domain.StandingEnded)
+		st.Set("ended_at", domain.DateTime(now))
+		if err := tx.Save(st); err != nil {
+			return err
+		}
+		var regs []*core.Record
+		err = tx.RecordQuery(domain.Registrations).Select("registrations.*").
+			InnerJoin(domain.Events+" ev", dbx.NewExp("ev.id = registrations.event")).
+			AndWhere(dbx.HashExp{"registrations.standing": st.Id}).
+			AndWhere(dbx.NewExp("registrations.status != {:c} AND ev.starts_at > {:now}",
+				dbx.Params{"c": string(domain.RegistrationCancelled), "now": domain.DateTime(now).String()})).
+			All(&regs)
+		if err != nil {
+			return err
+		}
+		for _, r := range regs {
+			if _, _, err := registration.Cancel(tx, r.GetString("ticket"), now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return st, err
+}
