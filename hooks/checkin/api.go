@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -81,6 +82,25 @@ type checkInBody struct {
 	Registration string               `json:"registration"`
 	At           string               `json:"at"`
 	Method       domain.CheckinMethod `json:"method"`
+	// Arrived is how many of the party came in; absent, the whole party.
+	Arrived json.RawMessage `json:"arrived"`
+}
+
+// arrivedOf reads the optional "arrived": a whole number from 1 up
+// (whether the party holds that many is decided with the ticket). 0 for
+// none given.
+func arrivedOf(raw json.RawMessage) (int, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	var f float64
+	if err := json.Unmarshal(raw, &f); err != nil || f != float64(int(f)) {
+		return 0, validation.NewError("validation_not_int", "Must be a whole number of people.")
+	}
+	if f < 1 || f > domain.MaxPartyLimit {
+		return 0, validation.NewError("validation_arrived_range", "Must be at least 1 and at most the ticket's party.")
+	}
+	return int(f), nil
 }
 
 func apiCheckIn(e *core.RequestEvent) error {
@@ -113,6 +133,10 @@ func apiCheckIn(e *core.RequestEvent) error {
 	}
 	if b.Method != domain.CheckinQR && b.Method != domain.CheckinManual {
 		errs["method"] = validation.NewError("validation_invalid_value", "Must be qr or manual.")
+	}
+	arrived, err := arrivedOf(b.Arrived)
+	if err != nil {
+		errs["arrived"] = err
 	}
 	now := time.Now()
 	at := now
@@ -158,14 +182,19 @@ func apiCheckIn(e *core.RequestEvent) error {
 	}
 	var res Result
 	if b.Registration != "" {
-		res, err = CheckInRegistration(e.App, b.Event, b.Registration, b.Method, at)
+		res, err = CheckInRegistrationArrived(e.App, b.Event, b.Registration, b.Method, at, arrived)
 	} else if code, ok := ParseCode(b.Code); ok {
-		res, err = CheckIn(e.App, b.Event, code, b.Method, at)
+		res, err = CheckInArrived(e.App, b.Event, code, b.Method, at, arrived)
 	} else {
-		res, err = withStats(e.App, b.Event, Result{Result: Unknown})
+		res, err = withStats(e.App, b.Event, unknown())
 	}
 	if errors.Is(err, ErrNoEvent) {
 		return e.NotFoundError("No such event.", nil)
+	}
+	if errors.Is(err, ErrMoreThanParty) {
+		return e.BadRequestError("Please check the highlighted fields.", validation.Errors{
+			"arrived": validation.NewError("validation_more_than_party", fmt.Sprintf("The ticket holds %d people.", res.Party)),
+		})
 	}
 	if err != nil {
 		return err
@@ -352,6 +381,40 @@ type OfflineTicket struct {
 	Status       domain.RegistrationStatus `json:"status"`
 	PhotoConsent bool                      `json:"photo_consent"`
 	CheckedInAt  string                    `json:"checked_in_at"`
+	// Party, Interpretation and Childcare are the ticket's, as a check-in
+	// answers them; Arrived is how many of the party were let in (0 until
+	// checked in). The device judges a party offline as the server would.
+	Party          int      `json:"party"`
+	Arrived        int      `json:"arrived"`
+	Interpretation []string `json:"interpretation"`
+	Childcare      int      `json:"childcare"`
+}
+
+// partyRow is what the door's list needs of a registration beside
+// attendance's row.
+type partyRow struct {
+	ID             string `db:"id"`
+	Party          int    `db:"party"`
+	Childcare      int    `db:"childcare"`
+	Interpretation string `db:"interpretation"`
+	Arrived        int    `db:"arrived"`
+}
+
+// parties reads the party, wishes and arrived count of an event's
+// registrations, by registration.
+func parties(app core.App, eventID string) (map[string]partyRow, error) {
+	var rows []partyRow
+	err := app.DB().NewQuery(`SELECT r.id, r.party, r.childcare, r.interpretation, COALESCE(c.arrived, 0) AS arrived
+		FROM registrations r LEFT JOIN checkins c ON c.registration = r.id WHERE r.event = {:e}`).
+		Bind(dbx.Params{"e": eventID}).All(&rows)
+	if err != nil {
+		return nil, fmt.Errorf("parties of %s: %w", eventID, err)
+	}
+	out := make(map[string]partyRow, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
 }
 
 func apiTickets(e *core.RequestEvent) error {
@@ -367,10 +430,21 @@ func apiTickets(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
+	party, err := parties(e.App, id)
+	if err != nil {
+		return err
+	}
 	out := make([]OfflineTicket, 0, len(rows))
 	for _, r := range rows {
+		p := party[r.ID]
+		h := holder{Party: p.Party, Interpretation: p.Interpretation}
+		arrived := 0
+		if r.CheckedInAt != "" {
+			arrived = max(p.Arrived, 1)
+		}
 		out = append(out, OfflineTicket{Registration: r.ID, Hash: CodeHash(r.Ticket), Name: access.ShortName(r.Name),
-			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.CheckedInAt})
+			Status: r.Status, PhotoConsent: r.PhotoConsent, CheckedInAt: r.CheckedInAt,
+			Party: h.party(), Arrived: arrived, Interpretation: h.languages(), Childcare: p.Childcare})
 	}
 	if out, err = withStandingTickets(e.App, id, out); err != nil {
 		return err

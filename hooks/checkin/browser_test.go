@@ -446,6 +446,12 @@ type scanAnswer struct {
 	Title, Detail, Class string
 	// Photo: the sign that the person is not to be photographed shows.
 	Photo bool
+	// Party, Interpreter and Children are the party's line and wishes as
+	// shown ("" when hidden); Counts the arrival buttons, Pressed the one
+	// pressed.
+	Party, Interpreter, Children string
+	Counts                       []string
+	Pressed                      string
 }
 
 // keepAnswers makes the scanner page open in ctx keep every answer it
@@ -455,13 +461,19 @@ func keepAnswers(t *testing.T, ctx context.Context) {
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
 		window.kopaAnswers = [];
 		var box = document.getElementById("answer");
+		var shown = function (id) { return document.getElementById(id).checkVisibility(); };
 		new MutationObserver(function () {
 			if (box.hidden || !box.checkVisibility()) return;
 			window.kopaAnswers.push({
 				title: document.getElementById("answer-title").innerText,
 				detail: document.getElementById("answer-detail").innerText,
 				class: box.className,
-				photo: document.getElementById("answer-photo").checkVisibility()
+				photo: document.getElementById("answer-photo").checkVisibility(),
+				party: shown("answer-party") ? document.getElementById("answer-party-line").innerText : "",
+				interpreter: shown("answer-interpretation") ? document.getElementById("answer-interpretation").innerText : "",
+				children: shown("answer-childcare") ? document.getElementById("answer-childcare").innerText : "",
+				counts: Array.prototype.map.call(document.querySelectorAll("#arrived button"), function (b) { return b.innerText; }),
+				pressed: (document.querySelector('#arrived button[aria-pressed="true"]') || {}).innerText || ""
 			});
 		}).observe(box, {attributes: true, childList: true, characterData: true, subtree: true});
 		return true;

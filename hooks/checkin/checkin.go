@@ -13,10 +13,14 @@
 //	    in the future) and "method" (qr|manual). The check-in's time, "at"
 //	    or now, must lie within a day of the event (ScanWindow): the same
 //	    rule for a scan sent at once and one sent later, else 400.
+//	    Optional "arrived": how many of the ticket's party came in (1 to its
+//	    party; without it, the whole party). Sent again for a ticket
+//	    checked in already, it corrects the count ("only two of us came").
 //	    200 {"result", "name", "checked_in_at", "stats", "photo_consent",
-//	    "registration"}; 400, 401, 403, 404 (unknown event). At a cancelled
-//	    event nobody is checked in: result cancelled, with
-//	    "event_cancelled": true.
+//	    "registration", "party", "arrived", "interpretation", "childcare"};
+//	    400 (arrived 0 or more than the party: nothing stored), 401, 403,
+//	    404 (unknown event). At a cancelled event nobody is checked in:
+//	    result cancelled, with "event_cancelled": true.
 //	    A volunteer's personal code ("V-…", see domain.IsVolunteerCode) in
 //	    "code" records their arrival on their accepted shift of the event
 //	    (CheckInVolunteer): 200 {"result": "volunteer", "name", "shift",
@@ -46,6 +50,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -82,6 +87,10 @@ var ErrEventCancelled = errors.New("the event was cancelled")
 // ErrNoEvent is returned for an unknown event.
 var ErrNoEvent = errors.New("no such event")
 
+// ErrMoreThanParty refuses a check-in of more people than the ticket's
+// party holds; nothing is stored.
+var ErrMoreThanParty = errors.New("more people arrived than the party holds")
+
 // Result is what the door is told.
 type Result struct {
 	Result       string       `json:"result"`
@@ -93,6 +102,15 @@ type Result struct {
 	// EventCancelled comes with the result cancelled when it is the event,
 	// not the ticket, that was cancelled: nobody is checked in then.
 	EventCancelled bool `json:"event_cancelled,omitempty"`
+	// Party is how many people the ticket holds (0 for no ticket of this
+	// event), Arrived how many of them came in (0 until checked in).
+	Party   int `json:"party"`
+	Arrived int `json:"arrived"`
+	// Interpretation lists the languages the party asked interpretation
+	// into, Childcare how many of its children need minding: the door
+	// sends them to the interpreter and the child minders.
+	Interpretation []string `json:"interpretation"`
+	Childcare      int      `json:"childcare"`
 }
 
 // ParseCode takes what a scanner read (the ticket's full URL from its QR
@@ -136,18 +154,26 @@ func CodeHash(code string) string {
 // ticket was scanned (a scan made offline is sent later with its own time);
 // the earliest scan wins.
 func CheckIn(app core.App, eventID, code string, method domain.CheckinMethod, at time.Time) (Result, error) {
+	return CheckInArrived(app, eventID, code, method, at, 0)
+}
+
+// CheckInArrived is CheckIn for arrived people of the ticket's party (1 to
+// its party; 0 for the whole party). For a ticket checked in already, an
+// arrived above 0 corrects the count kept, and 0 leaves it as it is. More
+// than the party is ErrMoreThanParty, and nothing is stored.
+func CheckInArrived(app core.App, eventID, code string, method domain.CheckinMethod, at time.Time, arrived int) (Result, error) {
 	if !registration.ValidCode(code) {
-		return withStats(app, eventID, Result{Result: Unknown})
+		return withStats(app, eventID, unknown())
 	}
 	h, err := findHolder(app, "ticket", code)
 	if err != nil {
 		// A standing place's ticket (package series) checks in its seat
 		// at this session of its series.
 		if h, err = findStandingHolder(app, eventID, code); err != nil {
-			return withStats(app, eventID, Result{Result: Unknown})
+			return withStats(app, eventID, unknown())
 		}
 	}
-	return decide(app, eventID, h, method, at)
+	return decide(app, eventID, h, method, at, arrived)
 }
 
 // findStandingHolder reads the seat at eventID of the standing place with
@@ -155,7 +181,7 @@ func CheckIn(app core.App, eventID, code string, method domain.CheckinMethod, at
 // A standing place without a seat at the event is at the wrong event.
 func findStandingHolder(app core.App, eventID, code string) (holder, error) {
 	var h holder
-	err := app.DB().NewQuery(`SELECT r.id, r.event, r.name, r.status, r.photo_consent FROM standing s
+	err := app.DB().NewQuery(`SELECT r.id, r.event, r.name, r.status, r.photo_consent, r.party, r.childcare, r.interpretation FROM standing s
 		JOIN registrations r ON r.standing = s.id AND r.event = {:e}
 		WHERE s.ticket = {:code} ORDER BY r.status = {:cancelled}, r.rowid DESC LIMIT 1`).
 		Bind(dbx.Params{"e": eventID, "code": code, "cancelled": domain.RegistrationCancelled}).One(&h)
@@ -169,14 +195,22 @@ func findStandingHolder(app core.App, eventID, code string) (holder, error) {
 }
 
 // CheckInRegistration checks a registration in by its id (the door found
-// the person by name).
+// the person by name), with the whole party.
 func CheckInRegistration(app core.App, eventID, registrationID string, method domain.CheckinMethod, at time.Time) (Result, error) {
+	return CheckInRegistrationArrived(app, eventID, registrationID, method, at, 0)
+}
+
+// CheckInRegistrationArrived is CheckInRegistration for arrived people of
+// the party, as CheckInArrived.
+func CheckInRegistrationArrived(app core.App, eventID, registrationID string, method domain.CheckinMethod, at time.Time, arrived int) (Result, error) {
 	h, err := findHolder(app, "id", registrationID)
 	if err != nil {
-		return withStats(app, eventID, Result{Result: Unknown})
+		return withStats(app, eventID, unknown())
 	}
-	return decide(app, eventID, h, method, at)
+	return decide(app, eventID, h, method, at, arrived)
 }
+
+func unknown() Result { return Result{Result: Unknown, Interpretation: []string{}} }
 
 // holder is what the door needs of a registration.
 type holder struct {
@@ -185,10 +219,32 @@ type holder struct {
 	Name         string                    `db:"name"`
 	Status       domain.RegistrationStatus `db:"status"`
 	PhotoConsent bool                      `db:"photo_consent"`
+	Party        int                       `db:"party"`
+	Childcare    int                       `db:"childcare"`
+	// Interpretation is the stored JSON list, decoded by languages.
+	Interpretation string `db:"interpretation"`
 }
 
 func holderOf(r *core.Record) holder {
-	return holder{ID: r.Id, Event: r.GetString("event"), Name: r.GetString("name"), Status: domain.RegistrationStatusOf(r), PhotoConsent: r.GetBool("photo_consent")}
+	return holder{ID: r.Id, Event: r.GetString("event"), Name: r.GetString("name"), Status: domain.RegistrationStatusOf(r), PhotoConsent: r.GetBool("photo_consent"),
+		Party: domain.Party(r), Childcare: r.GetInt("childcare"), Interpretation: r.GetString("interpretation")}
+}
+
+// party is how many people the ticket holds (a registration written
+// without a party holds one, as domain.Party reads it).
+func (h holder) party() int { return max(h.Party, 1) }
+
+// languages decodes the interpretation wish; most tickets have none, and
+// the door's hot path does not decode an empty list.
+func (h holder) languages() []string {
+	langs := []string{}
+	if h.Interpretation == "" || h.Interpretation == "[]" {
+		return langs
+	}
+	if err := json.Unmarshal([]byte(h.Interpretation), &langs); err != nil {
+		return []string{}
+	}
+	return langs
 }
 
 // findHolder reads a registration by its ticket code or id. It is the
@@ -196,27 +252,32 @@ func holderOf(r *core.Record) holder {
 // a full record.
 func findHolder(app core.App, column, value string) (holder, error) {
 	var h holder
-	err := app.DB().NewQuery("SELECT id, event, name, status, photo_consent FROM registrations WHERE " + column + " = {:v} LIMIT 1").
+	err := app.DB().NewQuery("SELECT id, event, name, status, photo_consent, party, childcare, interpretation FROM registrations WHERE " + column + " = {:v} LIMIT 1").
 		Bind(dbx.Params{"v": value}).One(&h)
 	return h, err
 }
 
-func decide(app core.App, eventID string, r holder, method domain.CheckinMethod, at time.Time) (Result, error) {
-	res := Result{Name: r.Name, PhotoConsent: r.PhotoConsent, Registration: r.ID}
+func decide(app core.App, eventID string, r holder, method domain.CheckinMethod, at time.Time, arrived int) (Result, error) {
+	res := Result{Name: r.Name, PhotoConsent: r.PhotoConsent, Registration: r.ID,
+		Party: r.party(), Interpretation: r.languages(), Childcare: r.Childcare}
 	switch {
 	case r.Event != eventID:
-		res = Result{Result: WrongEvent}
+		res = unknown()
+		res.Result = WrongEvent
 	case r.Status == domain.RegistrationCancelled:
 		res.Result = Cancelled
 	case r.Status == domain.RegistrationWaitlisted:
 		res.Result = Waitlisted
 	case eventCancelled(app, eventID):
 		res.Result, res.EventCancelled = Cancelled, true
+	case arrived > r.party():
+		return res, ErrMoreThanParty
 	default:
-		first, err := insert(app, eventID, r.ID, method, at)
+		first, kept, err := insert(app, eventID, r.ID, method, at, arrived, r.party())
 		if err != nil {
 			return res, err
 		}
+		res.Arrived = kept
 		if first.IsZero() {
 			res.Result = OK
 			res.CheckedInAt = domain.DateTime(at).String()
@@ -235,9 +296,11 @@ func eventCancelled(app core.App, eventID string) bool {
 	return err == nil && st.EventCancelled
 }
 
-// insert stores the check-in; when the registration was checked in already
-// it stores nothing and returns that first time (keeping the earliest of
-// the two, for scans synced after being made offline).
+// insert stores the check-in of arrived people of a party (0: all of it);
+// when the registration was checked in already it stores nothing and
+// returns that first time (keeping the earliest of the two, for scans
+// synced after being made offline), and corrects the count kept when
+// arrived was given. It returns the count kept too.
 //
 // The unique index on the check-in's registration decides. The first try is
 // a single prepared INSERT … ON CONFLICT DO NOTHING (see insertPrepared),
@@ -248,19 +311,24 @@ func eventCancelled(app core.App, eventID string) bool {
 // Only when the index refuses it (or the write failed for another reason)
 // does a transaction read the first check-in and, for an earlier scan,
 // move its time: that read and that update must agree.
-func insert(app core.App, eventID, regID string, method domain.CheckinMethod, at time.Time) (types.DateTime, error) {
+func insert(app core.App, eventID, regID string, method domain.CheckinMethod, at time.Time, arrived, party int) (types.DateTime, int, error) {
 	var first types.DateTime
+	count := arrived
+	if count < 1 {
+		count = party
+	}
+	fields := map[string]any{"registration": regID, "event": eventID, "at": domain.DateTime(at), "method": method, "arrived": count}
 	if col, err := app.FindCachedCollectionByNameOrId(domain.Checkins); err == nil {
 		row := core.NewRecord(col)
 		row.Id = ids.Ordered()
-		row.Load(map[string]any{"registration": regID, "event": eventID, "at": domain.DateTime(at), "method": method})
+		row.Load(fields)
 		if app.IsTransactional() {
 			if app.SaveNoValidate(row) == nil {
-				return first, nil
+				return first, count, nil
 			}
 		} else if stored, err := insertPrepared(app, row); err == nil && stored {
 			fastinsert.AnnounceCreate(app, row)
-			return first, nil
+			return first, count, nil
 		}
 	}
 	err := app.RunInTransaction(func(tx core.App) error {
@@ -274,7 +342,7 @@ func insert(app core.App, eventID, regID string, method domain.CheckinMethod, at
 				return err
 			}
 			row := core.NewRecord(col)
-			row.Load(map[string]any{"registration": regID, "event": eventID, "at": domain.DateTime(at), "method": method})
+			row.Load(fields)
 			if err := tx.SaveNoValidate(row); err != nil {
 				return fmt.Errorf("check in: %w", err)
 			}
@@ -288,11 +356,24 @@ func insert(app core.App, eventID, regID string, method domain.CheckinMethod, at
 			first = domain.DateTime(at)
 			_, err := tx.DB().NewQuery("UPDATE checkins SET at = {:at} WHERE id = {:id}").
 				Bind(dbx.Params{"at": first.String(), "id": existing.Id}).Execute()
-			return err
+			if err != nil {
+				return err
+			}
+			existing.SetRaw("at", first)
+		}
+		count = domain.Arrived(existing)
+		// The door corrects how many came (a record save: the counts
+		// and the live dashboards hear of it).
+		if arrived > 0 && arrived != count {
+			existing.Set("arrived", arrived)
+			if err := tx.SaveNoValidate(existing); err != nil {
+				return fmt.Errorf("correct arrived: %w", err)
+			}
+			count = arrived
 		}
 		return nil
 	})
-	return first, err
+	return first, count, err
 }
 
 // insertSQL stores a check-in unless its registration has one; the unique
@@ -399,19 +480,24 @@ func WalkIn(app core.App, eventID, name, email string, override bool, now time.T
 				AndWhere(dbx.HashExp{"event": eventID, "email": email}).
 				AndWhere(dbx.NewExp(registration.LiveWithEmail)).Limit(1).One(existing)
 			if err == nil {
-				res, err = decide(tx, eventID, holderOf(existing), domain.CheckinManual, now)
+				res, err = decide(tx, eventID, holderOf(existing), domain.CheckinManual, now, 0)
 				return err
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 		}
+		// Seats are people: a confirmed party holds all of its seats.
 		if c := ev.GetInt("capacity"); c > 0 && !override {
-			n, err := tx.CountRecords(domain.Registrations, dbx.HashExp{"event": eventID, "status": domain.RegistrationConfirmed})
+			var seats struct {
+				N int `db:"n"`
+			}
+			err := tx.DB().NewQuery("SELECT COALESCE(SUM(MAX(party, 1)), 0) AS n FROM registrations WHERE event = {:e} AND status = {:s}").
+				Bind(dbx.Params{"e": eventID, "s": domain.RegistrationConfirmed}).One(&seats)
 			if err != nil {
 				return err
 			}
-			if int(n) >= c {
+			if seats.N >= c {
 				return ErrFull
 			}
 		}
@@ -420,7 +506,7 @@ func WalkIn(app core.App, eventID, name, email string, override bool, now time.T
 			return err
 		}
 		r := core.NewRecord(col)
-		r.Load(map[string]any{"event": eventID, "name": name, "email": email, "status": domain.RegistrationConfirmed, "locale": "lv"})
+		r.Load(map[string]any{"event": eventID, "name": name, "email": email, "status": domain.RegistrationConfirmed, "locale": "lv", "party": 1})
 		if err := tx.Save(r); err != nil {
 			return err
 		}
@@ -429,11 +515,11 @@ func WalkIn(app core.App, eventID, name, email string, override bool, now time.T
 			return err
 		}
 		row := core.NewRecord(cc)
-		row.Load(map[string]any{"registration": r.Id, "event": eventID, "at": domain.DateTime(now), "method": domain.CheckinWalkIn})
+		row.Load(map[string]any{"registration": r.Id, "event": eventID, "at": domain.DateTime(now), "method": domain.CheckinWalkIn, "arrived": 1})
 		if err := tx.Save(row); err != nil {
 			return err
 		}
-		res = Result{Result: OK, Name: name, CheckedInAt: domain.DateTime(now).String(), Registration: r.Id}
+		res = Result{Result: OK, Name: name, CheckedInAt: domain.DateTime(now).String(), Registration: r.Id, Party: 1, Arrived: 1, Interpretation: []string{}}
 		return nil
 	})
 	if err != nil {

@@ -21,7 +21,22 @@ type ScanData struct {
 	Opens, Closes string
 	// Roles are the shift roles, for naming a volunteer's shift.
 	Roles []string
+	// Languages are those a party may ask interpretation into, for naming
+	// them; Counts the party sizes (1 to domain.MaxPartyLimit), for
+	// saying "4 people" and "2 children to mind" in the page's plural
+	// forms.
+	Languages []string
+	Counts    []int
 }
+
+// counts are 1 to domain.MaxPartyLimit.
+var counts = func() []int {
+	n := make([]int, domain.MaxPartyLimit)
+	for i := range n {
+		n[i] = i + 1
+	}
+	return n
+}()
 
 // bindScanner binds the scanner page and its service worker.
 func bindScanner(se *core.ServeEvent) {
@@ -43,7 +58,8 @@ func scannerPage(e *core.RequestEvent) error {
 	}
 	opens, closes := Window(ev.GetDateTime("starts_at").Time(), ev.GetDateTime("ends_at").Time())
 	p := web.NewPage(e, "scan.title", ScanData{Event: domain.NewEventView(ev, web.Lang(e), st),
-		Opens: opens.UTC().Format(time.RFC3339), Closes: closes.UTC().Format(time.RFC3339), Roles: domain.Skills})
+		Opens: opens.UTC().Format(time.RFC3339), Closes: closes.UTC().Format(time.RFC3339), Roles: domain.Skills,
+		Languages: domain.Languages, Counts: counts})
 	p.Scripts = []string{"js/session.js", "js/scanner.js"}
 	p.Styles = []string{"css/scanner.css"}
 	return web.Render(e, http.StatusOK, "manage/scan", p)

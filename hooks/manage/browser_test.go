@@ -123,7 +123,12 @@ func TestConsoleOnAPhone(t *testing.T) {
 		{"Mohammad Abdulrahman Al-Khatib", "mohammad.abdulrahman.alkhatib.family@example.com"},
 		{"Олександра Коваленко-Шевченко", "oleksandra.kovalenko.shevchenko@example.ua"},
 	} {
-		in := registration.Input{Name: p.name, Email: p.email, Locale: "lv"}
+		// The last asks for interpretation that nobody answers yet: the
+		// shifts page warns, with its invitation.
+		in := registration.Input{Name: p.name, Email: p.email, Locale: "lv", Interpretation: []string{}}
+		if strings.HasPrefix(p.name, "Олександра") {
+			in.Interpretation = []string{"uk"}
+		}
 		_ = in.Normalize()
 		res, err := registration.Create(app, ev.Id, in, time.Now())
 		if err != nil {
@@ -154,6 +159,8 @@ func TestConsoleOnAPhone(t *testing.T) {
 		"/manage/events/" + ev.Id + "/registrations",
 		"/manage/events/" + ev.Id + "/registrations/" + regs[1] + "/erase",
 		"/manage/events/" + ev.Id + "/shifts",
+		"/manage/events/" + ev.Id + "/register",
+		"/manage/events/" + ev.Id + "/registrations/" + regs[1] + "/ticket",
 		"/manage/events/" + ev.Id + "/live",
 		"/manage/reports?from=" + day[:8] + "01&to=" + day,
 		"/manage/mail",

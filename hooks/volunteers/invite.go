@@ -17,6 +17,7 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
 	"kopa/internal/domain"
+	"kopa/internal/i18n"
 )
 
 // Errors of Invite.
@@ -214,6 +215,13 @@ func inviteMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, err
 	token := a.GetString("token")
 	d.Title = l.T("vmail.invite.subject", "Role", role, "Title", title)
 	d.Paras = []string{l.T("vmail.invite.lead")}
+	need, err := neededOf(app, ev, shift, v, l)
+	if err != nil {
+		return outbox.Message{}, err
+	}
+	if need != "" {
+		d.Paras = append(d.Paras, need)
+	}
 	d.Facts = shiftFacts(l, span, title, role, ev.GetString("venue"))
 	d.Buttons = []Link{
 		{l.T("vmail.invite.accept"), InviteURL(app, token, "accept", l.Lang)},
@@ -226,6 +234,38 @@ func inviteMail(app core.App, ev, shift, v, a *core.Record) (outbox.Message, err
 	}
 	msg.Attachments = []outbox.Attachment{shiftAttachment(app, ev, shift, a, l.Lang)}
 	return msg, nil
+}
+
+// neededOf says what the people coming asked of an interpreting or child
+// minding shift, as the invitation is sent: the languages asked for that
+// the volunteer speaks ("interpretation into Persian"), or how many
+// children need minding. "" for other shifts, and when nobody asked.
+func neededOf(app core.App, ev, shift, v *core.Record, l *i18n.Localizer) (string, error) {
+	switch shift.GetString("role") {
+	case domain.SkillInterpreting:
+		needs, err := InterpretationNeeds(app, ev.Id)
+		if err != nil {
+			return "", err
+		}
+		speaks := v.GetStringSlice("languages")
+		var names []string
+		for _, n := range needs {
+			if contains(speaks, n.Lang) {
+				names = append(names, l.T("lang."+n.Lang))
+			}
+		}
+		if len(names) == 0 {
+			return "", nil
+		}
+		return l.T("vmail.invite.need_interpreting", "Languages", strings.Join(names, ", ")), nil
+	case domain.SkillChildcare:
+		children, err := ChildrenToMind(app, ev.Id)
+		if err != nil || children == 0 {
+			return "", err
+		}
+		return l.N("vmail.invite.need_childcare", children), nil
+	}
+	return "", nil
 }
 
 // withdrawnMail tells volunteer v that the organisers withdrew their

@@ -21,25 +21,104 @@ import (
 )
 
 // Need is how many registrations (not cancelled) of an event asked for
-// interpretation into one language.
+// interpretation into one language, and how many people they hold (a
+// party asks for all of its people).
 type Need struct {
-	Lang  string `db:"lang"`
-	Count int    `db:"n"`
+	Lang   string `db:"lang"`
+	Count  int    `db:"n"`
+	People int    `db:"people"`
 }
 
 // InterpretationNeeds counts the event's registrations that are not
-// cancelled by the language they asked interpretation into, most asked
+// cancelled by the language they asked interpretation into, most people
 // first.
 func InterpretationNeeds(app core.App, eventID string) ([]Need, error) {
 	var needs []Need
 	err := app.DB().NewQuery(
-		"SELECT je.value AS lang, COUNT(*) AS n FROM {{registrations}} r, json_each(r.interpretation) je " +
-			"WHERE r.event = {:event} AND r.status != {:cancelled} GROUP BY je.value ORDER BY n DESC, lang",
+		"SELECT je.value AS lang, COUNT(*) AS n, SUM(MAX(r.party, 1)) AS people FROM {{registrations}} r, json_each(r.interpretation) je " +
+			"WHERE r.event = {:event} AND r.status != {:cancelled} GROUP BY je.value ORDER BY people DESC, n DESC, lang",
 	).Bind(dbx.Params{"event": eventID, "cancelled": domain.RegistrationCancelled}).All(&needs)
 	if err != nil {
 		return nil, fmt.Errorf("interpretation needs: %w", err)
 	}
 	return needs, nil
+}
+
+// ChildrenToMind is how many children the event's registrations that are
+// not cancelled asked to have minded.
+func ChildrenToMind(app core.App, eventID string) (int, error) {
+	var row struct {
+		N int `db:"n"`
+	}
+	err := app.DB().NewQuery("SELECT COALESCE(SUM(childcare), 0) AS n FROM {{registrations}} WHERE event = {:event} AND status != {:cancelled}").
+		Bind(dbx.Params{"event": eventID, "cancelled": domain.RegistrationCancelled}).One(&row)
+	if err != nil {
+		return 0, fmt.Errorf("children to mind: %w", err)
+	}
+	return row.N, nil
+}
+
+// Wish is one thing an event's registrations asked for, against the
+// volunteers who answer it: interpretation into Lang, or child minding
+// (Lang ""). People is how many asked (for child minding, the children);
+// Volunteers are the names of those who accepted a place on one of the
+// event's shifts for it: an interpreting shift and speak Lang, or a child
+// minding shift.
+type Wish struct {
+	Lang       string
+	People     int
+	Volunteers []string
+}
+
+// Covered reports whether someone answers the wish.
+func (w Wish) Covered() bool { return len(w.Volunteers) > 0 }
+
+// Names lists the volunteers who answer the wish, for the console.
+func (w Wish) Names() string { return strings.Join(w.Volunteers, ", ") }
+
+// Wishes lists the event's wishes with who answers them: a language per
+// interpretation wish (most people first), then child minding when a
+// child needs it.
+func Wishes(app core.App, eventID string) ([]Wish, error) {
+	needs, err := InterpretationNeeds(app, eventID)
+	if err != nil {
+		return nil, err
+	}
+	children, err := ChildrenToMind(app, eventID)
+	if err != nil {
+		return nil, err
+	}
+	var cover []struct {
+		Role string `db:"role"`
+		Name string `db:"name"`
+		Lang string `db:"lang"`
+	}
+	err = app.DB().NewQuery(`SELECT DISTINCT s.role AS role, v.name AS name, COALESCE(je.value, '') AS lang
+		FROM {{assignments}} a JOIN {{shifts}} s ON s.id = a.shift JOIN {{volunteers}} v ON v.id = a.volunteer
+		LEFT JOIN json_each(v.languages) je ON s.role = {:interpreting}
+		WHERE s.event = {:event} AND a.status = {:accepted} AND s.role IN ({:interpreting}, {:childcare})
+		ORDER BY v.name`).Bind(dbx.Params{"event": eventID, "accepted": domain.AssignmentAccepted,
+		"interpreting": domain.SkillInterpreting, "childcare": domain.SkillChildcare}).All(&cover)
+	if err != nil {
+		return nil, fmt.Errorf("who answers the wishes: %w", err)
+	}
+	who := func(role, lang string) []string {
+		var names []string
+		for _, c := range cover {
+			if c.Role == role && c.Lang == lang && !contains(names, c.Name) {
+				names = append(names, c.Name)
+			}
+		}
+		return names
+	}
+	wishes := make([]Wish, 0, len(needs)+1)
+	for _, n := range needs {
+		wishes = append(wishes, Wish{Lang: n.Lang, People: n.People, Volunteers: who(domain.SkillInterpreting, n.Lang)})
+	}
+	if children > 0 {
+		wishes = append(wishes, Wish{People: children, Volunteers: who(domain.SkillChildcare, "")})
+	}
+	return wishes, nil
 }
 
 // AssignmentRow is one invited volunteer as organisers see it.
@@ -74,9 +153,12 @@ type ShiftForm struct {
 
 // ShiftsData is what the organisers' shifts page receives.
 type ShiftsData struct {
-	Event                   domain.EventView
-	Shifts                  []ShiftRow
-	Needs                   []Need
+	Event  domain.EventView
+	Shifts []ShiftRow
+	Needs  []Need
+	// Wishes are the interpretation and child minding asked for, with
+	// who answers them.
+	Wishes                  []Wish
 	Volunteers              []VolunteerRow
 	Form                    ShiftForm
 	AllLanguages, AllSkills []string
@@ -133,6 +215,9 @@ func showShifts(e *core.RequestEvent, status int, ev *core.Record, d ShiftsData)
 	}
 	sortShifts(d.Shifts)
 	if d.Needs, err = InterpretationNeeds(e.App, ev.Id); err != nil {
+		return err
+	}
+	if d.Wishes, err = Wishes(e.App, ev.Id); err != nil {
 		return err
 	}
 	vols, err := e.App.FindAllRecords(domain.Volunteers, invitable)
@@ -360,16 +445,48 @@ func redirectInvited(e *core.RequestEvent, eventID, shiftID string, n int) error
 // language asked for). It returns the shift's id and how many were newly
 // invited; without any wish for interpretation it does nothing.
 func InviteInterpreters(app core.App, eventID string, now time.Time) (string, int, error) {
-	needs, err := InterpretationNeeds(app, eventID)
-	if err != nil || len(needs) == 0 {
-		return "", 0, err
-	}
-	langs := make([]string, len(needs))
-	for i, n := range needs {
-		langs[i] = n.Lang
+	return InviteFor(app, eventID, "", now)
+}
+
+// childrenPerMinder is how many children one child minder looks after,
+// for the places of a child minding shift made for an event's wishes.
+const childrenPerMinder = 4
+
+// InviteFor invites the approved volunteers who answer one of an event's
+// wishes to a shift over the event's time: the interpreters who speak
+// lang (any language asked, when lang is ""), or, for lang
+// domain.SkillChildcare, the child minders. The shift is the event's
+// interpreting or child minding shift over its time, made if there is
+// none yet (with a place per language asked, or a minder per four
+// children). The invitation names the language or the children (see
+// inviteMail). It returns the shift's id and how many were newly invited;
+// without such a wish it does nothing.
+func InviteFor(app core.App, eventID, lang string, now time.Time) (string, int, error) {
+	role, needed := domain.SkillInterpreting, 0
+	var langs []string
+	if lang == domain.SkillChildcare {
+		children, err := ChildrenToMind(app, eventID)
+		if err != nil || children == 0 {
+			return "", 0, err
+		}
+		role, needed = domain.SkillChildcare, (children+childrenPerMinder-1)/childrenPerMinder
+	} else {
+		needs, err := InterpretationNeeds(app, eventID)
+		if err != nil || len(needs) == 0 {
+			return "", 0, err
+		}
+		for _, n := range needs {
+			if lang == "" || n.Lang == lang {
+				langs = append(langs, n.Lang)
+			}
+		}
+		if len(langs) == 0 {
+			return "", 0, nil
+		}
+		needed = len(needs)
 	}
 	var shiftID string
-	err = app.RunInTransaction(func(tx core.App) error {
+	err := app.RunInTransaction(func(tx core.App) error {
 		ev, err := tx.FindRecordById(domain.Events, eventID)
 		if err != nil {
 			return ErrShiftNotFound
@@ -378,7 +495,7 @@ func InviteInterpreters(app core.App, eventID string, now time.Time) (string, in
 			return ErrShiftClosed
 		}
 		s, err := tx.FindFirstRecordByFilter(domain.Shifts, "event = {:e} && role = {:role} && starts_at = {:s} && ends_at = {:en}",
-			dbx.Params{"e": ev.Id, "role": domain.SkillInterpreting, "s": ev.GetDateTime("starts_at").String(), "en": ev.GetDateTime("ends_at").String()})
+			dbx.Params{"e": ev.Id, "role": role, "s": ev.GetDateTime("starts_at").String(), "en": ev.GetDateTime("ends_at").String()})
 		if err == nil {
 			shiftID = s.Id
 			return nil
@@ -389,12 +506,12 @@ func InviteInterpreters(app core.App, eventID string, now time.Time) (string, in
 		}
 		s = core.NewRecord(col)
 		s.Set("event", ev.Id)
-		s.Set("role", domain.SkillInterpreting)
-		s.Set("needed", len(langs))
+		s.Set("role", role)
+		s.Set("needed", needed)
 		s.Set("starts_at", ev.GetDateTime("starts_at"))
 		s.Set("ends_at", ev.GetDateTime("ends_at"))
 		if err := tx.Save(s); err != nil {
-			return fmt.Errorf("save interpreting shift: %w", err)
+			return fmt.Errorf("save %s shift: %w", role, err)
 		}
 		shiftID = s.Id
 		return nil
@@ -402,21 +519,46 @@ func InviteInterpreters(app core.App, eventID string, now time.Time) (string, in
 	if err != nil {
 		return "", 0, err
 	}
-	n, err := Invite(app, shiftID, nil, &Match{Languages: langs, Skills: []string{domain.SkillInterpreting}}, now)
+	n, err := Invite(app, shiftID, nil, &Match{Languages: langs, Skills: []string{role}}, now)
 	return shiftID, n, err
 }
 
+// inviteInterpreters is the console's one click: the interpreters of every
+// language asked for, or of the form's lang only.
 func inviteInterpreters(e *core.RequestEvent) error {
+	return inviteForWish(e, func(f url.Values) (string, bool) {
+		lang := f.Get("lang")
+		return lang, lang == "" || contains(domain.Languages, lang)
+	})
+}
+
+// inviteChildMinders is the console's one click for child minding.
+func inviteChildMinders(e *core.RequestEvent) error {
+	return inviteForWish(e, func(url.Values) (string, bool) { return domain.SkillChildcare, true })
+}
+
+func inviteForWish(e *core.RequestEvent, wish func(url.Values) (string, bool)) error {
 	ev := findEvent(e)
 	if ev == nil {
 		return web.NotFound(e)
 	}
-	shiftID, n, err := InviteInterpreters(e.App, ev.Id, time.Now())
+	f, err := web.ParseForm(e)
+	if err != nil {
+		return err
+	}
+	lang, ok := wish(f)
+	if !ok {
+		return e.BadRequestError("", nil)
+	}
+	shiftID, n, err := InviteFor(e.App, ev.Id, lang, time.Now())
 	if errors.Is(err, ErrShiftClosed) {
 		return e.Redirect(http.StatusSeeOther, "/manage/events/"+ev.Id+"/shifts?error=closed")
 	}
 	if err != nil {
 		return err
+	}
+	if shiftID == "" { // nothing asked for (any more)
+		return e.Redirect(http.StatusSeeOther, "/manage/events/"+ev.Id+"/shifts")
 	}
 	return redirectInvited(e, ev.Id, shiftID, n)
 }

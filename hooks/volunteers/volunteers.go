@@ -70,6 +70,7 @@ func Register(app core.App) {
 		m.POST("/shifts/{shift}/invite", shiftInvite)
 		m.POST("/shifts/{shift}/assignments/{assignment}/withdraw", assignmentWithdraw)
 		m.POST("/interpreters", inviteInterpreters)
+		m.POST("/childminders", inviteChildMinders)
 
 		d := r.Group("/manage/volunteers")
 		d.BindFunc(web.RequireSession(domain.Organisers))

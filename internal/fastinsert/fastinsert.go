@@ -28,7 +28,9 @@
 //   - its values are checked before, by the code that builds them: a
 //     registration's by registration.Input.Normalize (the same rules as the
 //     schema and the validate hook that wants a name), a check-in's are ids
-//     read from the database and constants;
+//     read from the database, constants, and the arrived count, checked
+//     against the ticket's party (1 to it; the whole party when the door
+//     does not say);
 //   - the unique indexes decide what the hooks cannot (one live registration
 //     per address and event, one check-in per registration);
 //   - once the row is committed, AnnounceCreate runs the after-create
@@ -84,7 +86,7 @@ var (
 	Checkins = Path{
 		Collection: domain.Checkins,
 		Code:       "hooks/checkin: insert and insertPrepared",
-		Fills:      []string{"id", "registration", "event", "at", "method", "created", "updated"},
+		Fills:      []string{"id", "registration", "event", "at", "method", "arrived", "created", "updated"},
 	}
 	Paths = []Path{Registrations, Checkins}
 )

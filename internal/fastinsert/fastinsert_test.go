@@ -138,6 +138,9 @@ func TestStoredRowsPassASave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.GetInt("arrived") != 1 {
+		t.Errorf("a check-in of one person stored arrived %d", c.GetInt("arrived"))
+	}
 	for _, row := range []*core.Record{r, c} {
 		for _, f := range []string{"id", "created", "updated"} {
 			if row.GetString(f) == "" {

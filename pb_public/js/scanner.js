@@ -4,6 +4,12 @@
 // the tab) and are sent, with the time they were made, when the connection
 // is back; the server's answers then replace the local judgments.
 //
+// A ticket may hold a party (a family): the answer says how many, and
+// quick buttons say how many came in (the whole party unless a button
+// says less: the choice is sent as "arrived", right after the answer, and
+// queued with the scan when the line is down). Beside the no-photos badge
+// it shows the party's interpretation wish and the children to mind.
+//
 // A basement's connection is often neither on nor off but hanging: no
 // request keeps the door waiting longer than DOOR_WAIT. A scan that has no
 // answer by then is judged from the list on this device and queued, and
@@ -57,7 +63,8 @@
   function queueCount() {
     return store("queue", "readonly", function (s) { return s.getAll(); }).then(function (items) {
       items = items || [];
-      pendingIn = items.filter(function (it) { return it.event === eventId && it.local === "ok"; }).length;
+      pendingIn = items.filter(function (it) { return it.event === eventId && it.local === "ok"; })
+        .reduce(function (n, it) { return n + (it.arrived || 1); }, 0);
       paintIn();
       $("pending").textContent = items.length;
       $("pending-wrap").className = items.length > 0 ? "waiting" : "";
@@ -102,16 +109,59 @@
     var sh = res.shift || {}, role = document.querySelector('#role-names [data-role="' + sh.role + '"]');
     return (role ? role.textContent : sh.role || "") + ", " + riga(sh.starts_at) + "–" + riga(sh.ends_at);
   }
+  // counted picks the server-rendered phrase for n ("2 children to mind"),
+  // in the page's plural forms, from the hidden list with that id.
+  function counted(id, n) {
+    var el = document.querySelector("#" + id + ' [data-n="' + n + '"]');
+    return el ? el.textContent : String(n);
+  }
+  function langNames(langs) {
+    return (langs || []).map(function (l) {
+      var el = document.querySelector('#lang-names [data-lang="' + l + '"]');
+      return el ? el.textContent : l;
+    }).join(", ");
+  }
+  // shown is the answer on screen with the scan it answers, for the
+  // buttons that correct how many came in.
+  var shown = null;
+  // wishes fills in the party, its arrival buttons and its wishes.
+  function wishes(res, scan) {
+    var admitted = res.result === "ok" || res.result === "already", party = res.party || 1;
+    $("answer-party").hidden = !admitted || party < 2;
+    $("answer-interpretation").hidden = !admitted || !(res.interpretation || []).length;
+    $("answer-childcare").hidden = !admitted || !(res.childcare > 0);
+    shown = admitted && scan ? { scan: scan, res: res } : null;
+    if (!admitted) return;
+    if ((res.interpretation || []).length) $("answer-interpretation").textContent = t.tInterpreter.replace("{langs}", langNames(res.interpretation));
+    if (res.childcare > 0) $("answer-childcare").textContent = counted("n-children", res.childcare);
+    if (party < 2) return;
+    $("answer-party-line").textContent = counted("n-party", party);
+    var group = $("arrived");
+    group.textContent = "";
+    for (var k = 1; k <= party; k++) {
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "count"; b.textContent = String(k); b.dataset.n = String(k);
+      group.appendChild(b);
+    }
+    pressArrived(res.arrived || party);
+  }
+  function pressArrived(n) {
+    Array.prototype.forEach.call($("arrived").children, function (b) {
+      b.setAttribute("aria-pressed", b.dataset.n === String(n) ? "true" : "false");
+    });
+    root.dataset.arrived = String(n);
+  }
   var hideTimer = 0;
-  function hideAnswer() { clearTimeout(hideTimer); $("answer").hidden = true; }
+  function hideAnswer() { clearTimeout(hideTimer); shown = null; $("answer").hidden = true; }
   // show fills the screen with an answer. It goes away by itself (a queue
   // is waiting), sooner for a welcome than for a problem, or with a tap.
-  function show(res, detail) {
+  function show(res, detail, scan) {
     var box = $("answer");
     box.className = "answer " + (colours[res.result] || "bad");
     $("answer-title").textContent = describe(res);
     $("answer-detail").textContent = detail || "";
     $("answer-photo").hidden = !(res.result === "ok" || res.result === "already") || res.photo_consent !== false;
+    wishes(res, scan);
     box.dataset.result = res.result;
     box.hidden = false;
     // How many answers the page gave, and when the last one was shown:
@@ -121,9 +171,27 @@
     if (res.stats) counts(res.stats);
     var good = res.result === "ok" || (res.result === "volunteer" && !res.already);
     signal(good);
-    clearTimeout(hideTimer);
-    hideTimer = setTimeout(hideAnswer, good ? 2500 : 6000);
+    // A party's answer stays long enough to say how many came in.
+    hold(good && $("answer-party").hidden ? 2500 : 6000);
   }
+  function hold(ms) {
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(hideAnswer, ms);
+  }
+  // A tap on a count says how many of the party came in: the scan is sent
+  // again with "arrived" (the server corrects its count), or, when it
+  // waits in the queue, it waits with the new count.
+  $("arrived").addEventListener("click", function (ev) {
+    ev.stopPropagation();
+    var b = ev.target.closest("button[data-n]");
+    if (!b || !shown) return;
+    var n = Number(b.dataset.n), cur = shown;
+    hold(6000);
+    if (n === cur.res.arrived) return;
+    cur.res.arrived = n;
+    pressArrived(n);
+    correctArrived(cur.scan, cur.res, n);
+  });
   // serverIn is the server's last checked-in count; pendingIn the scans
   // judged "ok" on this device and not yet sent (see queueCount).
   var serverIn = Number($("n-in").textContent) || 0, pendingIn = 0;
@@ -260,7 +328,7 @@
       if (r.ok && r.data && r.data.result === "volunteer") {
         show(r.data, shiftLine(r.data));
       } else if (r.ok) {
-        show(r.data);
+        show(r.data, "", scan);
         remember(scan, r.data);
       } else if (volunteerRefusal(r.data)) {
         show({ result: volunteerRefusal(r.data) });
@@ -282,14 +350,55 @@
         var item = { event: eventId, at: at, local: res.result, name: res.name || "", maybe: err.message === "timeout" };
         if (scan.code) item.code = scan.code;
         if (scan.registration) { item.registration = scan.registration; item.method = "manual"; }
-        return store("queue", "readwrite", function (s) { s.add(item); }).then(function () {
-          show(res, link === "off" ? t.tOffline : t.tJudgedHere);
+        // This device let the party in: the scan is sent with how many.
+        if (res.result === "ok") item.arrived = res.arrived || 1;
+        return store("queue", "readwrite", function (s) { return s.add(item); }).then(function (id) {
+          scan.queued = id;
+          show(res, link === "off" ? t.tOffline : t.tJudgedHere, scan);
           queueCount();
           return painted(startedAt);
         });
       });
     }
   }
+  // correctArrived sends how many of a party came in, for a scan answered
+  // a moment ago. A scan still in the queue takes the count with it; one
+  // the server answered is sent again with the count (and queued as a
+  // correction when the line does not answer).
+  function correctArrived(scan, res, n) {
+    var local = ticketFor(scan).then(function (tk) {
+      if (!tk || !tk.checked_in_at) return;
+      tk.arrived = n;
+      return store("tickets", "readwrite", function (s) { s.put(tk); });
+    }).catch(function () {});
+    if (scan.queued !== undefined) {
+      return local.then(function () {
+        return store("queue", "readwrite", function (s) {
+          var get = s.get(scan.queued);
+          get.onsuccess = function () {
+            var it = get.result;
+            if (it) { it.arrived = n; s.put(it); }
+          };
+        });
+      }).then(queueCount).then(function () { root.dataset.corrected = String(n); });
+    }
+    var body = { event: scan.event, arrived: n };
+    if (scan.registration) { body.registration = scan.registration; body.method = "manual"; } else { body.code = scan.code; }
+    return local.then(function () {
+      return api("POST", "/api/checkin", body, DOOR_WAIT);
+    }).then(function (r) {
+      if (r.status === 401 || r.status === 429 || r.status >= 500) throw new Error("server " + r.status);
+      if (r.ok && r.data) {
+        if (r.data.stats) counts(r.data.stats);
+        root.dataset.corrected = String(r.data.arrived);
+      }
+    }).catch(function () {
+      var item = { event: scan.event, at: res.checked_in_at || nowUTC(), local: "correction", name: res.name || "", arrived: n };
+      if (scan.registration) { item.registration = scan.registration; item.method = "manual"; } else { item.code = scan.code; }
+      return store("queue", "readwrite", function (s) { s.add(item); }).then(queueCount);
+    });
+  }
+
   // painted resolves once the answer is on screen, and records, for the
   // browser test and for curious door staff, how long it took from the
   // camera frame to there.
@@ -351,10 +460,18 @@
       // was kept): nobody is let in on its tickets.
       if (tk.status === "confirmed" && (root.dataset.eventCancelled || tk.event_cancelled)) return { result: "cancelled", event_cancelled: true, name: tk.name };
       if (tk.status !== "confirmed") return { result: tk.status, name: tk.name };
-      if (tk.checked_in_at) return { result: "already", name: tk.name, checked_in_at: tk.checked_in_at, photo_consent: tk.photo_consent };
+      // The party and its wishes, as the server answers them.
+      var party = tk.party || 1, res = { name: tk.name, photo_consent: tk.photo_consent, registration: tk.registration,
+        party: party, interpretation: tk.interpretation || [], childcare: tk.childcare || 0 };
+      if (tk.checked_in_at) {
+        res.result = "already"; res.checked_in_at = tk.checked_in_at; res.arrived = tk.arrived || party;
+        return res;
+      }
       tk.checked_in_at = at;
+      tk.arrived = party;
       return store("tickets", "readwrite", function (s) { s.put(tk); }).then(function () {
-        return { result: "ok", name: tk.name, photo_consent: tk.photo_consent };
+        res.result = "ok"; res.arrived = party;
+        return res;
       });
     });
   }
@@ -363,8 +480,9 @@
   function remember(scan, res) {
     if (!res.checked_in_at) return Promise.resolve();
     return ticketFor(scan).then(function (tk) {
-      if (!tk || tk.checked_in_at === res.checked_in_at) return;
+      if (!tk || (tk.checked_in_at === res.checked_in_at && tk.arrived === res.arrived)) return;
       tk.checked_in_at = res.checked_in_at;
+      if (res.arrived) tk.arrived = res.arrived;
       return store("tickets", "readwrite", function (s) { s.put(tk); });
     }).catch(function () {});
   }
@@ -397,12 +515,14 @@
   function send(it) {
     var body = { event: it.event, at: it.at, method: it.method || "qr" };
     if (it.code) body.code = it.code; else body.registration = it.registration;
+    if (it.arrived) body.arrived = it.arrived;
     return api("POST", "/api/checkin", body, BACKGROUND_WAIT).then(function (r) {
       var j = r.data || {};
       if (r.status === 200) {
         if (j.stats && it.event === eventId) counts(j.stats);
         if (it.event === eventId) remember(it, j);
-        if (j.result !== it.local && !ownScan(it, j)) note(t.tSynced.replace("{answer}", describe({ result: j.result, name: j.name || it.name, checked_in_at: j.checked_in_at, arrived_at: j.arrived_at, already: j.already })));
+        var same = j.result === it.local || (it.local === "correction" && (j.result === "already" || j.result === "ok"));
+        if (!same && !ownScan(it, j)) note(t.tSynced.replace("{answer}", describe({ result: j.result, name: j.name || it.name, checked_in_at: j.checked_in_at, arrived_at: j.arrived_at, already: j.already })));
       } else if (volunteerRefusal(j)) {
         note(t.tSynced.replace("{answer}", describe({ result: volunteerRefusal(j) })));
       } else if (r.status === 400 || r.status === 404) {
@@ -593,8 +713,12 @@
         tickets.forEach(function (tk) {
           tk.key = eventId + ":" + tk.hash;
           if (j.cancelled) tk.event_cancelled = true;
-          // A check-in judged here and not yet sent stays checked in.
-          if (!tk.checked_in_at && local[tk.key] && local[tk.key].checked_in_at) tk.checked_in_at = local[tk.key].checked_in_at;
+          // A check-in judged here and not yet sent stays checked in,
+          // with how many of its party came in.
+          if (!tk.checked_in_at && local[tk.key] && local[tk.key].checked_in_at) {
+            tk.checked_in_at = local[tk.key].checked_in_at;
+            tk.arrived = local[tk.key].arrived;
+          }
           s.put(tk);
         });
       });
