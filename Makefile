@@ -22,13 +22,15 @@ demo:
 
 # The packages whose tests take longest start first, so that none of them
 # is left running alone at the end; ./... adds the rest.
-SLOW_TESTS := ./hooks/checkin ./hooks/volunteers ./hooks/events ./hooks/live \
-	./hooks/manage ./hooks/registration ./hooks/outbox
+SLOW_TESTS := ./hooks/checkin ./hooks/volunteers ./hooks/manage ./hooks/registration \
+	./hooks/bulletins ./hooks/live ./hooks/notices ./hooks/events ./hooks/outbox
 
 # Tests that crash and restart the real binary (internal/binarytest) run
-# bin/kopa, built once here.
+# bin/kopa, built once here. The browser tests of every package open their
+# tabs in one Chromium, started for the run (internal/browser/withchromium).
 test: deps vet fmt-check tidy-check build
-	KOPA_BIN=$(CURDIR)/bin/kopa $(GO) test $(TEST_FLAGS) $(SLOW_TESTS) ./...
+	KOPA_BIN=$(CURDIR)/bin/kopa $(GO) run ./internal/browser/withchromium \
+		$(GO) test $(TEST_FLAGS) $(SLOW_TESTS) ./...
 
 vet:
 	$(GO) vet ./...

@@ -507,10 +507,12 @@ const ticketsOnDevice = `new Promise(function (resolve) {
 	};
 })`
 
-// waitTickets waits until the device keeps n tickets.
+// waitTickets waits (up to 30 s, as the page's other waits: the service
+// worker may take long to start on a busy machine) until the device keeps n
+// tickets.
 func waitTickets(t *testing.T, ctx context.Context, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[int](ticketsOnDevice, chromedp.EvalAwaitPromise))
 		if err == nil && got == n {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,8 +23,10 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/remote"
 
 	"kopa/internal/testrun"
+	"kopa/internal/ticketfile"
 )
 
 //go:embed testdata/axe-core/axe.min.js
@@ -58,7 +61,7 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		t.Cleanup(end)
 		return tab(t, ctx)
 	}
-	return tab(t, shared(t).browser)
+	return tab(t, shared(t))
 }
 
 // Camera opens a tab as New does and shows the image (a ticket's QR code,
@@ -166,10 +169,70 @@ type chromium struct {
 	filming bool // a test's image is in camera (guarded by cameraMu)
 }
 
-// shared returns the Chromium of this test process.
-func shared(t testing.TB) *chromium {
+// SharedEnv names the environment variable that gives the test processes
+// the DevTools address of a Chromium they all share (see StartShared):
+// make test starts one for the whole run, so that each package's tests do
+// not start one of their own. Without it, the tests of a process share the
+// process's first Chromium. Cameras are never shared: each process films
+// with Chromiums of its own.
+const SharedEnv = "KOPA_CHROMIUM_WS"
+
+// shared returns the Chromium that New opens its tabs in: the test run's
+// (SharedEnv) when it answers, else the process's first.
+func shared(t testing.TB) context.Context {
 	t.Helper()
-	return sharedN(t, 0)
+	if ws := os.Getenv(SharedEnv); ws != "" {
+		b, err := testrun.Share(t, "browser.run", func() (context.Context, func(), error) { return attach(ws) })
+		if err == nil {
+			return b
+		}
+		t.Logf("the test run's Chromium at %s: %v; this process starts its own", ws, err)
+	}
+	return sharedN(t, 0).browser
+}
+
+// attach connects to the running Chromium at the DevTools address ws. The
+// function it returns disconnects, leaving the browser running.
+func attach(ws string) (context.Context, func(), error) {
+	allocCtx, cancelAlloc := remote.NewAllocator(context.Background(), ws, remote.NoModifyURL)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	end := func() {
+		cancel()
+		cancelAlloc()
+	}
+	// Connects without opening a tab.
+	if _, err := chromedp.Targets(ctx); err != nil {
+		end()
+		return nil, nil, err
+	}
+	return ctx, end, nil
+}
+
+// StartShared starts a headless Chromium as New's shared one is started,
+// listening for DevTools on a loopback port, and returns its address for
+// SharedEnv and the function that ends it.
+func StartShared() (ws string, stop func(), err error) {
+	dir, err := os.MkdirTemp("", "kopa-chromium-")
+	if err != nil {
+		return "", nil, err
+	}
+	_, end, err := start(nil, chromedp.UserDataDir(dir), chromedp.Flag("remote-debugging-port", "0"), remote.WebSocket)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", nil, err
+	}
+	stop = func() { end(); _ = os.RemoveAll(dir) }
+	// Chromium writes the port and the browser's path once it listens.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		data, rerr := os.ReadFile(filepath.Join(dir, "DevToolsActivePort"))
+		if port, path, ok := strings.Cut(strings.TrimSpace(string(data)), "\n"); rerr == nil && ok {
+			return "ws://127.0.0.1:" + strings.TrimSpace(port) + strings.TrimSpace(path), stop, nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return "", nil, fmt.Errorf("Chromium wrote no DevTools address in %s", dir)
+		}
+	}
 }
 
 // sharedN returns the process's i-th Chromium (from 0), starting it if
@@ -334,20 +397,44 @@ func Scripts(enabled bool) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// The fake camera's video: small and slow, since every frame it shows is
+// decoded by the page (jsQR, on a core of this machine) while a camera
+// test runs. A ticket's code fits it at five pixels a module, enough for
+// the page's decoder, in a third of the pixels the page decodes of a
+// phone's frame.
+const (
+	cameraW, cameraH = 320, 240
+	cameraFPS        = 5
+)
+
 // fakeVideo is a short YUV4MPEG2 video of img (nil: nothing) centred on
-// white, for Chromium's fake camera.
+// white, for Chromium's fake camera. An image too large for the frame is
+// shrunk to fit; a QR code drawn at ticketfile.ModulePixels a module keeps
+// every module the same whole number of pixels.
 func fakeVideo(img image.Image) []byte {
-	const w, h = 640, 480
+	const w, h = cameraW, cameraH
 	y := make([]byte, w*h)
 	for i := range y {
 		y[i] = 235 // white
 	}
 	if img != nil {
 		b := img.Bounds()
-		ox, oy := (w-b.Dx())/2, (h-b.Dy())/2
-		for py := 0; py < b.Dy() && oy+py < h; py++ {
-			for px := 0; px < b.Dx() && ox+px < w; px++ {
-				r, g, bl, _ := img.At(b.Min.X+px, b.Min.Y+py).RGBA()
+		// The picture's size dw×dh and its pixel at (px, py).
+		dw, dh := b.Dx(), b.Dy()
+		at := func(px, py int) (int, int) { return b.Min.X + px, b.Min.Y + py }
+		if side := max(dw, dh); side > h-16 {
+			// Modules of num pixels instead of den.
+			num, den := (h-16)/(side/ticketfile.ModulePixels), ticketfile.ModulePixels
+			if dw%den != 0 || dh%den != 0 || num < 2 {
+				num, den = h-16, side // not a QR code of ours: just make it fit
+			}
+			dw, dh = dw*num/den, dh*num/den
+			at = func(px, py int) (int, int) { return b.Min.X + px*den/num, b.Min.Y + py*den/num }
+		}
+		ox, oy := (w-dw)/2, (h-dh)/2
+		for py := 0; py < dh && oy+py < h; py++ {
+			for px := 0; px < dw && ox+px < w; px++ {
+				r, g, bl, _ := img.At(at(px, py)).RGBA()
 				lum := (299*r + 587*g + 114*bl) / 1000 >> 8
 				y[(oy+py)*w+ox+px] = byte(16 + lum*219/255)
 			}
@@ -355,8 +442,8 @@ func fakeVideo(img image.Image) []byte {
 	}
 	chroma := bytes.Repeat([]byte{128}, (w/2)*(h/2))
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
-	for f := 0; f < 10; f++ {
+	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C420jpeg\n", w, h, cameraFPS)
+	for f := 0; f < cameraFPS; f++ {
 		out.WriteString("FRAME\n")
 		out.Write(y)
 		out.Write(chroma)

@@ -20,6 +20,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"golang.org/x/crypto/bcrypt"
 
 	"kopa/internal/domain"
 	"kopa/internal/testrun"
@@ -32,7 +33,8 @@ const Password = "kopa-test-password"
 // NewApp returns a test app on an empty data folder with every migration
 // applied and the rate limiter off, after calling each register function on
 // it (pass hooks.Default for the whole of Kopā). The app is cleaned up when
-// the test ends.
+// the test ends. Its passwords are hashed at PasswordCost in a test, at the
+// real binary's cost in a benchmark.
 //
 // The migrations run once per test process (see testrun): each app starts
 // from a copy of that migrated data folder.
@@ -50,6 +52,9 @@ func NewApp(t testing.TB, register ...func(core.App)) *tests.TestApp {
 		t.Fatalf("test app: %v", err)
 	}
 	t.Cleanup(app.Cleanup)
+	if _, bench := t.(*testing.B); bench {
+		realPasswords(t, app)
+	}
 	for _, r := range register {
 		r(app)
 	}
@@ -78,6 +83,9 @@ func migrated() (string, func(), error) {
 		s.RateLimits.Enabled = false
 		err = app.Save(s)
 	}
+	if err == nil {
+		err = cheapPasswords(app)
+	}
 	// Close the databases (the folder stays) so that copies are whole.
 	if rerr := app.ResetBootstrapState(); err == nil {
 		err = rerr
@@ -87,6 +95,53 @@ func migrated() (string, func(), error) {
 		return "", nil, fmt.Errorf("migrated data folder: %w", err)
 	}
 	return dir, remove, nil
+}
+
+// PasswordCost is the bcrypt cost of the test apps' passwords: bcrypt's
+// least. At the real binary's cost (bcrypt's default, 10) each fixture
+// account and each sign-in of a test takes some 60 ms of a core, most of
+// the test run's time. A sign-in that finds no account still compares a
+// stand-in hash of the collection's own cost, so the tests of that path
+// hold at any cost; the timing itself is measured by benchmarks against
+// the real cost: NewApp gives a benchmark's app the real cost back.
+const PasswordCost = bcrypt.MinCost
+
+// cheapPasswords sets the password cost of every auth collection of app to
+// PasswordCost.
+func cheapPasswords(app core.App) error {
+	cs, err := app.FindAllCollections(core.CollectionTypeAuth)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		f, ok := c.Fields.GetByName(core.FieldNamePassword).(*core.PasswordField)
+		if !ok || f.Cost == PasswordCost {
+			continue
+		}
+		f.Cost = PasswordCost
+		if err := app.Save(c); err != nil {
+			return fmt.Errorf("password cost of %s: %w", c.Name, err)
+		}
+	}
+	return nil
+}
+
+// realPasswords gives app's auth collections back the password cost of the
+// real binary (bcrypt's default, as the migrations leave it).
+func realPasswords(t testing.TB, app core.App) {
+	t.Helper()
+	cs, err := app.FindAllCollections(core.CollectionTypeAuth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if f, ok := c.Fields.GetByName(core.FieldNamePassword).(*core.PasswordField); ok {
+			f.Cost = 0 // bcrypt.DefaultCost
+			if err := app.Save(c); err != nil {
+				t.Fatalf("password cost of %s: %v", c.Name, err)
+			}
+		}
+	}
 }
 
 // Factory adapts NewApp to tests.ApiScenario's TestAppFactory.
@@ -181,8 +236,14 @@ func save(t testing.TB, app core.App, collection string, data map[string]any) *c
 		t.Fatalf("collection %s: %v", collection, err)
 	}
 	r := core.NewRecord(c)
-	r.Load(data)
-	if pw, ok := data["password"].(string); ok {
+	// A password is hashed once, by SetPassword (Load would hash it too).
+	pw, hasPassword := data["password"].(string)
+	for k, v := range data {
+		if k != "password" {
+			r.Set(k, v)
+		}
+	}
+	if hasPassword {
 		r.SetPassword(pw)
 	}
 	if err := app.Save(r); err != nil {

@@ -616,6 +616,15 @@
     var r = decodeQR(ctx.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: "dontInvert" });
     return Promise.resolve(r ? r.data : "");
   }
+  // nextFrame calls f when the camera has a new frame: each frame is
+  // decoded once, and no core decodes a frame already read while the
+  // camera has no new one (a phone's screen paints twice or more for each
+  // camera frame). Browsers without requestVideoFrameCallback read a frame
+  // at each paint.
+  function nextFrame(f) {
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(function () { f(); });
+    else requestAnimationFrame(f);
+  }
   // tick reads one frame; while a code found in it is being answered (until
   // the answer is painted) no other frame is read.
   function tick() {
@@ -631,7 +640,7 @@
         return checkIn({ event: eventId, code: raw }, started).then(function () { lastSeen[raw] = Date.now(); });
       }).catch(function () {}).then(function () { busy = false; });
     }
-    requestAnimationFrame(tick);
+    nextFrame(tick);
   }
   $("start").addEventListener("click", function () {
     $("start").hidden = true;
@@ -641,7 +650,7 @@
     }).then(function (stream) {
       video.srcObject = stream;
       return video.play();
-    }).then(function () { root.dataset.camera = "on"; $("camera-msg").textContent = t.tCameraOn; requestAnimationFrame(tick); })
+    }).then(function () { root.dataset.camera = "on"; $("camera-msg").textContent = t.tCameraOn; nextFrame(tick); })
       .catch(function () { $("camera-msg").textContent = t.tCameraError; $("start").hidden = false; });
   });
 
