@@ -30,7 +30,8 @@ const Job = "kopaMissedSessions"
 // place's last sessions, not the one that just ended.
 const Lookback = 2 * 24 * time.Hour
 
-// Register schedules the job and gives the outbox the paused mail.
+// Register schedules the job, gives the outbox the paused mail and binds
+// the resume page.
 func Register(app core.App) {
 	outbox.Handle(MailPaused, renderPaused)
 	app.Cron().MustAdd(Job, "*/10 * * * *", func() {
@@ -42,6 +43,11 @@ func Register(app core.App) {
 		if n > 0 {
 			app.Logger().Info("standing places paused", "count", n)
 		}
+	})
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/t/{code}/resume", resumePage)
+		se.Router.POST("/t/{code}/resume", resumeSubmit)
+		return se.Next()
 	})
 }
 
@@ -80,6 +86,10 @@ func Check(app core.App, now time.Time) (int, error) {
 				CROSS JOIN registrations r ON r.standing = st.id CROSS JOIN events e ON e.id = r.event
 			WHERE r.standing != '' AND st.status = {:active} AND e.status = {:published} AND e.ends_at <= {:now}
 				AND (st.paused_at = '' OR e.starts_at > st.paused_at)
+				-- a seat freed by a pause and taken again on the resume is
+				-- one seat: the live one
+				AND NOT (r.status = {:cancelled} AND EXISTS (SELECT 1 FROM registrations again
+					WHERE again.standing != '' AND again.standing = r.standing AND again.event = r.event AND again.status != {:cancelled}))
 		), last AS (
 			SELECT standing, n, (status = {:confirmed} AND skipped_at = ''
 				AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.registration = seats.id)) AS missed
@@ -92,6 +102,7 @@ func Check(app core.App, now time.Time) (int, error) {
 		Bind(dbx.Params{
 			"since": domain.DateTime(now.Add(-Lookback)).String(), "now": domain.DateTime(now).String(), "limit": limit,
 			"confirmed": domain.RegistrationConfirmed, "active": domain.StandingActive, "published": domain.EventPublished,
+			"cancelled": domain.RegistrationCancelled,
 		}).All(&runs)
 	if err != nil {
 		return 0, fmt.Errorf("sessions missed in a row: %w", err)

@@ -99,8 +99,9 @@ func Join(app core.App, seriesID string, in registration.Input, now time.Time) (
 // TakeSeats gives the standing place st a seat (or a waiting place) in
 // every upcoming published session of its series where it holds none, each
 // decided in tx as a single registration is, and returns its seat in each
-// upcoming published session. A session whose seat was given up (skipped,
-// or freed when the place ended) is not taken again. A person registered
+// upcoming published session. A session whose seat was skipped is not
+// taken again; one freed when the place paused is, on its resume (an ended
+// place takes no seats). A person registered
 // for a session on their own already keeps that registration, now linked
 // to the standing place.
 func TakeSeats(tx core.App, st *core.Record, now time.Time) ([]Seat, error) {
@@ -127,7 +128,7 @@ func TakeSeats(tx core.App, st *core.Record, now time.Time) ([]Seat, error) {
 	}
 	seats := make([]Seat, 0, len(sessions))
 	for _, ev := range sessions {
-		if r, ok := held[ev.Id]; ok {
+		if r, ok := held[ev.Id]; ok && !freedByPause(r) {
 			seats = append(seats, Seat{Event: ev.Id, Status: r.GetString("status")})
 			continue
 		}
@@ -138,6 +139,15 @@ func TakeSeats(tx core.App, st *core.Record, now time.Time) ([]Seat, error) {
 		seats = append(seats, Seat{Event: ev.Id, Status: status})
 	}
 	return seats, nil
+}
+
+// freedByPause reports whether seat r was freed when its standing place
+// paused (package missed): cancelled without being skipped, in a place
+// that can still take seats. Such a seat is taken again (a new
+// registration, behind those already waiting) when the place resumes;
+// a skipped one stays given up.
+func freedByPause(r *core.Record) bool {
+	return domain.RegistrationStatusOf(r) == domain.RegistrationCancelled && !domain.Skipped(r)
 }
 
 // seat decides st's seat in one session, in tx.
