@@ -44,6 +44,11 @@ type spec struct {
 	hour, min, length int // start in Riga time, length in minutes
 	capacity          int
 	waitlist          bool
+	// Families: the largest party one registration may hold (0 is 1),
+	// whether children are minded, whether people without an e-mail
+	// address may register.
+	maxParty                 int
+	childcare, emailOptional bool
 }
 
 const (
@@ -59,31 +64,31 @@ var discussions = []spec{
 			"Diskusija par bēgļu nodarbinātību: kā atrast darbu Latvijā, kā tiek atzīta izglītība un pieredze, un ko var darīt darba devēji. Piedalās darba devēji, bēgļi un konsultatīvo ekspertu starpprofesionāļu servisa speciālisti.",
 			"A discussion on refugee employment: finding work in Latvia, having one's education and experience recognised, and what employers can do. With employers, refugees and the specialists of the inter-professional expert advisory service.",
 			"Дискуссия о трудоустройстве беженцев: как найти работу в Латвии, как признаются образование и опыт и что могут сделать работодатели. Участвуют работодатели, беженцы и специалисты межпрофессиональной консультативной службы экспертов."},
-		venue: house, week: 0, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true},
+		venue: house, week: 0, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true, maxParty: 2, childcare: true},
 	{kind: domain.KindDiscussion, title: text{"Kultūršoks un kultūru dialogs", "Culture shock and cultural dialogue", "Культурный шок и диалог культур"},
 		summary: text{
 			"Kā pārdzīvot kultūršoku un veidot kultūru dialogu? Sarunā dalāmies pieredzē par pirmajiem mēnešiem Latvijā, par paradumiem, kas pārsteidz, un par to, kā saprast vienam otru.",
 			"How does one live through culture shock and build a dialogue between cultures? We share experiences of the first months in Latvia, of customs that surprise, and of how to understand each other.",
 			"Как пережить культурный шок и выстроить диалог культур? Делимся опытом первых месяцев в Латвии, обычаями, которые удивляют, и тем, как понять друг друга."},
-		venue: house, week: 1, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true},
+		venue: house, week: 1, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true, maxParty: 2, childcare: true},
 	{kind: domain.KindDiscussion, title: text{"Dzīves uzsākšana pēc bēgļa statusa saņemšanas", "Starting life after receiving refugee status", "Начало жизни после получения статуса беженца"},
 		summary: text{
 			"Ko darīt pēc bēgļa vai alternatīvā statusa saņemšanas: mājoklis, valodas apguve, veselības aprūpe, skola bērniem un sociālā palīdzība. Individuālās integrācijas programmas pieredze.",
 			"What comes after refugee or alternative status is granted: housing, learning the language, health care, school for the children and social assistance. Experience from individual integration programmes.",
 			"Что делать после получения статуса беженца или альтернативного статуса: жильё, изучение языка, медицинская помощь, школа для детей и социальная помощь. Опыт индивидуальных программ интеграции."},
-		venue: house, week: 2, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true},
+		venue: house, week: 2, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true, maxParty: 2, childcare: true},
 	{kind: domain.KindDiscussion, title: text{"Vietējo iedzīvotāju bailes no bēgļiem un patvēruma meklētājiem", "Locals' fears of refugees and asylum seekers", "Страхи местных жителей перед беженцами и лицами, ищущими убежища"},
 		summary: text{
 			"Atklāta saruna par vietējo iedzīvotāju bailēm no bēgļiem un patvēruma meklētājiem: no kurienes tās rodas, kas ir mīts un kas realitāte, un kā satikšanās maina priekšstatus.",
 			"An open conversation about locals' fears of refugees and asylum seekers: where they come from, what is myth and what is real, and how meeting each other changes minds.",
 			"Открытый разговор о страхах местных жителей перед беженцами и лицами, ищущими убежища: откуда они берутся, что миф, а что реальность, и как встречи меняют представления."},
-		venue: house, week: 3, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true},
+		venue: house, week: 3, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true, maxParty: 2, childcare: true},
 	{kind: domain.KindDiscussion, title: text{"Eiropas bēgļu un patvēruma politika", "European refugee and asylum policy", "Европейская политика в области беженцев и убежища"},
 		summary: text{
 			"Eiropas bēgļu un patvēruma politika un tās principi: kā tā ietekmē patvēruma meklētājus Latvijā un kādu atbalsta sistēmu var veidot nevalstiskās organizācijas.",
 			"European refugee and asylum policy and its principles: how it affects asylum seekers in Latvia and what support system non-governmental organisations can build.",
 			"Европейская политика в области беженцев и убежища и её принципы: как она влияет на лиц, ищущих убежища, в Латвии и какую систему поддержки могут создать общественные организации."},
-		venue: house, week: 4, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true},
+		venue: house, week: 4, weekday: time.Wednesday, hour: 18, length: 120, capacity: 40, waitlist: true, maxParty: 2, childcare: true},
 }
 
 var clubs = []spec{
@@ -110,19 +115,19 @@ var culture = []spec{
 			"Kultūras iepazīšana kopā: gida vadīta ekskursija pa Latvijas Nacionālo mākslas muzeju latviešu valodā ar tulkojumu. Ieeja bez maksas.",
 			"Getting to know the culture together: a guided tour of the Latvian National Museum of Art in Latvian with interpretation. Free entry.",
 			"Знакомство с культурой вместе: экскурсия с гидом по Латвийскому национальному художественному музею на латышском языке с переводом. Вход бесплатный."},
-		venue: museum, week: 0, weekday: time.Saturday, hour: 12, length: 120, capacity: 20},
+		venue: museum, week: 0, weekday: time.Saturday, hour: 12, length: 120, capacity: 20, maxParty: 6, emailOptional: true},
 	{kind: domain.KindCulture, title: text{"Koncerts: latviešu tautasdziesmas", "Concert: Latvian folk songs", "Концерт: латышские народные песни"},
 		summary: text{
 			"Kora koncerts ar latviešu tautasdziesmām un stāstiem par to nozīmi. Pēc koncerta — tēja un sarunas ar dziedātājiem.",
 			"A choir concert of Latvian folk songs with stories of what they mean. Tea and conversation with the singers afterwards.",
 			"Хоровой концерт латышских народных песен с рассказами об их значении. После концерта — чай и беседа с певцами."},
-		venue: hall, week: 1, weekday: time.Sunday, hour: 16, length: 90, capacity: 0},
+		venue: hall, week: 1, weekday: time.Sunday, hour: 16, length: 90, capacity: 0, maxParty: 6, emailOptional: true},
 	{kind: domain.KindCulture, title: text{"Ekskursija pa Vecrīgu", "An excursion through Old Riga", "Экскурсия по Старой Риге"},
 		summary: text{
 			"Pastaiga ar gidu pa Vecrīgu: pilsētas vēsture, leģendas un vietas, ko vērts zināt. Ģērbieties atbilstoši laikapstākļiem.",
 			"A guided walk through Old Riga: the city's history, legends and places worth knowing. Please dress for the weather.",
 			"Прогулка с гидом по Старой Риге: история города, легенды и места, которые стоит знать. Одевайтесь по погоде."},
-		venue: oldTwn, week: 2, weekday: time.Saturday, hour: 11, length: 120, capacity: 25, waitlist: true},
+		venue: oldTwn, week: 2, weekday: time.Saturday, hour: 11, length: 120, capacity: 25, waitlist: true, maxParty: 6, emailOptional: true},
 }
 
 // Seed fills a database that has no events with the demo events, and makes
@@ -192,6 +197,7 @@ func seedEvents(tx core.App, now time.Time) (int, error) {
 			"title_lv": s.title.lv, "title_en": s.title.en, "title_ru": s.title.ru,
 			"summary_lv": s.summary.lv, "summary_en": s.summary.en, "summary_ru": s.summary.ru,
 			"venue": s.venue, "capacity": s.capacity, "waitlist": s.waitlist,
+			"max_party": max(1, s.maxParty), "childcare": s.childcare, "email_optional": s.emailOptional,
 			"starts_at": domain.DateTime(start), "ends_at": domain.DateTime(start.Add(time.Duration(s.length) * time.Minute)),
 		})
 		if err := tx.Save(r); err != nil {

@@ -65,6 +65,24 @@ func TestSeedOnceWithFreshPassword(t *testing.T) {
 			}
 		}
 	}
+	// Families: the cultural visits take parties and people without an
+	// e-mail address, the discussions couples, with children minded.
+	for _, r := range recs {
+		switch r.GetString("kind") {
+		case domain.KindCulture:
+			if domain.MaxParty(r) != 6 || !domain.EmailOptional(r) {
+				t.Errorf("%s: max_party %d, email_optional %v", r.GetString("title_en"), domain.MaxParty(r), domain.EmailOptional(r))
+			}
+		case domain.KindDiscussion:
+			if domain.MaxParty(r) != 2 || !domain.OffersChildcare(r) {
+				t.Errorf("%s: max_party %d, childcare %v", r.GetString("title_en"), domain.MaxParty(r), domain.OffersChildcare(r))
+			}
+		case domain.KindClub:
+			if r.GetInt("max_party") != 1 {
+				t.Errorf("%s: max_party %d, want 1", r.GetString("title_en"), r.GetInt("max_party"))
+			}
+		}
+	}
 	if counts["discussion"] != 5 || counts["club"] != 8 || counts["culture"] != 3 {
 		t.Errorf("kinds: %v", counts)
 	}
