@@ -20,29 +20,35 @@ var AccountFormLimits = []core.RateLimitRule{
 
 func init() {
 	m.Register(func(app core.App) error {
-		s := app.Settings()
-		have := map[string]bool{}
-		for _, r := range s.RateLimits.Rules {
-			have[r.Label] = true
-		}
-		// Only beside Kopā's own rules: where an organiser removed them,
-		// they wanted none.
-		if !have["POST /manage/login"] {
-			return nil
-		}
-		added := false
-		for _, r := range AccountFormLimits {
-			if !have[r.Label] {
-				s.RateLimits.Rules = append(s.RateLimits.Rules, r)
-				added = true
-			}
-		}
-		if !added {
-			return nil
-		}
-		if err := app.Save(s); err != nil {
-			return fmt.Errorf("account and bulletin form limits: %w", err)
-		}
-		return nil
+		return addLimitsBeside(app, "POST /manage/login", AccountFormLimits, "account and bulletin form limits")
 	}, nil)
+}
+
+// addLimitsBeside adds the rules of limits that settings lack, but only
+// where the rule labelled marker (one of Kopā's own) is still there: where
+// an organiser removed Kopā's rules, they wanted none. It saves only when it
+// added something; what names the rules in an error.
+func addLimitsBeside(app core.App, marker string, limits []core.RateLimitRule, what string) error {
+	s := app.Settings()
+	have := map[string]bool{}
+	for _, r := range s.RateLimits.Rules {
+		have[r.Label] = true
+	}
+	if !have[marker] {
+		return nil
+	}
+	added := false
+	for _, r := range limits {
+		if !have[r.Label] {
+			s.RateLimits.Rules = append(s.RateLimits.Rules, r)
+			added = true
+		}
+	}
+	if !added {
+		return nil
+	}
+	if err := app.Save(s); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }

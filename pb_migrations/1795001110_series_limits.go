@@ -1,8 +1,6 @@
 package migrations
 
 import (
-	"fmt"
-
 	"github.com/pocketbase/pocketbase/core"
 	m "github.com/pocketbase/pocketbase/migrations"
 )
@@ -17,29 +15,6 @@ var SeriesLimits = []core.RateLimitRule{
 
 func init() {
 	m.Register(func(app core.App) error {
-		s := app.Settings()
-		have := map[string]bool{}
-		for _, r := range s.RateLimits.Rules {
-			have[r.Label] = true
-		}
-		// Only beside Kopā's own rules: where an organiser removed them,
-		// they wanted none.
-		if !have["POST /api/events/"] {
-			return nil
-		}
-		added := false
-		for _, r := range SeriesLimits {
-			if !have[r.Label] {
-				s.RateLimits.Rules = append(s.RateLimits.Rules, r)
-				added = true
-			}
-		}
-		if !added {
-			return nil
-		}
-		if err := app.Save(s); err != nil {
-			return fmt.Errorf("series registration limits: %w", err)
-		}
-		return nil
+		return addLimitsBeside(app, "POST /api/events/", SeriesLimits, "series registration limits")
 	}, nil)
 }
