@@ -37,15 +37,6 @@ func bindConsole(se *core.ServeEvent) {
 	g.POST("/{id}/send", consoleSend)
 }
 
-// consolePage prepares a console page: wide, with the console's
-// stylesheet.
-func consolePage(e *core.RequestEvent, title string, data any) *web.Page {
-	p := web.NewPage(e, title, data)
-	p.Wide = true
-	p.Styles = []string{"css/manage.css"}
-	return p
-}
-
 // ListRow is one bulletin in the console's list.
 type ListRow struct {
 	ID, Title, Status string
@@ -68,7 +59,7 @@ func consoleList(e *core.RequestEvent) error {
 			}
 		}
 	}
-	return web.Render(e, http.StatusOK, "manage/bulletins", consolePage(e, "bulletins.console.title", rows))
+	return web.Render(e, http.StatusOK, "manage/bulletins", web.NewConsolePage(e, "bulletins.console.title", rows))
 }
 
 // Image is an uploaded image of a bulletin, as the editor lists it.
@@ -127,7 +118,7 @@ func consoleEditor(e *core.RequestEvent) error {
 		}
 		title = "bulletins.console.edit"
 	}
-	p := consolePage(e, title, d)
+	p := web.NewConsolePage(e, title, d)
 	if d.ID != "" {
 		p.Title = d.TitleLV
 	}
@@ -162,7 +153,7 @@ func consolePreview(e *core.RequestEvent) error {
 		v := NewView(b, lang)
 		d.Views = append(d.Views, PreviewView{View: v, Lang: lang, Subject: v.Title, L: web.Catalog().For(lang)})
 	}
-	p := consolePage(e, "bulletins.console.preview", d)
+	p := web.NewConsolePage(e, "bulletins.console.preview", d)
 	return web.Render(e, http.StatusOK, "manage/bulletin_preview", p)
 }
 

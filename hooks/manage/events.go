@@ -111,7 +111,7 @@ func showForm(e *core.RequestEvent, status int, f EventForm) error {
 		}
 		f.Shifts = shifts
 	}
-	return web.Render(e, status, "manage/event", page(e, title, f))
+	return web.Render(e, status, "manage/event", web.NewConsolePage(e, title, f))
 }
 
 // notices are the messages a redirect back to the event form may show.

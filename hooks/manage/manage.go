@@ -72,14 +72,6 @@ func Register(app core.App) {
 	})
 }
 
-// page prepares a console page: wide, with the console's stylesheet.
-func page(e *core.RequestEvent, title string, data any) *web.Page {
-	p := web.NewPage(e, title, data)
-	p.Wide = true
-	p.Styles = []string{"css/manage.css"}
-	return p
-}
-
 // Dashboard is what the console's front page shows.
 type Dashboard struct {
 	Events []domain.EventView
@@ -118,7 +110,7 @@ func dashboard(e *core.RequestEvent) error {
 		}
 		rows = append(rows, domain.NewEventView(r, lang, st))
 	}
-	return web.Render(e, http.StatusOK, "manage/index", page(e, "manage.title", Dashboard{Events: rows, Past: past, Proxy: proxyWarning(e)}))
+	return web.Render(e, http.StatusOK, "manage/index", web.NewConsolePage(e, "manage.title", Dashboard{Events: rows, Past: past, Proxy: proxyWarning(e)}))
 }
 
 // proxyWarning names the forwarding headers of requests that came through

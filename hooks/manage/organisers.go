@@ -198,7 +198,7 @@ func showOrganisers(e *core.RequestEvent, status int, d OrganisersData) error {
 			d.Invited = ""
 		}
 	}
-	return web.Render(e, status, "manage/organisers", page(e, "manage.org.title", d))
+	return web.Render(e, status, "manage/organisers", web.NewConsolePage(e, "manage.org.title", d))
 }
 
 // organiserInvite makes the account and queues its invitation in one

@@ -84,7 +84,7 @@ func showRegister(e *core.RequestEvent, status int, ev *core.Record, f RegisterF
 			d.Children = append(d.Children, n)
 		}
 	}
-	return web.Render(e, status, "manage/register", page(e, "manage.register.title", d))
+	return web.Render(e, status, "manage/register", web.NewConsolePage(e, "manage.register.title", d))
 }
 
 // registerSubmit registers someone from the console through the same
@@ -168,5 +168,5 @@ func consoleTicket(e *core.RequestEvent) error {
 	if o := e.Request.URL.Query().Get("outcome"); o == registration.StatusExists {
 		d.Outcome = o
 	}
-	return web.Render(e, http.StatusOK, "manage/ticket", page(e, "manage.register.ticket_title", d))
+	return web.Render(e, http.StatusOK, "manage/ticket", web.NewConsolePage(e, "manage.register.ticket_title", d))
 }

@@ -103,7 +103,7 @@ func registrations(e *core.RequestEvent) error {
 		return err
 	}
 	d.Event = domain.NewEventView(ev, web.Lang(e), st)
-	return web.Render(e, http.StatusOK, "manage/registrations", page(e, "manage.registrations", d))
+	return web.Render(e, http.StatusOK, "manage/registrations", web.NewConsolePage(e, "manage.registrations", d))
 }
 
 // registrationsCSV is the contract's CSV export for the console's session
@@ -197,7 +197,7 @@ func eraseConfirm(e *core.RequestEvent) error {
 	}
 	d := EraseData{EventID: r.GetString("event"), Row: RegistrationRow{ID: r.Id, Name: r.GetString("name"), Email: r.GetString("email"),
 		Status: r.GetString("status"), Erased: !r.GetDateTime("erased_at").IsZero()}}
-	return web.Render(e, http.StatusOK, "manage/erase", page(e, "manage.erase", d))
+	return web.Render(e, http.StatusOK, "manage/erase", web.NewConsolePage(e, "manage.erase", d))
 }
 
 func erase(e *core.RequestEvent) error {

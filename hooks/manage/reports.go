@@ -65,7 +65,7 @@ func reportPage(e *core.RequestEvent) error {
 			return err
 		}
 	}
-	return web.Render(e, status, "manage/reports", page(e, "manage.reports", d))
+	return web.Render(e, status, "manage/reports", web.NewConsolePage(e, "manage.reports", d))
 }
 
 // reportCSV is the report's CSV for the console's session.

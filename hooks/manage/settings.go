@@ -41,7 +41,7 @@ func showSettings(e *core.RequestEvent, status int, d SettingsData) error {
 	if c, err := e.App.FindCachedCollectionByNameOrId(domain.Organisers); err == nil {
 		d.MFA = c.MFA.Enabled && c.OTP.Enabled
 	}
-	return web.Render(e, status, "manage/settings", page(e, "manage.settings", d))
+	return web.Render(e, status, "manage/settings", web.NewConsolePage(e, "manage.settings", d))
 }
 
 func settingsPage(e *core.RequestEvent) error {
@@ -156,7 +156,7 @@ func mailPage(e *core.RequestEvent) error {
 			d.Rows = append(d.Rows, row)
 		}
 	}
-	return web.Render(e, http.StatusOK, "manage/mail", page(e, "manage.mail", d))
+	return web.Render(e, http.StatusOK, "manage/mail", web.NewConsolePage(e, "manage.mail", d))
 }
 
 // mailRetry puts failed mail back in the queue with a fresh count of

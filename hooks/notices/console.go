@@ -125,9 +125,7 @@ func showMessage(e *core.RequestEvent, status int, ev *core.Record, f MessageFor
 		}
 		f.History = append(f.History, SentMessage{Created: r.GetDateTime("created").Time(), Subject: subject, To: m.To, Count: r.GetInt("count"), SentBy: by})
 	}
-	p := web.NewPage(e, "message.title", f)
-	p.Wide = true
-	p.Styles = []string{"css/manage.css"}
+	p := web.NewConsolePage(e, "message.title", f)
 	return web.Render(e, status, "manage/message", p)
 }
 

@@ -37,13 +37,6 @@ func registerConsole(app core.App) {
 	})
 }
 
-func consolePage(e *core.RequestEvent, title string, data any) *web.Page {
-	p := web.NewPage(e, title, data)
-	p.Wide = true
-	p.Styles = []string{"css/manage.css"}
-	return p
-}
-
 // Form is the console's series form.
 type Form struct {
 	ID       string
@@ -126,7 +119,7 @@ func showConsole(e *core.RequestEvent, status int, f Form) error {
 	if f.Errors == nil {
 		f.Errors = map[string]string{}
 	}
-	return web.Render(e, status, "manage/series", consolePage(e, title, f))
+	return web.Render(e, status, "manage/series", web.NewConsolePage(e, title, f))
 }
 
 // SeriesRow is one line of the console's list of series.
@@ -150,7 +143,7 @@ func consoleList(e *core.RequestEvent) error {
 		}
 		rows = append(rows, SeriesRow{ID: s.Id, Title: s.GetString("title_lv"), Weekday: s.GetInt("weekday"), Start: s.GetString("start_time"), Sessions: len(sessions)})
 	}
-	return web.Render(e, http.StatusOK, "manage/series_list", consolePage(e, "manage.series.list", rows))
+	return web.Render(e, http.StatusOK, "manage/series_list", web.NewConsolePage(e, "manage.series.list", rows))
 }
 
 func consoleNew(e *core.RequestEvent) error {

@@ -99,10 +99,7 @@ func directoryPage(e *core.RequestEvent) error {
 
 // renderConsole renders a console page of this package.
 func renderConsole(e *core.RequestEvent, status int, title, name string, data any) error {
-	p := web.NewPage(e, title, data)
-	p.Wide = true
-	p.Styles = []string{"css/manage.css", "css/volunteers.css"}
-	return web.Render(e, status, name, p)
+	return web.Render(e, status, name, web.NewConsolePage(e, title, data, "css/volunteers.css"))
 }
 
 // VolunteerShift is one of a volunteer's shifts on their console page.

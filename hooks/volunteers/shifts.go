@@ -232,10 +232,7 @@ func showShifts(e *core.RequestEvent, status int, ev *core.Record, d ShiftsData)
 		start := d.Event.StartsAt.Add(-30 * time.Minute)
 		d.Form = ShiftForm{Role: domain.SkillDoor, Needed: 2, Starts: start.In(i18n.Riga).Format(localLayout), Ends: d.Event.EndsAt.In(i18n.Riga).Format(localLayout)}
 	}
-	p := web.NewPage(e, "shifts.title", d)
-	p.Wide = true
-	p.Styles = []string{"css/manage.css", "css/volunteers.css"}
-	return web.Render(e, status, "manage/shifts", p)
+	return web.Render(e, status, "manage/shifts", web.NewConsolePage(e, "shifts.title", d, "css/volunteers.css"))
 }
 
 func sortShifts(rows []ShiftRow) {

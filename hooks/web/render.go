@@ -173,6 +173,15 @@ func NewPage(e *core.RequestEvent, title string, data any) *Page {
 	}
 }
 
+// NewConsolePage is NewPage for a page of the organisers' console: wide,
+// with the console's stylesheet and then styles, the page's own.
+func NewConsolePage(e *core.RequestEvent, title string, data any, styles ...string) *Page {
+	p := NewPage(e, title, data)
+	p.Wide = true
+	p.Styles = append([]string{"css/manage.css"}, styles...)
+	return p
+}
+
 // Render writes a page from templates/pages/<name>.html inside the layout.
 func Render(e *core.RequestEvent, status int, name string, p *Page) error {
 	if err := load(); err != nil {
