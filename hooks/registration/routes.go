@@ -20,6 +20,7 @@ import (
 // registration records, the waiting list's move when an event's capacity
 // is raised, and the reminders' cron job.
 func Register(app core.App) {
+	app.Store().Set(appKey, app)
 	registerMail()
 	registerReminders(app)
 	app.OnRecordValidate(domain.Registrations).BindFunc(validateRecord)
