@@ -341,15 +341,35 @@ func (ev *eventState) check(in Input) error {
 	if ev.capacity > 0 {
 		most = min(most, ev.capacity)
 	}
-	if in.Party > most {
-		errs["party"] = validation.NewError("validation_party_too_big", fmt.Sprintf("Must be at most %d.", most))
-	}
-	if in.Childcare > 0 && !ev.childcare {
-		errs["childcare"] = validation.NewError("validation_no_childcare", "This event offers no child minding.")
-	}
+	checkParty(errs, in, most, ev.childcare)
 	if in.Email == "" && !ev.noEmail && !in.NoEmailAnywhere {
 		errs["email"] = validation.NewError("validation_required", "Cannot be blank.")
 	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// checkParty adds to errs what is wrong with in's party for an event (or
+// a series) that takes parties of up to most people and offers child
+// minding or not.
+func checkParty(errs validation.Errors, in Input, most int, childcare bool) {
+	if in.Party > most {
+		errs["party"] = validation.NewError("validation_party_too_big", fmt.Sprintf("Must be at most %d.", most))
+	}
+	if in.Childcare > 0 && !childcare {
+		errs["childcare"] = validation.NewError("validation_no_childcare", "This event offers no child minding.")
+	}
+}
+
+// CheckParty holds in's party and children to mind to what is taken
+// (package series: by a series and its sessions): parties of up to most
+// people (see LargestParty), children to mind where childcare. Its errors
+// are those of a registration for an event.
+func CheckParty(in Input, most int, childcare bool) error {
+	errs := validation.Errors{}
+	checkParty(errs, in, most, childcare)
 	if len(errs) > 0 {
 		return errs
 	}
