@@ -54,9 +54,23 @@ func Join(app core.App, seriesID string, in registration.Input, now time.Time) (
 	if err != nil {
 		return Result{}, err
 	}
+	sessions, err := publishedAhead(app, s.Id, now)
+	if err != nil {
+		return Result{}, err
+	}
+	// A party bigger than the series takes, or children to mind where it
+	// offers no minding, would have no seat anywhere.
+	errs := validation.Errors{}
+	most, childcare := partyLimits(s, sessions)
+	if err := registration.CheckParty(in, most, childcare); err != nil && !errors.As(err, &errs) {
+		return Result{}, err
+	}
 	if in.Email == "" {
 		// The standing place's ticket and its news travel by mail.
-		return Result{}, validation.Errors{"email": validation.NewError("validation_required", "Cannot be blank.")}
+		errs["email"] = validation.NewError("validation_required", "Cannot be blank.")
+	}
+	if len(errs) > 0 {
+		return Result{}, errs
 	}
 	col, err := app.FindCachedCollectionByNameOrId(domain.Standing)
 	if err != nil {
@@ -74,10 +88,6 @@ func Join(app core.App, seriesID string, in registration.Input, now time.Time) (
 		"party": max(in.Party, 1), "childcare": in.Childcare,
 	})
 	if err := app.Validate(st); err != nil {
-		return Result{}, err
-	}
-	sessions, err := publishedAhead(app, s.Id, now)
-	if err != nil {
 		return Result{}, err
 	}
 	prepared, err := prepareSeats(app, st, sessions, now)
@@ -128,6 +138,17 @@ func publishedAhead(app core.App, seriesID string, now time.Time) ([]*core.Recor
 		AndWhere(dbx.NewExp("series != '' AND starts_at > {:now}", dbx.Params{"now": domain.DateTime(now).String()})).
 		OrderBy("starts_at ASC").All(&sessions)
 	return sessions, err
+}
+
+// partyLimits are the largest party and whether children are minded, as a
+// series and its sessions ahead take them: the series' own, or a session's
+// where an organiser allowed more there.
+func partyLimits(s *core.Record, sessions []*core.Record) (most int, childcare bool) {
+	most, childcare = registration.LargestParty(s), domain.OffersChildcare(s)
+	for _, ev := range sessions {
+		most, childcare = max(most, registration.LargestParty(ev)), childcare || domain.OffersChildcare(ev)
+	}
+	return most, childcare
 }
 
 // prepareSeats prepares the seats of standing place st in sessions, by
