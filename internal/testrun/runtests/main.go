@@ -81,7 +81,8 @@ func main() {
 			mu.Unlock()
 		}
 	}()
-	// Results are printed in the order the packages end, as go test does.
+	// Each package's result is printed when it ends (go test holds results
+	// back to print them in the packages' order).
 	next := make(chan pkg)
 	for range max(1, *parallel) {
 		wg.Add(1)
