@@ -31,8 +31,9 @@ SLOW_TESTS := ./hooks/checkin ./hooks/volunteers ./hooks/manage ./hooks/registra
 # tabs in one Chromium, started for the run (internal/browser/withchromium).
 # The test binaries are built into $(TEST_BIN), where one whose code did not
 # change is not linked again, and run from there (internal/testrun/runtests)
-# as go test runs them. go test's own vet is off: go vet ./... above checks
-# all it checks.
+# as go test runs them (go test -c names a binary after its package, so two
+# packages with tests may not share a name). go test's own vet is off:
+# go vet ./... above checks all it checks.
 test: deps vet fmt-check tidy-check build
 	$(GO) test -c -vet=off -ldflags='-s -w' -o $(TEST_BIN)/ $(SLOW_TESTS) ./...
 	KOPA_BIN=$(CURDIR)/bin/kopa $(GO) run ./internal/browser/withchromium \
