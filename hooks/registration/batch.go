@@ -7,7 +7,6 @@ import (
 	"maps"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -18,6 +17,7 @@ import (
 	"kopa/hooks/bulletins"
 	"kopa/hooks/outbox"
 	"kopa/internal/domain"
+	"kopa/internal/groupcommit"
 )
 
 // Registrations are decided by a registrar, a batch at a time, in one
@@ -52,49 +52,14 @@ type job struct {
 	res     Result
 	err     error
 	created bool // rec was stored: its after-create hooks are due
-	done    chan struct{}
 }
 
-// registrar queues the jobs of one app. Its goroutine runs while there is
-// work and ends when the queue is empty, so an idle app holds none.
-type registrar struct {
-	mu      sync.Mutex
-	queue   []*job
-	running bool
-}
-
-func registrarOf(app core.App) *registrar {
-	return app.Store().GetOrSet("kopa.registrar", func() any { return &registrar{} }).(*registrar)
-}
-
-// submit queues j and waits for its decision.
-func (rg *registrar) submit(app core.App, j *job) {
-	j.done = make(chan struct{})
-	rg.mu.Lock()
-	rg.queue = append(rg.queue, j)
-	if !rg.running {
-		rg.running = true
-		go rg.loop(app)
-	}
-	rg.mu.Unlock()
-	<-j.done
-}
-
-func (rg *registrar) loop(app core.App) {
-	for {
-		rg.mu.Lock()
-		n := min(len(rg.queue), maxBatch)
-		if n == 0 {
-			rg.running = false
-			rg.queue = nil
-			rg.mu.Unlock()
-			return
-		}
-		batch := rg.queue[:n:n]
-		rg.queue = rg.queue[n:]
-		rg.mu.Unlock()
-		commitBatch(app, batch)
-	}
+// registrarOf is the registrar of app: the group-commit queue of its
+// registrations.
+func registrarOf(app core.App) *groupcommit.Queue[*job] {
+	return app.Store().GetOrSet("kopa.registrar", func() any {
+		return groupcommit.New(maxBatch, func(batch []*job) error { return runBatch(app, batch) })
+	}).(*groupcommit.Queue[*job])
 }
 
 // commitBatch decides a batch in one transaction and answers every job.
@@ -102,29 +67,16 @@ func (rg *registrar) loop(app core.App) {
 // decided again in a transaction of its own, so that one failing
 // registration cannot fail the others.
 func commitBatch(app core.App, batch []*job) {
-	err := runBatch(app, batch)
-	if err != nil && len(batch) > 1 {
-		for _, j := range batch {
-			commitBatch(app, []*job{j})
-		}
-		return
-	}
-	for _, j := range batch {
+	for i, err := range groupcommit.Commit(batch, func(batch []*job) error { return runBatch(app, batch) }) {
 		if err != nil {
-			j.res, j.err, j.created = Result{}, err, false
+			batch[i].res, batch[i].err, batch[i].created = Result{}, err, false
 		}
-		close(j.done)
 	}
 }
 
 // runBatch decides a batch in a transaction (in app's own, when app is a
-// transaction already), turning a panic into an error.
-func runBatch(app core.App, batch []*job) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("registration: %v", p)
-		}
-	}()
+// transaction already).
+func runBatch(app core.App, batch []*job) error {
 	for _, j := range batch {
 		j.res, j.err, j.created = Result{}, nil, false
 	}

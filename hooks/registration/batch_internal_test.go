@@ -38,7 +38,7 @@ func newJob(t *testing.T, app core.App, eventID string, in Input) *job {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &job{eventID: eventID, in: in, now: time.Now(), rec: r, params: dbx.Params(export), done: make(chan struct{})}
+	return &job{eventID: eventID, in: in, now: time.Now(), rec: r, params: dbx.Params(export)}
 }
 
 func count(t *testing.T, app core.App, table string) int {
@@ -70,7 +70,6 @@ func TestBatchFailureFailsOnlyItsOwnRegistration(t *testing.T) {
 	commitBatch(app, batch)
 
 	for i, j := range batch {
-		<-j.done
 		if i == 2 {
 			if j.err == nil || j.created {
 				t.Errorf("bad job: err %v, created %v", j.err, j.created)

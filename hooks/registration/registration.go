@@ -180,13 +180,13 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 	if app.IsTransactional() {
 		// The caller holds the writer: decide in its transaction, storing
 		// through PocketBase, whose hooks then run when it commits.
-		if err := runBatch(app, []*job{j}); err != nil {
-			return Result{}, err
-		}
+		commitBatch(app, []*job{j})
 		return j.res, j.err
 	}
 
-	registrarOf(app).submit(app, j)
+	if err := registrarOf(app).Submit(j); err != nil {
+		return Result{}, err
+	}
 	if j.err != nil {
 		return Result{}, j.err
 	}
