@@ -3,6 +3,7 @@ package series_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
@@ -192,5 +194,92 @@ func TestStandingAndSingleShareCapacity(t *testing.T) {
 		if confirmed != 7 || confirmed+waiting != want {
 			t.Errorf("session %d: %d confirmed, %d waiting; want 7 of %d", i, confirmed, waiting, want)
 		}
+	}
+}
+
+// TestJoinsTogether: standing places taken at once (committed together)
+// each get their own answer: the seats of all of them share every
+// session's capacity exactly, a second place of one address is "exists"
+// and stores nothing, and a place the series cannot take is refused
+// without failing the others.
+func TestJoinsTogether(t *testing.T) {
+	t.Parallel()
+	app := kopatest.NewApp(t, hooks.Default)
+	s, sessions := newSeries(t, app, seriesOpts{Weeks: 2, Capacity: 5, Waitlist: true})
+	const n = 24
+	inputs := make([]registration.Input, n+2)
+	for i := range n {
+		inputs[i] = registration.Input{Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.com", i), Locale: "lv"}
+	}
+	inputs[n] = registration.Input{Name: "Person again", Email: "p3@example.com", Locale: "lv"}
+	inputs[n+1] = registration.Input{Name: "Big party", Email: "big@example.com", Locale: "lv", Party: 3}
+	results := make([]series.Result, len(inputs))
+	errs := make([]error, len(inputs))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range inputs {
+		if err := inputs[i].Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			results[i], errs[i] = series.Join(app, s.Id, inputs[i], time.Now())
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+
+	var verrs validation.Errors
+	if !errors.As(errs[n+1], &verrs) || verrs["party"] == nil {
+		t.Errorf("party too big: %v", errs[n+1])
+	}
+	standing, exists := 0, 0
+	places := map[string]bool{}
+	for i, res := range results[:n+1] {
+		if errs[i] != nil {
+			t.Fatalf("join %d: %v", i, errs[i])
+		}
+		switch res.Status {
+		case series.StatusStanding:
+			standing++
+			if len(res.Sessions) != len(sessions) {
+				t.Errorf("join %d: %d seats", i, len(res.Sessions))
+			}
+			for _, seat := range res.Sessions {
+				r := seatOf(t, app, res.Standing.Id, seat.Event)
+				if r == nil || r.GetString("status") != seat.Status {
+					t.Errorf("join %d: seat %+v answered, %v stored", i, seat, r)
+				}
+			}
+		case registration.StatusExists:
+			exists++
+		default:
+			t.Errorf("join %d: status %q", i, res.Status)
+		}
+		if res.Standing.GetString("email") != inputs[i].Email {
+			t.Errorf("join %d: place of %s", i, res.Standing.GetString("email"))
+		}
+		places[res.Standing.Id] = true
+	}
+	if standing != n || exists != 1 || len(places) != n {
+		t.Errorf("%d standing, %d exists, %d places; want %d, 1, %d", standing, exists, len(places), n, n)
+	}
+	if c, _ := app.CountRecords(domain.Standing); c != n {
+		t.Errorf("%d standing places stored, want %d", c, n)
+	}
+	for i, ev := range sessions {
+		confirmed, _ := app.CountRecords(domain.Registrations, dbx.HashExp{"event": ev.Id, "status": "confirmed"})
+		waiting, _ := app.CountRecords(domain.Registrations, dbx.HashExp{"event": ev.Id, "status": "waitlisted"})
+		if confirmed != 5 || waiting != n-5 {
+			t.Errorf("session %d: %d confirmed, %d waiting; want 5 and %d", i, confirmed, waiting, n-5)
+		}
+	}
+	if c := mails(t, app, "series_"+series.MailWelcome); c != n {
+		t.Errorf("%d welcome mails, want %d", c, n)
+	}
+	if c := mails(t, app, "series_"+series.MailAgain); c != 1 {
+		t.Errorf("%d mails again, want 1", c)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/internal/domain"
+	"kopa/internal/groupcommit"
 	"kopa/internal/ids"
 )
 
@@ -47,34 +48,54 @@ type Result struct {
 // Registrations share SQLite's one writer, so everything that needs none is
 // done before the transaction: the place is built and validated, and its
 // seats in the sessions published now are prepared (record, ticket code,
-// values). The transaction looks again for the sessions, decides the seats
-// in one batch (registration.DecideInTx) and queues the mail.
+// values). Standing places arriving together then share a transaction (a
+// group commit, see joinBatch); each still gets its own answer. Called
+// with a transaction's app, Join decides inside that transaction.
 func Join(app core.App, seriesID string, in registration.Input, now time.Time) (Result, error) {
-	s, err := findPublic(app, seriesID)
+	j, err := prepareJoin(app, seriesID, in, now)
 	if err != nil {
 		return Result{}, err
 	}
-	sessions, err := publishedAhead(app, s.Id, now)
+	if app.IsTransactional() {
+		err = groupcommit.Commit([]*joinJob{j}, func(batch []*joinJob) error { return joinBatch(app, batch) })[0]
+	} else {
+		err = joinerOf(app).Submit(j)
+	}
 	if err != nil {
 		return Result{}, err
+	}
+	return j.res, nil
+}
+
+// prepareJoin does what Join does before it needs the writer: the series
+// and its sessions are read, the place is built and validated, and its
+// seats are prepared.
+func prepareJoin(app core.App, seriesID string, in registration.Input, now time.Time) (*joinJob, error) {
+	s, err := findPublic(app, seriesID)
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := publishedAhead(app, s.Id, now)
+	if err != nil {
+		return nil, err
 	}
 	// A party bigger than the series takes, or children to mind where it
 	// offers no minding, would have no seat anywhere.
 	errs := validation.Errors{}
 	most, childcare := partyLimits(s, sessions)
 	if err := registration.CheckParty(in, most, childcare); err != nil && !errors.As(err, &errs) {
-		return Result{}, err
+		return nil, err
 	}
 	if in.Email == "" {
 		// The standing place's ticket and its news travel by mail.
 		errs["email"] = validation.NewError("validation_required", "Cannot be blank.")
 	}
 	if len(errs) > 0 {
-		return Result{}, errs
+		return nil, errs
 	}
 	col, err := app.FindCachedCollectionByNameOrId(domain.Standing)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	st := core.NewRecord(col)
 	st.Id = ids.Ordered()
@@ -88,39 +109,108 @@ func Join(app core.App, seriesID string, in registration.Input, now time.Time) (
 		"party": max(in.Party, 1), "childcare": in.Childcare,
 	})
 	if err := app.Validate(st); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	prepared, err := prepareSeats(app, st, sessions, now)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	var res Result
-	err = app.RunInTransaction(func(tx core.App) error {
-		res = Result{}
-		old := &core.Record{}
-		err := tx.RecordQuery(domain.Standing).AndWhere(dbx.HashExp{"series": s.Id, "email": in.Email}).
-			AndWhere(dbx.NewExp(liveWithEmail)).Limit(1).One(old)
-		if err == nil {
-			res = Result{Status: registration.StatusExists, Standing: old}
-			again := welcomeMail(old, MailAgain)
-			if recent, err := outbox.QueuedSince(tx, old.Id, again.Kind, now.Add(-registration.ResendInterval)); err != nil || recent {
-				return err
-			}
-			return outbox.Defer(tx, again)
-		}
-		if err := tx.SaveNoValidate(st); err != nil {
-			return fmt.Errorf("store the standing place: %w", err)
-		}
-		seats, err := takeSeats(tx, st, now, nil, prepared)
-		if err != nil {
-			return err
-		}
-		res = Result{Status: StatusStanding, Standing: st, Sessions: seats}
+	return &joinJob{series: s.Id, email: in.Email, now: now, st: st, prepared: prepared}, nil
+}
+
+// maxJoins bounds a batch of standing places (each with a seat in every
+// session ahead), so that one commit never waits for too many.
+const maxJoins = 16
+
+// joinJob is one standing place waiting for its transaction.
+type joinJob struct {
+	series, email string
+	now           time.Time
+	st            *core.Record                      // the place to store
+	prepared      map[string]*registration.Prepared // its seats, by session
+
+	res Result // set by joinBatch
+}
+
+// joinerOf is the group-commit queue of app's standing places.
+func joinerOf(app core.App) *groupcommit.Queue[*joinJob] {
+	return app.Store().GetOrSet("kopa.series.joiner", func() any {
+		return groupcommit.New(maxJoins, func(batch []*joinJob) error { return joinBatch(app, batch) })
+	}).(*groupcommit.Queue[*joinJob])
+}
+
+// joinBatch decides a batch of standing places in one transaction (in
+// app's own, when app is a transaction already): each place is looked for
+// and stored in turn, so that a second one of an address finds the first;
+// then the seats of all new places are decided in one batch
+// (registration.DecideInTx), sharing every session's seats; then each
+// place's seats are read and its welcome mail queued. An error ends the
+// transaction, storing nothing.
+func joinBatch(app core.App, batch []*joinJob) error {
+	for _, j := range batch {
+		// Again after a failed batch: the place was not stored.
+		j.res = Result{}
+		j.st.MarkAsNew()
+	}
+	return app.RunInTransaction(func(tx core.App) error {
 		mail := outbox.NewWriter(tx)
 		defer mail.Close()
-		return mail.Add(welcomeMail(st, MailWelcome))
+		var joined []*joinJob
+		for _, j := range batch {
+			old := &core.Record{}
+			err := tx.RecordQuery(domain.Standing).AndWhere(dbx.HashExp{"series": j.series, "email": j.email}).
+				AndWhere(dbx.NewExp(liveWithEmail)).Limit(1).One(old)
+			if err == nil {
+				j.res = Result{Status: registration.StatusExists, Standing: old}
+				again := welcomeMail(old, MailAgain)
+				recent, err := outbox.QueuedSince(tx, old.Id, again.Kind, j.now.Add(-registration.ResendInterval))
+				if err != nil {
+					return err
+				}
+				if !recent {
+					if err := mail.Add(again); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if err := tx.SaveNoValidate(j.st); err != nil {
+				return fmt.Errorf("store the standing place: %w", err)
+			}
+			joined = append(joined, j)
+		}
+		ahead := map[string][]string{} // sessions by series
+		plans := make([]*seatPlan, len(joined))
+		var todo []*registration.Prepared
+		for i, j := range joined {
+			sessions, ok := ahead[j.series]
+			if !ok {
+				var err error
+				if sessions, err = sessionIDsAhead(tx, j.series, j.now); err != nil {
+					return err
+				}
+				ahead[j.series] = sessions
+			}
+			var err error
+			if plans[i], err = planSeats(tx, j.st, j.now, sessions, nil, j.prepared); err != nil {
+				return err
+			}
+			todo = append(todo, plans[i].todo...)
+		}
+		if err := registration.DecideInTx(tx, todo); err != nil {
+			return err
+		}
+		for i, j := range joined {
+			if err := plans[i].read(tx); err != nil {
+				return err
+			}
+			j.res = Result{Status: StatusStanding, Standing: j.st, Sessions: plans[i].seats}
+			if err := mail.Add(welcomeMail(j.st, MailWelcome)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	return res, err
 }
 
 // liveWithEmail is the condition of the partial unique index on a standing
@@ -195,47 +285,80 @@ func TakeSeats(tx core.App, st *core.Record, now time.Time) ([]Seat, error) {
 // seats prepared before the transaction (the sessions published since are
 // prepared here). All of them are decided in one batch.
 func takeSeats(tx core.App, st *core.Record, now time.Time, held map[string]*core.Record, prepared map[string]*registration.Prepared) ([]Seat, error) {
-	// Only the ids: the seats' decisions read what they need of each
-	// session, all at once.
-	var sessions []string
-	err := tx.DB().Select("id").From(domain.Events).
-		Where(dbx.HashExp{"series": st.GetString("series"), "status": string(domain.EventPublished)}).
-		AndWhere(dbx.NewExp("series != '' AND starts_at > {:now}", dbx.Params{"now": domain.DateTime(now).String()})).
-		OrderBy("starts_at ASC").Column(&sessions)
+	sessions, err := sessionIDsAhead(tx, st.GetString("series"), now)
 	if err != nil {
 		return nil, err
 	}
-	seats := make([]Seat, len(sessions))
-	var todo []*registration.Prepared
-	at := map[*registration.Prepared]int{}
+	plan, err := planSeats(tx, st, now, sessions, held, prepared)
+	if err != nil {
+		return nil, err
+	}
+	if err := registration.DecideInTx(tx, plan.todo); err != nil {
+		return nil, err
+	}
+	if err := plan.read(tx); err != nil {
+		return nil, err
+	}
+	return plan.seats, nil
+}
+
+// sessionIDsAhead are the ids of a series' published sessions that have
+// not begun, by start: only the ids, the seats' decisions read what they
+// need of each session, all at once.
+func sessionIDsAhead(tx core.App, seriesID string, now time.Time) ([]string, error) {
+	var sessions []string
+	err := tx.DB().Select("id").From(domain.Events).
+		Where(dbx.HashExp{"series": seriesID, "status": string(domain.EventPublished)}).
+		AndWhere(dbx.NewExp("series != '' AND starts_at > {:now}", dbx.Params{"now": domain.DateTime(now).String()})).
+		OrderBy("starts_at ASC").Column(&sessions)
+	return sessions, err
+}
+
+// seatPlan is a standing place's seats in the sessions ahead: those it
+// holds, and the registrations to decide for the others.
+type seatPlan struct {
+	st    *core.Record
+	seats []Seat
+	todo  []*registration.Prepared
+	at    map[*registration.Prepared]int // index in seats
+}
+
+// planSeats plans st's seats in sessions, where it holds the seats held
+// and has the seats prepared (the sessions published since are prepared
+// here).
+func planSeats(tx core.App, st *core.Record, now time.Time, sessions []string, held map[string]*core.Record, prepared map[string]*registration.Prepared) (*seatPlan, error) {
+	plan := &seatPlan{st: st, seats: make([]Seat, len(sessions)), at: map[*registration.Prepared]int{}}
 	in := inputOf(st)
 	for i, ev := range sessions {
-		seats[i].Event = ev
+		plan.seats[i].Event = ev
 		if r, ok := held[ev]; ok && !freedByPause(r) {
-			seats[i].Status = r.GetString("status")
+			plan.seats[i].Status = r.GetString("status")
 			continue
 		}
 		p := prepared[ev]
 		if p == nil {
 			// Published since the seats were prepared.
+			var err error
 			if p, err = registration.Prepare(tx, ev, in, now); err != nil {
 				return nil, err
 			}
 		}
-		at[p] = i
-		todo = append(todo, p)
+		plan.at[p] = i
+		plan.todo = append(plan.todo, p)
 	}
-	if err := registration.DecideInTx(tx, todo); err != nil {
-		return nil, err
-	}
-	for _, p := range todo {
-		status, err := seated(tx, st, p)
+	return plan, nil
+}
+
+// read fills in the seats that registration.DecideInTx decided in tx.
+func (plan *seatPlan) read(tx core.App) error {
+	for _, p := range plan.todo {
+		status, err := seated(tx, plan.st, p)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		seats[at[p]].Status = status
+		plan.seats[plan.at[p]].Status = status
 	}
-	return seats, nil
+	return nil
 }
 
 // freedByPause reports whether seat r was freed when its standing place
