@@ -45,12 +45,14 @@ func Path() (string, error) {
 	return "", fmt.Errorf("no Chromium found: run `make test` (it installs the Debian packages chromium and chromium-driver) or set KOPA_CHROMIUM")
 }
 
-// New opens a tab that ends with the test, in a fresh browser context of
-// its own (no cookies, storage or service workers of other tests). The tab
-// is in the Chromium that the tests of this process share (see testrun):
-// headless, with an empty profile, no network but loopback, and a fake
-// camera (see Camera). extra flags (a window size, say) start a Chromium
-// for this test alone instead.
+// New gives the test a tab of its own until it ends, in a browser context
+// of its own, with none of the cookies, storage, service workers or
+// DevTools overrides of other tests: a tab that an earlier test of the
+// process used is emptied first (see pool.go). The tab is in the Chromium
+// that the tests of this process share (see testrun): headless, with an
+// empty profile, no network but loopback, and a fake camera (see Camera).
+// extra flags (a window size, say) start a Chromium for this test alone
+// instead, with a new tab.
 func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if len(extra) > 0 {
@@ -61,7 +63,7 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 		t.Cleanup(end)
 		return tab(t, ctx)
 	}
-	return tab(t, shared(t))
+	return pooled(t, shared(t))
 }
 
 // Camera opens a tab as New does and shows the image (a ticket's QR code,
