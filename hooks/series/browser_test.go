@@ -55,7 +55,7 @@ func TestOrganiserCreatesASeries(t *testing.T) {
 		{"capacity", chromedp.SetValue("#capacity", "15")},
 		{"publish", chromedp.Click("#publish")},
 		{"create", chromedp.Click(`form.series-form button[type=submit]`)},
-		{"created", chromedp.WaitVisible("p.notice")},
+		{"created", browser.WaitVisible("p.notice")},
 	} {
 		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -98,9 +98,9 @@ func TestSkipButton(t *testing.T) {
 	err := chromedp.Do(ctx,
 		browser.Scripts(false),
 		chromedp.Navigate(srv.URL+"/t/"+code+"?lang=en"),
-		chromedp.WaitVisible(`li[data-event="`+sessions[0].Id+`"] button.skip-week`),
+		browser.WaitVisible(`li[data-event="`+sessions[0].Id+`"] button.skip-week`),
 		chromedp.Click(`li[data-event="`+sessions[0].Id+`"] button.skip-week`),
-		chromedp.WaitVisible("p.notice"),
+		browser.WaitVisible("p.notice"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestSkipButton(t *testing.T) {
 	if w, _ := app.FindRecordById(domain.Registrations, waiting.Id); domain.RegistrationStatusOf(w) != domain.RegistrationConfirmed {
 		t.Errorf("the first waiting is %s", w.GetString("status"))
 	}
-	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Navigate(srv.URL+"/t/"+code+"?lang=ar"), chromedp.WaitVisible("img.qr")); err != nil {
+	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Navigate(srv.URL+"/t/"+code+"?lang=ar"), browser.WaitVisible("img.qr")); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "standing ticket in Arabic")

@@ -80,7 +80,7 @@ func tabOf(t *testing.T, ctx context.Context) (target.ID, cdp.BrowserContextID) 
 
 func read(t *testing.T, ctx context.Context, address string) state {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.Navigate(address), chromedp.WaitVisible("#js")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(address), browser.WaitVisible("#js")); err != nil {
 		t.Fatal(err)
 	}
 	// A page without JavaScript is read with it back on: the page's own
@@ -142,7 +142,7 @@ func TestPooledTabsAreEmptied(t *testing.T) {
 		}
 		// The cookie's host on another port, without JavaScript, then
 		// the network cut.
-		if err := chromedp.Do(ctx, browser.Scripts(false), chromedp.Navigate(b.URL+"/"), chromedp.WaitVisible("#js"), browser.Offline(true)); err != nil {
+		if err := chromedp.Do(ctx, browser.Scripts(false), chromedp.Navigate(b.URL+"/"), browser.WaitVisible("#js"), browser.Offline(true)); err != nil {
 			t.Fatal(err)
 		}
 		off, err := chromedp.Run(ctx, chromedp.Evaluate[state](readState, chromedp.EvalAwaitPromise))
