@@ -7,7 +7,8 @@ export GOTOOLCHAIN := local
 GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
 MAILPIT   := $(GOBIN_DIR)/mailpit
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-TEST_FLAGS ?= -count=1 -timeout 30m
+TEST_BIN  := bin/test
+TEST_FLAGS ?= -test.timeout=30m
 
 .PHONY: all build run demo test vet fmt-check tidy-check deps chromium mailpit bench clean
 
@@ -28,9 +29,16 @@ SLOW_TESTS := ./hooks/checkin ./hooks/volunteers ./hooks/manage ./hooks/registra
 # Tests that crash and restart the real binary (internal/binarytest) run
 # bin/kopa, built once here. The browser tests of every package open their
 # tabs in one Chromium, started for the run (internal/browser/withchromium).
+# The test binaries are built into $(TEST_BIN), where one whose code did not
+# change is not linked again, and run from there (internal/testrun/runtests)
+# as go test runs them (go test -c names a binary after its package, so two
+# packages with tests may not share a name). go test's own vet is off:
+# go vet ./... above checks all it checks.
 test: deps vet fmt-check tidy-check build
+	$(GO) test -c -vet=off -ldflags='-s -w' -o $(TEST_BIN)/ $(SLOW_TESTS) ./...
 	KOPA_BIN=$(CURDIR)/bin/kopa $(GO) run ./internal/browser/withchromium \
-		$(GO) test $(TEST_FLAGS) $(SLOW_TESTS) ./...
+		$(GO) run ./internal/testrun/runtests -bin $(TEST_BIN) \
+		$(SLOW_TESTS) ./... -- $(TEST_FLAGS)
 
 vet:
 	$(GO) vet ./...

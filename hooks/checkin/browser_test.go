@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdpnet "github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
@@ -23,10 +25,37 @@ import (
 	"kopa/hooks"
 	"kopa/hooks/checkin"
 	"kopa/hooks/registration"
+	"kopa/hooks/web"
 	"kopa/internal/browser"
 	"kopa/internal/domain"
 	"kopa/internal/kopatest"
 )
+
+// calmly is how often the tests' waits look again: chromedp's default,
+// every 5 ms, costs Chromium a quarter of a core while a test waits.
+var calmly = chromedp.RetryInterval(50 * time.Millisecond)
+
+// signIn signs the tab in as who (an organiser, a door volunteer) with a
+// session started on the server as the login form starts one: the door's
+// tests need neither the form (tested with the console's) nor the page it
+// leads to, a new page each for Chromium to load.
+func signIn(t *testing.T, ctx context.Context, app core.App, base string, who *core.Record) {
+	t.Helper()
+	token, err := web.StartSession(app, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, cdpnet.SetCookie, cdpnet.SetCookieParams{
+			Name: "kopa_session", Value: token, URL: base, Path: "/", HTTPOnly: &yes, SameSite: cdpnet.CookieSameSiteLax,
+		})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+}
 
 // cameraAtTheDoor makes an event with one confirmed ticket (Amina Haddad's)
 // and starts Chromium signed in as an organiser, its fake camera showing
@@ -36,16 +65,14 @@ func cameraAtTheDoor(t *testing.T, o kopatest.EventOpts) (*tests.TestApp, *core.
 	app := kopatest.NewApp(t, hooks.Default)
 	ev := kopatest.Event(t, app, o)
 	r := kopatest.Registration(t, app, ev, "Amina Haddad", "amina@example.com", "confirmed")
-	kopatest.Organiser(t, app, "org@example.com")
+	org := kopatest.Organiser(t, app, "org@example.com")
 	srv := kopatest.Serve(t, app)
 	png, err := registration.QRCode(registration.TicketURL(app, r.GetString("ticket")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := browser.Camera(t, png)
-	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
-		t.Fatal(err)
-	}
+	signIn(t, ctx, app, srv.URL, org)
 	return app, ev, r, ctx, srv
 }
 
@@ -57,7 +84,7 @@ func TestScanThroughTheCamera(t *testing.T) {
 	app, ev, r, ctx, srv := cameraAtTheDoor(t, kopatest.EventOpts{Title: "Bēgļu nodarbinātība", Capacity: 40})
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
-		chromedp.WaitVisible("#start"),
+		chromedp.WaitVisible("#start", calmly),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +93,7 @@ func TestScanThroughTheCamera(t *testing.T) {
 	keepAnswers(t, ctx)
 	err = chromedp.Do(ctx,
 		chromedp.Click("#start"),
-		chromedp.WaitReady(`#scanner[data-last-latency]`),
+		chromedp.WaitReady(`#scanner[data-last-latency]`, calmly),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +135,7 @@ func TestScanAtACancelledEvent(t *testing.T) {
 	app, ev, _, ctx, srv := cameraAtTheDoor(t, kopatest.EventOpts{Status: "cancelled", Capacity: 40})
 	err := browser.Within(ctx, 30*time.Second,
 		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
-		chromedp.WaitVisible("#event-cancelled"),
+		chromedp.WaitVisible("#event-cancelled", calmly),
 	)
 	if err != nil {
 		t.Fatalf("the notice: %v", err)
@@ -216,20 +243,20 @@ type door struct {
 // atTheDoor makes an event starting at starts with Olek Petrenko's and
 // Leyla Karimi's tickets, and starts Chromium behind a netSwitch, signed in
 // as an organiser (or as a volunteer with a door shift of the event), its
-// fake camera (browser.Camera or browser.CameraAlone) showing Olek's ticket.
+// camera (browser.Camera, TabCamera or TabCameraAlone) showing Olek's
+// ticket.
 func atTheDoor(t *testing.T, starts time.Time, volunteer bool, camera func(testing.TB, []byte) context.Context) *door {
 	t.Helper()
 	d := &door{app: kopatest.NewApp(t, hooks.Default)}
 	d.ev = kopatest.Event(t, d.app, kopatest.EventOpts{Title: "Sarunu klubs", Capacity: 15, Starts: starts})
 	d.olek = kopatest.Registration(t, d.app, d.ev, "Olek Petrenko", "olek@example.com", "confirmed")
 	d.leyla = kopatest.Registration(t, d.app, d.ev, "Leyla Karimi", "leyla@example.com", "confirmed")
-	email := "org@example.com"
+	var who *core.Record
 	if volunteer {
-		email = "door@example.com"
-		v := kopatest.Volunteer(t, d.app, email, []string{"lv"}, []string{"door"})
-		kopatest.Assignment(t, d.app, kopatest.Shift(t, d.app, d.ev, "door", time.Now().Add(-15*time.Minute), starts.Add(2*time.Hour)), v, "accepted")
+		who = kopatest.Volunteer(t, d.app, "door@example.com", []string{"lv"}, []string{"door"})
+		kopatest.Assignment(t, d.app, kopatest.Shift(t, d.app, d.ev, "door", time.Now().Add(-15*time.Minute), starts.Add(2*time.Hour)), who, "accepted")
 	} else {
-		kopatest.Organiser(t, d.app, email)
+		who = kopatest.Organiser(t, d.app, "org@example.com")
 	}
 	srv := kopatest.Serve(t, d.app)
 	d.network = newNetSwitch(t, srv.URL)
@@ -246,9 +273,7 @@ func atTheDoor(t *testing.T, starts time.Time, volunteer bool, camera func(testi
 	if err := chromedp.Do(d.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
 		t.Fatal(err)
 	}
-	if err := browser.Login(d.ctx, d.network.URL, email, kopatest.Password); err != nil {
-		t.Fatal(err)
-	}
+	signIn(t, d.ctx, d.app, d.network.URL, who)
 	d.page = d.network.URL + "/manage/events/" + d.ev.Id + "/scan?lang=en"
 	return d
 }
@@ -282,7 +307,7 @@ func (d *door) search(t *testing.T, q string) {
 	d.run(t, "search for "+q,
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("q").value = ""; delete document.getElementById("scanner").dataset.lastSearch`),
 		chromedp.SendKeys("#q", q), chromedp.Click(`#search-form button[type=submit]`),
-		chromedp.WaitReady(`#scanner[data-last-search]`))
+		chromedp.WaitReady(`#scanner[data-last-search]`, calmly))
 }
 
 // text is the text of the element sel, shown or not.
@@ -333,7 +358,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Title: "Sarunu klubs", Capacity: 15, Starts: time.Now().Add(10 * time.Minute)})
 	olek := kopatest.Registration(t, app, ev, "Olek Petrenko", "olek@example.com", "confirmed")
 	leyla := kopatest.Registration(t, app, ev, "Leyla Karimi", "leyla@example.com", "confirmed")
-	kopatest.Organiser(t, app, "org@example.com")
+	org := kopatest.Organiser(t, app, "org@example.com")
 	srv := kopatest.Serve(t, app)
 	network := newNetSwitch(t, srv.URL)
 	// The hall reaches Kopā through the switch: that is its address.
@@ -341,10 +366,9 @@ func TestScanOfflineThenSync(t *testing.T) {
 		s.Meta.AppURL = network.URL
 	})
 	png, _ := registration.QRCode(registration.TicketURL(app, olek.GetString("ticket")))
-	browserCtx := browser.Camera(t, png)
-	if err := browser.Login(browserCtx, network.URL, "org@example.com", kopatest.Password); err != nil {
-		t.Fatal(err)
-	}
+	// The subject is the network: the tab's own camera films the ticket.
+	browserCtx := browser.TabCamera(t, png)
+	signIn(t, browserCtx, app, network.URL, org)
 	page := network.URL + "/manage/events/" + ev.Id + "/scan?lang=en"
 	run := func(ctx context.Context, name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -365,7 +389,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		run(ctx, "network", browser.Offline(off))
 	}
 
-	run(browserCtx, "prepare", chromedp.Navigate(page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
+	run(browserCtx, "prepare", chromedp.Navigate(page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
 	if got := text(browserCtx, "#prepared"); got != "2 tickets kept on this device." {
 		t.Errorf("prepared: %q", got)
 	}
@@ -387,12 +411,13 @@ func TestScanOfflineThenSync(t *testing.T) {
 	if !a.Photo {
 		t.Fatalf("no photos: answer %+v has no sign", a)
 	}
+	browser.CameraOff(t, browserCtx)
 	run(browserCtx, "search by name on the device",
-		dismiss, chromedp.WaitNotVisible("#answer"),
+		dismiss, chromedp.WaitNotVisible("#answer", calmly),
 		chromedp.SendKeys("#q", "ley"), chromedp.Click(`#search-form button[type=submit]`),
-		chromedp.WaitVisible(`//ul[@id="results"]//button`),
+		chromedp.WaitVisible(`//ul[@id="results"]//button`, calmly),
 		chromedp.Click(`//ul[@id="results"]//button`),
-		chromedp.WaitVisible(`//strong[@id="pending"][text()="2"]`))
+		chromedp.WaitVisible(`//strong[@id="pending"][text()="2"]`, calmly))
 	if a, err := nthAnswer(browserCtx, 2); err != nil || a.Title != "Welcome, Leyla K.!" {
 		t.Errorf("offline manual answer %q (%v)", a.Title, err)
 	}
@@ -411,7 +436,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	offline(tab, true)
-	run(tab, "reopen offline", chromedp.Navigate(page), chromedp.WaitVisible(`//strong[@id="pending"][text()="2"]`))
+	run(tab, "reopen offline", chromedp.Navigate(page), chromedp.WaitVisible(`//strong[@id="pending"][text()="2"]`, calmly))
 
 	offline(tab, false)
 	deadline := time.Now().Add(30 * time.Second)
@@ -424,18 +449,18 @@ func TestScanOfflineThenSync(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	run(tab, "waiting counter at 0", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`))
+	run(tab, "waiting counter at 0", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`, calmly))
 	c, err := app.FindFirstRecordByData("checkins", "registration", olek.Id)
 	if err != nil || c.GetString("method") != string(domain.CheckinQR) {
 		t.Fatalf("Olek's check-in: %v %v", c, err)
 	}
-	run(tab, "the server's answer replaces the local one", chromedp.WaitVisible("#synced-wrap"))
+	run(tab, "the server's answer replaces the local one", chromedp.WaitVisible("#synced-wrap", calmly))
 	if got := text(tab, "#synced"); !regexp.MustCompile(`Leyla Karimi already checked in at \d\d:\d\d$`).MatchString(got) {
 		t.Errorf("correction %q", got)
 	}
 
 	// Logging out wipes the ticket list from the device.
-	run(tab, "log out", chromedp.Click(`form[action="/manage/logout"] button`), chromedp.WaitNotPresent("#scanner"))
+	run(tab, "log out", chromedp.Click(`form[action="/manage/logout"] button`), chromedp.WaitNotPresent("#scanner", calmly))
 	waitTickets(t, tab, 0)
 }
 
@@ -536,15 +561,13 @@ func TestOfflineListForgottenAfterTheEvent(t *testing.T) {
 	other := kopatest.Event(t, app, kopatest.EventOpts{Starts: time.Now().Add(10 * time.Minute)})
 	kopatest.Registration(t, app, ev, "Olek Petrenko", "olek@example.com", "confirmed")
 	kopatest.Registration(t, app, other, "Leyla Karimi", "leyla@example.com", "confirmed")
-	kopatest.Organiser(t, app, "org@example.com")
+	org := kopatest.Organiser(t, app, "org@example.com")
 	srv := kopatest.Serve(t, app)
 	ctx := browser.New(t)
-	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
-		t.Fatal(err)
-	}
+	signIn(t, ctx, app, srv.URL, org)
 	for _, id := range []string{ev.Id, other.Id} {
 		err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage/events/"+id+"/scan"),
-			chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
+			chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -569,7 +592,7 @@ func TestOfflineListForgottenAfterTheEvent(t *testing.T) {
 	// The scanner page forgets lists past their time before it looks for its
 	// own; the service worker, at the same navigation, by the same rule.
 	endAt(time.Now().Add(-checkin.ListKeep + time.Hour).UTC().Format("2006-01-02 15:04:05.000Z"))
-	err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
+	err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
 	if err != nil {
 		t.Fatalf("the list an hour before its time: %v", err)
 	}
@@ -597,11 +620,12 @@ const (
 // answers, even slowly, with no false "different answer".
 func TestScanOverABadLine(t *testing.T) {
 	t.Parallel()
-	// The door's waits are measured: no other page decodes a camera meanwhile.
-	d := atTheDoor(t, time.Now().Add(10*time.Minute), false, browser.CameraAlone)
+	// The door's waits are measured: no other page decodes a camera
+	// meanwhile. The subject is the line: the tab's own camera films.
+	d := atTheDoor(t, time.Now().Add(10*time.Minute), false, browser.TabCameraAlone)
 	kopatest.Registration(t, d.app, d.ev, "Aleksandra Konstantinopolska-Vasiļjeva", "aleksandra.konstantinopolska.vasiljeva@example-organisation.lv", "confirmed")
-	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`),
-		chromedp.WaitVisible(`//span[@id="net"][text()="online"]`))
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly),
+		chromedp.WaitVisible(`//span[@id="net"][text()="online"]`, calmly))
 
 	// A long address in a search result leaves its button on the screen.
 	d.search(t, "konst")
@@ -615,7 +639,7 @@ func TestScanOverABadLine(t *testing.T) {
 
 	// The line hangs.
 	d.network.hang(true)
-	d.run(t, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer"), chromedp.WaitReady(`#scanner[data-last-latency]`))
+	d.run(t, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer", calmly), chromedp.WaitReady(`#scanner[data-last-latency]`, calmly))
 	if title, detail := d.text("#answer-title"), d.text("#answer-detail"); title != "Welcome, Olek P.!" || detail != judgedNow {
 		t.Errorf("answer on a hanging line %q / %q", title, detail)
 	}
@@ -623,8 +647,8 @@ func TestScanOverABadLine(t *testing.T) {
 	if ms := d.measure("lastLatency"); ms < 0 || ms > 4000 {
 		t.Errorf("the door waited %d ms for an answer", ms)
 	}
-	d.run(t, "the page says the line does not answer", chromedp.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`))
-	d.run(t, "queued", chromedp.WaitVisible(`//strong[@id="pending"][text()="1"]`))
+	d.run(t, "the page says the line does not answer", chromedp.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`, calmly))
+	d.run(t, "queued", chromedp.WaitVisible(`//strong[@id="pending"][text()="1"]`, calmly))
 	if in := d.text("#n-in"); in != "1" {
 		t.Errorf("checked-in count with the scan judged on the device: %q", in)
 	}
@@ -644,11 +668,13 @@ func TestScanOverABadLine(t *testing.T) {
 	if n, _ := d.app.CountRecords("checkins"); n != 0 {
 		t.Fatalf("%d check-ins stored while the line hangs", n)
 	}
+	// What follows is searched and checked in by name: the camera is done.
+	browser.CameraOff(t, d.ctx)
 
 	// The line answers again: the scan is sent, and agrees.
 	d.network.hang(false)
 	d.waitCheckins(t, 1)
-	d.run(t, "sent", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`), chromedp.WaitVisible(`//span[@id="net"][text()="online"]`))
+	d.run(t, "sent", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`, calmly), chromedp.WaitVisible(`//span[@id="net"][text()="online"]`, calmly))
 	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.olek.Id); err != nil || c.GetString("method") != string(domain.CheckinQR) {
 		t.Fatalf("Olek's check-in: %v", err)
 	}
@@ -663,14 +689,14 @@ func TestScanOverABadLine(t *testing.T) {
 	if got := d.text("#results"); !strings.Contains(got, "Leyla K.") {
 		t.Errorf("results from the device: %q", got)
 	}
-	d.run(t, "check in by name", chromedp.Click(`//ul[@id="results"]//button`), chromedp.WaitVisible(`//p[@id="answer-title"][text()="Welcome, Leyla K.!"]`))
+	d.run(t, "check in by name", chromedp.Click(`//ul[@id="results"]//button`), chromedp.WaitVisible(`//p[@id="answer-title"][text()="Welcome, Leyla K.!"]`, calmly))
 	if ms := d.measure("lastLatency"); ms < 0 || ms > 4000 {
 		t.Errorf("the door waited %d ms for an answer", ms)
 	}
-	d.run(t, "the page says the line is slow", chromedp.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`))
+	d.run(t, "the page says the line is slow", chromedp.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`, calmly))
 	// Sent through the slow line: waiting for it is not the door's wait.
 	d.waitCheckins(t, 2)
-	d.run(t, "sent slowly", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`))
+	d.run(t, "sent slowly", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`, calmly))
 	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.leyla.Id); err != nil || c.GetString("method") != string(domain.CheckinManual) {
 		t.Fatalf("Leyla's check-in: %v", err)
 	}
@@ -684,7 +710,7 @@ func TestScanOverABadLine(t *testing.T) {
 		t.Errorf("checked-in count after sending: %q", in)
 	}
 	d.network.slow.Store(0)
-	d.run(t, "the line recovers", chromedp.WaitVisible(`//span[@id="net"][text()="online"]`))
+	d.run(t, "the line recovers", chromedp.WaitVisible(`//span[@id="net"][text()="online"]`, calmly))
 }
 
 // TestTheDoorsDayOnBothPaths: three days before the event, a scan answered
@@ -692,17 +718,18 @@ func TestScanOverABadLine(t *testing.T) {
 // get the same answer, and nothing is queued to be refused later.
 func TestTheDoorsDayOnBothPaths(t *testing.T) {
 	t.Parallel()
-	d := atTheDoor(t, time.Now().Add(72*time.Hour), false, browser.Camera)
-	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
-	d.run(t, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer"))
+	d := atTheDoor(t, time.Now().Add(72*time.Hour), false, browser.TabCamera)
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
+	d.run(t, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer", calmly))
 	if title := d.text("#answer-title"); title != notToday {
 		t.Errorf("the server's answer %q", title)
 	}
+	browser.CameraOff(t, d.ctx)
 	d.network.down.Store(true)
-	d.run(t, "offline", browser.Offline(true), chromedp.WaitVisible(`//span[@id="net"][text()="offline"]`))
-	d.run(t, "dismiss the answer", chromedp.Evaluate[chromedp.Void](`document.getElementById("answer").click()`), chromedp.WaitNotVisible("#answer"))
+	d.run(t, "offline", browser.Offline(true), chromedp.WaitVisible(`//span[@id="net"][text()="offline"]`, calmly))
+	d.run(t, "dismiss the answer", chromedp.Evaluate[chromedp.Void](`document.getElementById("answer").click()`), chromedp.WaitNotVisible("#answer", calmly))
 	d.search(t, "ley")
-	d.run(t, "check in by name on the device", chromedp.Click(`//ul[@id="results"]//button`), chromedp.WaitVisible("#answer"))
+	d.run(t, "check in by name on the device", chromedp.Click(`//ul[@id="results"]//button`), chromedp.WaitVisible("#answer", calmly))
 	if title := d.text("#answer-title"); title != notToday {
 		t.Errorf("the device's answer %q", title)
 	}
@@ -723,14 +750,15 @@ func TestTheDoorsDayOnBothPaths(t *testing.T) {
 // sees, not tried again for ever, and nobody is checked in.
 func TestQueuedScanOfAVolunteerWhoLostTheDoor(t *testing.T) {
 	t.Parallel()
-	d := atTheDoor(t, time.Now().Add(10*time.Minute), true, browser.Camera)
-	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`))
+	d := atTheDoor(t, time.Now().Add(10*time.Minute), true, browser.TabCamera)
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
 	d.network.down.Store(true)
-	d.run(t, "scan offline", browser.Offline(true), chromedp.Click("#start"), chromedp.WaitVisible("#answer"),
-		chromedp.WaitVisible(`//strong[@id="pending"][text()="1"]`))
+	d.run(t, "scan offline", browser.Offline(true), chromedp.Click("#start"), chromedp.WaitVisible("#answer", calmly),
+		chromedp.WaitVisible(`//strong[@id="pending"][text()="1"]`, calmly))
 	if title := d.text("#answer-title"); title != "Welcome, Olek P.!" {
 		t.Errorf("offline answer %q", title)
 	}
+	browser.CameraOff(t, d.ctx)
 	a, err := d.app.FindFirstRecordByFilter("assignments", "status = 'accepted'")
 	if err != nil {
 		t.Fatal(err)
@@ -741,7 +769,7 @@ func TestQueuedScanOfAVolunteerWhoLostTheDoor(t *testing.T) {
 	}
 	d.network.down.Store(false)
 	d.run(t, "back online", browser.Offline(false),
-		chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`), chromedp.WaitVisible("#synced-wrap"))
+		chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`, calmly), chromedp.WaitVisible("#synced-wrap", calmly))
 	if got := d.text("#synced"); got != "Not sent: the scan of Olek P. — this sign-in may no longer check people in at this event." {
 		t.Errorf("note %q", got)
 	}
@@ -770,7 +798,7 @@ func volunteerAtTheCamera(t *testing.T, status string) (*tests.TestApp, *core.Re
 		sh := kopatest.Shift(t, app, ev, "interpreting", starts.Add(-15*time.Minute), starts.Add(2*time.Hour))
 		a = kopatest.Assignment(t, app, sh, v, domain.AssignmentAccepted)
 	}
-	kopatest.Organiser(t, app, "org@example.com")
+	org := kopatest.Organiser(t, app, "org@example.com")
 	srv := kopatest.Serve(t, app)
 
 	req, err := http.NewRequest(http.MethodGet, srv.URL+"/volunteer/me/code.png", nil)
@@ -789,12 +817,10 @@ func volunteerAtTheCamera(t *testing.T, status string) (*tests.TestApp, *core.Re
 	}
 
 	ctx := browser.Camera(t, png)
-	if err := browser.Login(ctx, srv.URL, "org@example.com", kopatest.Password); err != nil {
-		t.Fatal(err)
-	}
+	signIn(t, ctx, app, srv.URL, org)
 	err = browser.Within(ctx, 30*time.Second,
 		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
-		chromedp.WaitVisible("#start"),
+		chromedp.WaitVisible("#start", calmly),
 	)
 	if err != nil {
 		t.Fatal(err)

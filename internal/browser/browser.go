@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -22,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/remote"
 
@@ -67,61 +69,160 @@ func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 }
 
 // Camera opens a tab as New does and shows the image (a ticket's QR code,
-// say) to the browser's fake camera, centred on white, until the test
-// ends. A camera shows one test's image at a time: while the shared
-// Chromium's camera is taken, a second Chromium starts for the next camera
-// test, and further ones wait for a camera to come free.
+// say) to Chromium's fake camera (its capture device playing a video file),
+// centred on white, until the test ends or calls CameraOff. The capture
+// device is the browser's, not the tab's: every page that films at once
+// gets its frames, and the file is read again only when the device opens
+// after all have stopped. So a process has one Chromium with that camera
+// (the first it starts), and it shows one test's image at a time: further
+// tests wait in Camera until it is given back. Tests whose subject is
+// reading a code through a camera use it; others use TabCamera.
 func Camera(t testing.TB, pngData []byte) context.Context {
 	t.Helper()
-	return camera(t, pngData, false)
+	img := decodeImage(t, pngData)
+	takeCamera(t, device)
+	bind := hold(t, device)
+	b := sharedN(t, 0)
+	if err := b.show(img); err != nil {
+		t.Fatal(err)
+	}
+	ctx := tab(t, b.browser)
+	bind(ctx)
+	return ctx
 }
 
-// CameraAlone is Camera for a test that measures how long the page takes
-// to answer what its camera sees: it waits until no other camera test of
-// the process is filming, and none starts until it ends, so that no second
-// page decoding frames competes with it for the cores.
-func CameraAlone(t testing.TB, pngData []byte) context.Context {
+// TabCamera opens a tab as New does, in the Chromium New uses, whose pages
+// film the image with a camera of the tab's own: getUserMedia answers with
+// a canvas's stream that shows the frame Camera's fake camera would show,
+// five times a second, and the page reads it through its video element and
+// decoder as it reads a camera. It starts no Chromium and films beside any
+// other tab; what it leaves out is the browser's capture device, so tests
+// whose subject is the network or the door's rules (a line that hangs, a
+// scan queued offline) use it and tests of reading a code use Camera.
+func TabCamera(t testing.TB, pngData []byte) context.Context {
 	t.Helper()
-	return camera(t, pngData, true)
+	return tabCamera(t, pngData, tabbed)
 }
 
-func camera(t testing.TB, pngData []byte, alone bool) context.Context {
+// TabCameraAlone is TabCamera for a test that measures how long the page
+// takes to answer what its camera sees: it waits until no other camera test
+// of the process is filming, and none starts until it calls CameraOff or
+// ends, so that no second page decoding frames competes with it for the
+// cores.
+func TabCameraAlone(t testing.TB, pngData []byte) context.Context {
+	t.Helper()
+	return tabCamera(t, pngData, alone)
+}
+
+func tabCamera(t testing.TB, pngData []byte, kind cameraKind) context.Context {
+	t.Helper()
+	var frame bytes.Buffer
+	if err := png.Encode(&frame, cameraFrame(decodeImage(t, pngData))); err != nil {
+		t.Fatal(err)
+	}
+	script := fmt.Sprintf(tabCameraScript, base64.StdEncoding.EncodeToString(frame.Bytes()), cameraW, cameraH, cameraFPS)
+	takeCamera(t, kind)
+	bind := hold(t, kind)
+	ctx := New(t)
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("the tab's camera: %v", err)
+	}
+	bind(ctx)
+	return ctx
+}
+
+// tabCameraScript gives a page's getUserMedia a camera that films a PNG
+// (its arguments: the PNG in base64, its width and height, the frames a
+// second): a canvas drawn with it each frame until its track stops.
+const tabCameraScript = `(function () {
+  var md = navigator.mediaDevices;
+  if (!md) return;
+  md.getUserMedia = function (c) {
+    if (!c || !c.video || c.audio) return Promise.reject(new DOMException("only a video camera here", "NotFoundError"));
+    return new Promise(function (resolve, reject) {
+      var img = new Image();
+      img.onerror = function () { reject(new DOMException("no picture", "NotReadableError")); };
+      img.onload = function () {
+        var canvas = document.createElement("canvas");
+        canvas.width = %[2]d; canvas.height = %[3]d;
+        var g = canvas.getContext("2d"), stream = canvas.captureStream(%[4]d), track = stream.getVideoTracks()[0];
+        g.drawImage(img, 0, 0);
+        var timer = setInterval(function () {
+          if (track.readyState === "ended") { clearInterval(timer); return; }
+          g.drawImage(img, 0, 0);
+        }, 1000 / %[4]d);
+        resolve(stream);
+      };
+      img.src = "data:image/png;base64,%[1]s";
+    });
+  };
+})();`
+
+// CameraOff stops the camera of the page open in ctx (a tab of Camera or
+// TabCamera) and gives the camera back before the test ends, for a test
+// whose remaining steps need no camera.
+func CameraOff(t testing.TB, ctx context.Context) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
+		document.querySelectorAll("video").forEach(function (v) {
+			if (v.srcObject) v.srcObject.getTracks().forEach(function (tr) { tr.stop(); });
+		});
+		return true;
+	})()`))
+	if err != nil {
+		t.Fatalf("stop the camera: %v", err)
+	}
+	cameraMu.Lock()
+	release := heldBy[ctx]
+	cameraMu.Unlock()
+	if release != nil {
+		release()
+	}
+}
+
+func decodeImage(t testing.TB, pngData []byte) image.Image {
 	t.Helper()
 	img, err := png.Decode(bytes.NewReader(pngData))
 	if err != nil {
 		t.Fatalf("fake camera image: %v", err)
 	}
-	b := takeCamera(t, alone)
-	t.Cleanup(func() { b.giveBack(alone) }) // after the tab below has closed
-	if err := b.show(img); err != nil {
-		t.Fatal(err)
-	}
-	return tab(t, b.browser)
+	return img
 }
 
-// cameras is how many Chromiums the camera tests of one process may use at
-// once. Decoding the camera's frames is work for a core: two keep both of
-// this machine's busy.
-const cameras = 2
+// cameraKind is what a camera test takes: the Chromium's capture device,
+// a camera of its tab's own, or a camera of its tab's own with no other
+// camera filming.
+type cameraKind int
+
+const (
+	device cameraKind = iota
+	tabbed
+	alone
+)
 
 // The cameras' state, guarded by cameraMu.
 var (
 	cameraMu   sync.Mutex
 	cameraFree = sync.NewCond(&cameraMu)
 	filming    int  // cameras in use
-	aloneWaits int  // tests waiting in CameraAlone
-	aloneFilms bool // a test of CameraAlone holds the cameras
+	deviceBusy bool // a test's image is in the capture device's file
+	aloneWaits int  // tests waiting in TabCameraAlone
+	aloneFilms bool // a test of TabCameraAlone holds the cameras
+	// heldBy gives back the camera of a tab, for CameraOff.
+	heldBy = map[context.Context]func(){}
 )
 
-// takeCamera takes the camera of the first Chromium of the process whose
-// camera is free, starting the next one when all are taken, or waits; a
-// test alone takes the first Chromium's once no camera is in use. Tests
+// takeCamera waits until a camera of the kind is free and takes it. Tests
 // alone go before the others that wait.
-func takeCamera(t testing.TB, alone bool) *chromium {
+func takeCamera(t testing.TB, kind cameraKind) {
 	t.Helper()
 	cameraMu.Lock()
 	defer cameraMu.Unlock()
-	if alone {
+	if kind == alone {
 		aloneWaits++
 		defer func() {
 			aloneWaits--
@@ -129,34 +230,55 @@ func takeCamera(t testing.TB, alone bool) *chromium {
 		}()
 	}
 	for {
-		switch {
-		case aloneFilms:
+		free := !aloneFilms
+		switch kind {
 		case alone:
-			if filming == 0 {
-				b := sharedN(t, 0)
-				b.filming, aloneFilms = true, true
-				filming++
-				return b
-			}
-		case aloneWaits == 0:
-			for i := 0; i < cameras; i++ {
-				b := sharedN(t, i)
-				if !b.filming {
-					b.filming = true
-					filming++
-					return b
-				}
-			}
+			free = free && filming == 0
+		case device:
+			free = free && aloneWaits == 0 && !deviceBusy
+		default:
+			free = free && aloneWaits == 0
+		}
+		if free {
+			filming++
+			deviceBusy = deviceBusy || kind == device
+			aloneFilms = aloneFilms || kind == alone
+			return
 		}
 		cameraFree.Wait()
 	}
 }
 
-func (b *chromium) giveBack(alone bool) {
+// hold gives the camera taken back when the test ends (registered before
+// the test's tab is opened, it runs after the tab has closed and stopped
+// filming) or at CameraOff of the tab it binds, whichever comes first.
+func hold(t testing.TB, kind cameraKind) (bind func(tab context.Context)) {
+	var (
+		once  sync.Once
+		bound context.Context
+	)
+	release := func() { once.Do(func() { giveBack(kind) }) }
+	t.Cleanup(func() {
+		cameraMu.Lock()
+		delete(heldBy, bound)
+		cameraMu.Unlock()
+		release()
+	})
+	return func(tab context.Context) {
+		cameraMu.Lock()
+		bound = tab
+		heldBy[tab] = release
+		cameraMu.Unlock()
+	}
+}
+
+func giveBack(kind cameraKind) {
 	cameraMu.Lock()
-	b.filming = false
 	filming--
-	if alone {
+	switch kind {
+	case device:
+		deviceBusy = false
+	case alone:
 		aloneFilms = false
 	}
 	cameraMu.Unlock()
@@ -168,7 +290,6 @@ type chromium struct {
 	browser context.Context // its first tab
 	end     func()
 	camera  string
-	filming bool // a test's image is in camera (guarded by cameraMu)
 }
 
 // SharedEnv names the environment variable that gives the test processes
@@ -437,42 +558,53 @@ const (
 	cameraFPS        = 5
 )
 
-// fakeVideo is a short YUV4MPEG2 video of img (nil: nothing) centred on
-// white, for Chromium's fake camera. An image too large for the frame is
-// shrunk to fit; a QR code drawn at ticketfile.ModulePixels a module keeps
-// every module the same whole number of pixels.
-func fakeVideo(img image.Image) []byte {
+// cameraFrame is what the fake cameras film: img (nil: nothing) centred on
+// white in a grey frame. An image too large for the frame is shrunk to
+// fit; a QR code drawn at ticketfile.ModulePixels a module keeps every
+// module the same whole number of pixels.
+func cameraFrame(img image.Image) *image.Gray {
 	const w, h = cameraW, cameraH
-	y := make([]byte, w*h)
-	for i := range y {
-		y[i] = 235 // white
+	frame := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range frame.Pix {
+		frame.Pix[i] = 255
 	}
-	if img != nil {
-		b := img.Bounds()
-		// The picture's size dw×dh and its pixel at (px, py).
-		dw, dh := b.Dx(), b.Dy()
-		at := func(px, py int) (int, int) { return b.Min.X + px, b.Min.Y + py }
-		if side := max(dw, dh); side > h-16 {
-			// Modules of num pixels instead of den.
-			num, den := (h-16)/(side/ticketfile.ModulePixels), ticketfile.ModulePixels
-			if dw%den != 0 || dh%den != 0 || num < 2 {
-				num, den = h-16, side // not a QR code of ours: just make it fit
-			}
-			dw, dh = dw*num/den, dh*num/den
-			at = func(px, py int) (int, int) { return b.Min.X + px*den/num, b.Min.Y + py*den/num }
+	if img == nil {
+		return frame
+	}
+	b := img.Bounds()
+	// The picture's size dw×dh and its pixel at (px, py).
+	dw, dh := b.Dx(), b.Dy()
+	at := func(px, py int) (int, int) { return b.Min.X + px, b.Min.Y + py }
+	if side := max(dw, dh); side > h-16 {
+		// Modules of num pixels instead of den.
+		num, den := (h-16)/(side/ticketfile.ModulePixels), ticketfile.ModulePixels
+		if dw%den != 0 || dh%den != 0 || num < 2 {
+			num, den = h-16, side // not a QR code of ours: just make it fit
 		}
-		ox, oy := (w-dw)/2, (h-dh)/2
-		for py := 0; py < dh && oy+py < h; py++ {
-			for px := 0; px < dw && ox+px < w; px++ {
-				r, g, bl, _ := img.At(at(px, py)).RGBA()
-				lum := (299*r + 587*g + 114*bl) / 1000 >> 8
-				y[(oy+py)*w+ox+px] = byte(16 + lum*219/255)
-			}
+		dw, dh = dw*num/den, dh*num/den
+		at = func(px, py int) (int, int) { return b.Min.X + px*den/num, b.Min.Y + py*den/num }
+	}
+	ox, oy := (w-dw)/2, (h-dh)/2
+	for py := 0; py < dh && oy+py < h; py++ {
+		for px := 0; px < dw && ox+px < w; px++ {
+			r, g, bl, _ := img.At(at(px, py)).RGBA()
+			frame.Pix[(oy+py)*w+ox+px] = byte((299*r + 587*g + 114*bl) / 1000 >> 8)
 		}
 	}
-	chroma := bytes.Repeat([]byte{128}, (w/2)*(h/2))
+	return frame
+}
+
+// fakeVideo is a short YUV4MPEG2 video of cameraFrame(img), for Chromium's
+// fake camera.
+func fakeVideo(img image.Image) []byte {
+	frame := cameraFrame(img)
+	y := make([]byte, len(frame.Pix))
+	for i, lum := range frame.Pix {
+		y[i] = byte(16 + int(lum)*219/255) // video range: white is 235
+	}
+	chroma := bytes.Repeat([]byte{128}, (cameraW/2)*(cameraH/2))
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C420jpeg\n", w, h, cameraFPS)
+	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C420jpeg\n", cameraW, cameraH, cameraFPS)
 	for f := 0; f < cameraFPS; f++ {
 		out.WriteString("FRAME\n")
 		out.Write(y)
