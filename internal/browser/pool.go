@@ -34,8 +34,9 @@ import (
 //     other page the test opened in it is closed;
 //   - the test's DevTools session ends, and with it every override the
 //     test set through it (the viewport, the media, JavaScript switched off
-//     with Scripts, the network cut with Offline, a time zone or a place):
-//     Chromium keeps those per session.
+//     with Scripts, the network cut with Offline, a time zone or a place, a
+//     script for new documents such as TabCamera's): Chromium keeps those
+//     per session.
 //
 // A tab that cannot be emptied is closed instead. pool_test.go proves what
 // a test leaves behind is gone for the next.

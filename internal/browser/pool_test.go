@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
@@ -44,6 +45,7 @@ type state struct {
 	Print, Online              bool
 	TimeZone                   string
 	History                    int
+	Injected                   bool
 }
 
 const readState = `(async () => ({
@@ -59,6 +61,7 @@ const readState = `(async () => ({
 	Online: navigator.onLine,
 	TimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
 	History: history.length,
+	Injected: "injected" in window,
 }))()`
 
 // tabOf returns the tab of ctx and its browser context.
@@ -96,7 +99,7 @@ func read(t *testing.T, ctx context.Context, address string) state {
 // the process used finds nothing that test left: no cookie (not even on
 // another port of the host), storage, service worker, history, nor any
 // DevTools override (JavaScript off, viewport, media, network cut, time
-// zone).
+// zone, a script for new documents).
 func TestPooledTabsAreEmptied(t *testing.T) {
 	a, b := site(t), site(t)
 	var fresh state
@@ -106,7 +109,7 @@ func TestPooledTabsAreEmptied(t *testing.T) {
 		ctx := browser.New(t)
 		usedTab, used = tabOf(t, ctx)
 		fresh = read(t, ctx, a.URL+"/")
-		if fresh.Script != "on" || !fresh.Online || fresh.Print || fresh.Cookie != "" || fresh.Databases != 0 || fresh.Workers != 0 {
+		if fresh.Script != "on" || fresh.Injected || !fresh.Online || fresh.Print || fresh.Cookie != "" || fresh.Databases != 0 || fresh.Workers != 0 {
 			t.Fatalf("a new tab: %+v", fresh)
 		}
 		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(async () => {
@@ -128,7 +131,10 @@ func TestPooledTabsAreEmptied(t *testing.T) {
 				if _, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
 					return err
 				}
-				_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Pacific/Chatham"})
+				if _, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Pacific/Chatham"}); err != nil {
+					return err
+				}
+				_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: "window.injected = true;"})
 				return err
 			}),
 		)
@@ -137,7 +143,7 @@ func TestPooledTabsAreEmptied(t *testing.T) {
 		}
 		left := read(t, ctx, a.URL+"/")
 		if left.Cookie != "k=a" || left.Local != "a" || left.Databases != 1 || left.Caches != 1 || left.Workers != 1 ||
-			left.Width != 1200 || !left.Print || left.TimeZone != "Pacific/Chatham" || left.History <= fresh.History {
+			left.Width != 1200 || !left.Print || left.TimeZone != "Pacific/Chatham" || left.History <= fresh.History || !left.Injected {
 			t.Fatalf("the first test's own state: %+v", left)
 		}
 		// The cookie's host on another port, without JavaScript, then
