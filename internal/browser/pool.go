@@ -77,6 +77,10 @@ func pooled(t testing.TB, b context.Context) context.Context {
 		chromedp.WithDetachOnCancel(),
 		chromedp.WithListener(visited.note),
 	)
+	// A tab that the test opens from this one (chromedp.NewContext) opens
+	// in the same browser context, with its cookies and service workers,
+	// as beside a tab of chromedp.WithNewBrowserContext.
+	chromedp.FromContext(session).BrowserContextID = tab.context
 	// The session lives as long as the context of its first action: the
 	// test's time limit must not end it before the tab is emptied.
 	if err := chromedp.Do(session); err != nil {

@@ -192,3 +192,27 @@ func TestTabsAtOnce(t *testing.T) {
 		t.Errorf("the other tab sees the cookie %q", got.Cookie)
 	}
 }
+
+// TestTabOfTheSameTest: a tab that a test opens from its own is in the same
+// browser context, with the same cookies, as a second tab of the same
+// browser window would be.
+func TestTabOfTheSameTest(t *testing.T) {
+	a := site(t)
+	ctx := browser.New(t)
+	_, bc := tabOf(t, ctx)
+	read(t, ctx, a.URL+"/")
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.cookie = "k=one; path=/"; true`)); err != nil {
+		t.Fatal(err)
+	}
+	other, closeOther := chromedp.NewContext(ctx)
+	defer closeOther()
+	if err := chromedp.Do(other); err != nil {
+		t.Fatal(err)
+	}
+	if _, obc := tabOf(t, other); obc != bc {
+		t.Errorf("the second tab is in browser context %s, not the test's %s", obc, bc)
+	}
+	if got := read(t, other, a.URL+"/"); got.Cookie != "k=one" {
+		t.Errorf("the second tab sees the cookies %q", got.Cookie)
+	}
+}
