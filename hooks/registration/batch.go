@@ -178,37 +178,83 @@ func (w *batchWriter) close() {
 	w.mail.Close()
 }
 
+// eventRow is what a batch reads of an event.
+type eventRow struct {
+	ID       string             `db:"id"`
+	Status   domain.EventStatus `db:"status"`
+	StartsAt string             `db:"starts_at"`
+	Capacity int                `db:"capacity"`
+	Waitlist bool               `db:"waitlist"`
+	MaxParty int                `db:"max_party"`
+	NoEmail  bool               `db:"email_optional"`
+	Care     bool               `db:"childcare"`
+}
+
+const eventColumns = "[[id]], [[status]], [[starts_at]], [[capacity]], [[waitlist]], [[max_party]], [[email_optional]], [[childcare]]"
+
+func (row eventRow) state() (*eventState, error) {
+	starts, err := types.ParseDateTime(row.StartsAt)
+	if err != nil {
+		return nil, fmt.Errorf("event %s starts_at: %w", row.ID, err)
+	}
+	return &eventState{found: true, status: row.Status, startsAt: starts.Time(), capacity: row.Capacity, waitlist: row.Waitlist,
+		maxParty: max(row.MaxParty, 1), noEmail: row.NoEmail, childcare: row.Care, confirmed: -1}, nil
+}
+
 // event reads an event's state the first time the batch needs it.
 func (w *batchWriter) event(id string) (*eventState, error) {
 	if ev, ok := w.events[id]; ok {
 		return ev, nil
 	}
-	var row struct {
-		Status   domain.EventStatus `db:"status"`
-		StartsAt string             `db:"starts_at"`
-		Capacity int                `db:"capacity"`
-		Waitlist bool               `db:"waitlist"`
-		MaxParty int                `db:"max_party"`
-		NoEmail  bool               `db:"email_optional"`
-		Care     bool               `db:"childcare"`
-	}
-	ev := &eventState{confirmed: -1}
-	err := w.tx.DB().NewQuery("SELECT [[status]], [[starts_at]], [[capacity]], [[waitlist]], [[max_party]], [[email_optional]], [[childcare]] FROM {{events}} WHERE [[id]] = {:id}").
+	var row eventRow
+	err := w.tx.DB().NewQuery("SELECT " + eventColumns + " FROM {{events}} WHERE [[id]] = {:id}").
 		Bind(dbx.Params{"id": id}).One(&row)
+	ev := &eventState{confirmed: -1}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return nil, err
 	default:
-		starts, err := types.ParseDateTime(row.StartsAt)
-		if err != nil {
-			return nil, fmt.Errorf("event %s starts_at: %w", id, err)
+		if ev, err = row.state(); err != nil {
+			return nil, err
 		}
-		ev.found, ev.status, ev.startsAt, ev.capacity, ev.waitlist = true, row.Status, starts.Time(), row.Capacity, row.Waitlist
-		ev.maxParty, ev.noEmail, ev.childcare = max(row.MaxParty, 1), row.NoEmail, row.Care
 	}
 	w.events[id] = ev
 	return ev, nil
+}
+
+// readEvents reads the state of the events ids in one query, for a batch
+// that will need each of them.
+func (w *batchWriter) readEvents(ids []string) error {
+	params := dbx.Params{}
+	var names []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := w.events[id]; ok || seen[id] {
+			continue
+		}
+		seen[id] = true
+		name := fmt.Sprintf("e%d", len(names))
+		params[name] = id
+		names = append(names, "{:"+name+"}")
+	}
+	if len(names) < 2 {
+		return nil
+	}
+	var rows []eventRow
+	err := w.tx.DB().NewQuery("SELECT " + eventColumns + " FROM {{events}} WHERE [[id]] IN (" + strings.Join(names, ", ") + ")").
+		Bind(params).All(&rows)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		ev, err := row.state()
+		if err != nil {
+			return err
+		}
+		w.events[row.ID] = ev
+	}
+	return nil
 }
 
 // decide makes one registration's decision. The outcomes a person is told
@@ -295,15 +341,35 @@ func (ev *eventState) check(in Input) error {
 	if ev.capacity > 0 {
 		most = min(most, ev.capacity)
 	}
-	if in.Party > most {
-		errs["party"] = validation.NewError("validation_party_too_big", fmt.Sprintf("Must be at most %d.", most))
-	}
-	if in.Childcare > 0 && !ev.childcare {
-		errs["childcare"] = validation.NewError("validation_no_childcare", "This event offers no child minding.")
-	}
+	checkParty(errs, in, most, ev.childcare)
 	if in.Email == "" && !ev.noEmail && !in.NoEmailAnywhere {
 		errs["email"] = validation.NewError("validation_required", "Cannot be blank.")
 	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// checkParty adds to errs what is wrong with in's party for an event (or
+// a series) that takes parties of up to most people and offers child
+// minding or not.
+func checkParty(errs validation.Errors, in Input, most int, childcare bool) {
+	if in.Party > most {
+		errs["party"] = validation.NewError("validation_party_too_big", fmt.Sprintf("Must be at most %d.", most))
+	}
+	if in.Childcare > 0 && !childcare {
+		errs["childcare"] = validation.NewError("validation_no_childcare", "This event offers no child minding.")
+	}
+}
+
+// CheckParty holds in's party and children to mind to what is taken
+// (package series: by a series and its sessions): parties of up to most
+// people (see LargestParty), children to mind where childcare. Its errors
+// are those of a registration for an event.
+func CheckParty(in Input, most int, childcare bool) error {
+	errs := validation.Errors{}
+	checkParty(errs, in, most, childcare)
 	if len(errs) > 0 {
 		return errs
 	}

@@ -58,6 +58,11 @@ func upTo(from, n int) []int {
 	return out
 }
 
+// LargestParty is the largest party a registration for ev may hold: its
+// max_party, and no more than all its seats. (A series has the same
+// fields, which its sessions copy.)
+func LargestParty(ev *core.Record) int { return largestParty(ev) }
+
 // largestParty is the largest party a registration for ev may hold: its
 // max_party, and no more than all its seats.
 func largestParty(ev *core.Record) int {
@@ -66,6 +71,29 @@ func largestParty(ev *core.Record) int {
 		most = min(most, c)
 	}
 	return most
+}
+
+// PartyChoices are the party sizes a public registration form offers (1 to
+// the largest party, most) and the children to mind (0 to most, where
+// child minding is offered; else none). The form asks how many are coming
+// only where there is more than one size (templates/partials/form_party.html).
+func PartyChoices(most int, childcare bool) (sizes, children []int) {
+	sizes = upTo(1, most)
+	if childcare {
+		children = upTo(0, most)
+	}
+	return sizes, children
+}
+
+// ShowUnasked shows an error on a question the form does not ask (a form
+// sent by hand) above the form: sizes and children are the form's choices
+// (PartyChoices).
+func (f Form) ShowUnasked(sizes, children []int) {
+	for field, asked := range map[string]bool{"party": len(sizes) > 1, "childcare": len(children) > 0} {
+		if msg := f.Errors[field]; msg != "" && !asked {
+			f.Errors["form"] = msg
+		}
+	}
 }
 
 // findPublished returns the published (or cancelled, so its page can say
@@ -97,18 +125,8 @@ func showEvent(e *core.RequestEvent, status int, rec *core.Record, form Form) er
 	}
 	view := domain.NewEventView(rec, web.Lang(e), st)
 	data := EventPageData{Event: view, Form: form, Languages: domain.Languages, EmailOptional: domain.EmailOptional(rec)}
-	most := largestParty(rec)
-	data.PartySizes = upTo(1, most)
-	if domain.OffersChildcare(rec) {
-		data.Children = upTo(0, most)
-	}
-	// An error on a question the form does not ask (a form sent by hand)
-	// is shown above the form.
-	for field, asked := range map[string]bool{"party": data.Asks(), "childcare": len(data.Children) > 0} {
-		if msg := form.Errors[field]; msg != "" && !asked {
-			data.Form.Errors["form"] = msg
-		}
-	}
+	data.PartySizes, data.Children = PartyChoices(largestParty(rec), domain.OffersChildcare(rec))
+	data.Form.ShowUnasked(data.PartySizes, data.Children)
 	p := web.NewPage(e, "", data)
 	p.Title = view.Title
 	p.Path = "/events/" + rec.Id // the language switch shows the event, also after a POST

@@ -172,30 +172,10 @@ type Result struct {
 // each still gets its own decision. Called with a transaction's app, Create
 // decides inside that transaction.
 func Create(app core.App, eventID string, in Input, now time.Time) (Result, error) {
-	col, err := app.FindCachedCollectionByNameOrId(domain.Registrations)
+	j, err := prepareJob(app, eventID, in, now)
 	if err != nil {
 		return Result{}, err
 	}
-	r := core.NewRecord(col)
-	r.Id = ids.Ordered()
-	interpretation := in.Interpretation
-	if interpretation == nil {
-		interpretation = []string{}
-	}
-	in.Party = max(in.Party, 1)
-	r.Load(map[string]any{
-		"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
-		"status": domain.RegistrationConfirmed, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
-		"party": in.Party, "childcare": in.Childcare, "standing": in.Standing,
-	})
-	stamp := domain.DateTime(now)
-	r.SetRaw("created", stamp)
-	r.SetRaw("updated", stamp)
-	export, err := r.DBExport(app)
-	if err != nil {
-		return Result{}, err
-	}
-	j := &job{eventID: eventID, in: in, now: now, rec: r, params: dbx.Params(export)}
 
 	if app.IsTransactional() {
 		// The caller holds the writer: decide in its transaction, storing
@@ -215,6 +195,35 @@ func Create(app core.App, eventID string, in Input, now time.Time) (Result, erro
 		fastinsert.AnnounceCreate(app, j.rec)
 	}
 	return j.res, nil
+}
+
+// prepareJob builds what a registration stores (record, id, ticket code,
+// columns), which needs no writer.
+func prepareJob(app core.App, eventID string, in Input, now time.Time) (*job, error) {
+	col, err := app.FindCachedCollectionByNameOrId(domain.Registrations)
+	if err != nil {
+		return nil, err
+	}
+	r := core.NewRecord(col)
+	r.Id = ids.Ordered()
+	interpretation := in.Interpretation
+	if interpretation == nil {
+		interpretation = []string{}
+	}
+	in.Party = max(in.Party, 1)
+	r.Load(map[string]any{
+		"ticket": NewCode(), "event": eventID, "name": in.Name, "email": in.Email, "locale": in.Locale,
+		"status": domain.RegistrationConfirmed, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
+		"party": in.Party, "childcare": in.Childcare, "standing": in.Standing,
+	})
+	stamp := domain.DateTime(now)
+	r.SetRaw("created", stamp)
+	r.SetRaw("updated", stamp)
+	export, err := r.DBExport(app)
+	if err != nil {
+		return nil, err
+	}
+	return &job{eventID: eventID, in: in, now: now, rec: r, params: dbx.Params(export)}, nil
 }
 
 // LiveWithEmail is the condition of the partial unique index on a

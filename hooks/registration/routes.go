@@ -20,6 +20,7 @@ import (
 // registration records, the waiting list's move when an event's capacity
 // is raised, and the reminders' cron job.
 func Register(app core.App) {
+	app.Store().Set(appKey, app)
 	registerMail()
 	registerReminders(app)
 	app.OnRecordValidate(domain.Registrations).BindFunc(validateRecord)
@@ -171,6 +172,15 @@ func formRegister(e *core.RequestEvent) error {
 // FieldMessages maps validation errors of an Input to the registration
 // form's message ids (a series' form uses them too).
 func FieldMessages(err error) map[string]string { return fieldMessages(err) }
+
+// FormNumber reads a whole number from a form field as the event's form
+// does (a series' form reads its party and children so too): empty is
+// otherwise, anything that is not a number -1.
+func FormNumber(s string, otherwise int) int { return formNumber(s, otherwise) }
+
+// PartyOrInvalid is the party of a form's field as Input takes it (0, a
+// value no form offers, is refused).
+func PartyOrInvalid(n int) int { return partyOrInvalid(n) }
 
 // formNumber reads a whole number from a form field; empty is otherwise,
 // and anything that is not a number is -1 (refused by Normalize).

@@ -58,6 +58,13 @@ func TestRegisterForASeries(t *testing.T) {
 			t.Errorf("%d mails queued", n)
 		}
 	}
+	// Nothing stored: no place, no mail, and no seat but Olek's own.
+	noSeats := func(t testing.TB, app *tests.TestApp, res *http.Response) {
+		nothing(t, app, res)
+		if n, _ := app.CountRecords(domain.Registrations); n != 1 {
+			t.Errorf("%d registrations, want Olek's only", n)
+		}
+	}
 	scenarios := []tests.ApiScenario{
 		{Name: "a standing place", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"name":"Amina","email":"Amina@Example.com","locale":"ar"}`),
 			ExpectedStatus: 201, ExpectedContent: []string{`"status":"standing"`, `"ticket_url":"/t/`, `"sessions":[`},
@@ -116,6 +123,10 @@ func TestRegisterForASeries(t *testing.T) {
 					}
 				}
 			}},
+		{Name: "a party bigger than the series takes", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"name":"Amina","email":"amina@example.com","party":2}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"party":{`, `"code":"validation_party_too_big"`}, NotExpectedContent: []string{`"email":{`}, AfterTestFunc: noSeats},
+		{Name: "children to mind where the series offers no minding", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"name":"Amina","email":"amina@example.com","party":1,"childcare":1}`),
+			ExpectedStatus: 400, ExpectedContent: []string{`"childcare":{`, `"code":"validation_no_childcare"`}, NotExpectedContent: []string{`"party":{`}, AfterTestFunc: noSeats},
 		{Name: "bad input", Method: http.MethodPost, URL: url, Body: strings.NewReader(`{"name":"","email":"nope","locale":"xx"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"name":{`, `"email":{`, `"locale":{`}, AfterTestFunc: nothing},
 	}

@@ -53,6 +53,8 @@ func TestOrganiserCreatesASeries(t *testing.T) {
 		{"weeks", chromedp.SetValue("#weeks", "4")},
 		{"skip", chromedp.SendKeys("#skip_dates", holiday)},
 		{"capacity", chromedp.SetValue("#capacity", "15")},
+		{"families", chromedp.SetValue("#max_party", "3")},
+		{"childcare", chromedp.Click("#childcare")},
 		{"publish", chromedp.Click("#publish")},
 		{"create", chromedp.Click(`form.series-form button[type=submit]`)},
 		{"created", browser.WaitVisible("p.notice")},
@@ -80,6 +82,40 @@ func TestOrganiserCreatesASeries(t *testing.T) {
 			domain.EventStatusOf(ev) != domain.EventPublished || ev.GetInt("capacity") != 15 {
 			t.Errorf("session %d: %v, %s, %d seats", i, st, ev.GetString("status"), ev.GetInt("capacity"))
 		}
+		if domain.MaxParty(ev) != 3 || !domain.OffersChildcare(ev) {
+			t.Errorf("session %d: parties of %d, childcare %v", i, domain.MaxParty(ev), domain.OffersChildcare(ev))
+		}
+	}
+
+	// The public page asks a family's questions; in Arabic a family comes
+	// every week, without JavaScript.
+	page := srv.URL + "/series/" + s.Id + "?lang=ar"
+	if err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible("#childcare")); err != nil {
+		t.Fatal(err)
+	}
+	browser.AssertAccessible(t, ctx, "series page with a family's questions, in Arabic")
+	for _, s := range []struct {
+		name string
+		do   chromedp.Action[chromedp.Void]
+	}{
+		{"no scripts", browser.Scripts(false)},
+		{"public page", chromedp.Navigate(page)},
+		{"form", chromedp.WaitVisible("#party")},
+		{"name", chromedp.SendKeys("#name", "Amina")},
+		{"email", chromedp.SendKeys("#email", "amina@example.com")},
+		{"party", chromedp.SetValue("#party", "3")},
+		{"children", chromedp.SetValue("#childcare", "1")},
+	} {
+		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+	}
+	if err := browser.Within(ctx, 30*time.Second, chromedp.Click(`form[action$="/register"] button[type=submit]`), chromedp.WaitVisible("img.qr")); err != nil {
+		t.Fatalf("register: %v", err)
+	}
+	place, err := app.FindFirstRecordByData(domain.Standing, "email", "amina@example.com")
+	if err != nil || domain.Party(place) != 3 || place.GetInt("childcare") != 1 {
+		t.Fatalf("the family's place: %v %v", place, err)
 	}
 }
 

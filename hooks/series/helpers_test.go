@@ -23,6 +23,10 @@ type seriesOpts struct {
 	Skip     []string
 	Status   domain.EventStatus // of the sessions; default published
 	Clock    string             // default "18:30"
+	// MaxParty and Childcare: the parties it takes (default 1) and
+	// whether children are minded.
+	MaxParty  int
+	Childcare bool
 }
 
 // newSeries stores a series and makes its sessions.
@@ -50,6 +54,7 @@ func newSeries(t testing.TB, app core.App, o seriesOpts) (*core.Record, []*core.
 		"kind": domain.KindClub, "title_lv": "Sarunu klubs", "title_en": "Conversation club", "venue": "Kopā, Rīga",
 		"capacity": o.Capacity, "waitlist": o.Waitlist, "weekday": domain.WeekdayOf(o.First), "start_time": o.Clock,
 		"length_minutes": 90, "first_date": o.First.In(i18n.Riga).Format(domain.DateLayout), "weeks": o.Weeks, "skip_dates": string(skip),
+		"max_party": o.MaxParty, "childcare": o.Childcare,
 	})
 	if err := app.Save(s); err != nil {
 		t.Fatal(err)

@@ -40,6 +40,10 @@ type PageData struct {
 	Open      bool
 	Form      registration.Form
 	Languages []string
+	// PartySizes and Children are the choices of the questions how many
+	// are coming and how many children need minding (see
+	// registration.PartyChoices), as the series and its sessions take them.
+	PartySizes, Children []int
 }
 
 // upcoming are the series' published and cancelled sessions that have not
@@ -76,7 +80,7 @@ func seriesPage(e *core.RequestEvent) error {
 	if err != nil {
 		return web.NotFound(e)
 	}
-	return showSeries(e, http.StatusOK, s, registration.Form{})
+	return showSeries(e, http.StatusOK, s, registration.Form{Party: 1})
 }
 
 func showSeries(e *core.RequestEvent, status int, s *core.Record, form registration.Form) error {
@@ -85,6 +89,12 @@ func showSeries(e *core.RequestEvent, status int, s *core.Record, form registrat
 		return err
 	}
 	data := PageData{Series: viewOf(s, web.Lang(e)), Sessions: lines, Open: open, Form: form, Languages: domain.Languages}
+	sessions, err := publishedAhead(e.App, s.Id, time.Now())
+	if err != nil {
+		return err
+	}
+	data.PartySizes, data.Children = registration.PartyChoices(partyLimits(s, sessions))
+	data.Form.ShowUnasked(data.PartySizes, data.Children)
 	p := web.NewPage(e, "", data)
 	p.Title = data.Series.Title
 	p.Path = "/series/" + s.Id
@@ -102,7 +112,8 @@ func formRegister(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	form := registration.Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"]}
+	form := registration.Form{Name: f.Get("name"), Email: f.Get("email"), PhotoConsent: f.Get("photo_consent") != "", Interpretation: f["interpretation"],
+		Party: registration.FormNumber(f.Get("party"), 1), Childcare: registration.FormNumber(f.Get("childcare"), 0)}
 	if f.Get("website") != "" { // the honeypot: a bot
 		return web.Render(e, http.StatusOK, "thanks", web.NewPage(e, "thanks.title", nil))
 	}
@@ -110,7 +121,8 @@ func formRegister(e *core.RequestEvent) error {
 	if locale == "" {
 		locale = web.Lang(e)
 	}
-	in := registration.Input{Name: form.Name, Email: form.Email, Locale: locale, PhotoConsent: form.PhotoConsent, Interpretation: form.Interpretation}
+	in := registration.Input{Name: form.Name, Email: form.Email, Locale: locale, PhotoConsent: form.PhotoConsent, Interpretation: form.Interpretation,
+		Party: registration.PartyOrInvalid(form.Party), Childcare: form.Childcare}
 	if err := in.Normalize(); err != nil {
 		form.Errors = registration.FieldMessages(err)
 		return showSeries(e, http.StatusBadRequest, s, form)

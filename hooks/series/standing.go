@@ -12,6 +12,7 @@ import (
 	"kopa/hooks/outbox"
 	"kopa/hooks/registration"
 	"kopa/internal/domain"
+	"kopa/internal/ids"
 )
 
 // StatusStanding is the answer to a new standing place.
@@ -42,16 +43,54 @@ type Result struct {
 // one welcome mail. An address with a standing place in the series already
 // gets registration.StatusExists and its welcome mail again (at most once
 // in registration.ResendInterval). in must have been normalized.
+//
+// Registrations share SQLite's one writer, so everything that needs none is
+// done before the transaction: the place is built and validated, and its
+// seats in the sessions published now are prepared (record, ticket code,
+// values). The transaction looks again for the sessions, decides the seats
+// in one batch (registration.DecideInTx) and queues the mail.
 func Join(app core.App, seriesID string, in registration.Input, now time.Time) (Result, error) {
 	s, err := findPublic(app, seriesID)
 	if err != nil {
 		return Result{}, err
 	}
+	sessions, err := publishedAhead(app, s.Id, now)
+	if err != nil {
+		return Result{}, err
+	}
+	// A party bigger than the series takes, or children to mind where it
+	// offers no minding, would have no seat anywhere.
+	errs := validation.Errors{}
+	most, childcare := partyLimits(s, sessions)
+	if err := registration.CheckParty(in, most, childcare); err != nil && !errors.As(err, &errs) {
+		return Result{}, err
+	}
 	if in.Email == "" {
 		// The standing place's ticket and its news travel by mail.
-		return Result{}, validation.Errors{"email": validation.NewError("validation_required", "Cannot be blank.")}
+		errs["email"] = validation.NewError("validation_required", "Cannot be blank.")
+	}
+	if len(errs) > 0 {
+		return Result{}, errs
 	}
 	col, err := app.FindCachedCollectionByNameOrId(domain.Standing)
+	if err != nil {
+		return Result{}, err
+	}
+	st := core.NewRecord(col)
+	st.Id = ids.Ordered()
+	interpretation := in.Interpretation
+	if interpretation == nil {
+		interpretation = []string{}
+	}
+	st.Load(map[string]any{
+		"series": s.Id, "name": in.Name, "email": in.Email, "locale": in.Locale, "ticket": registration.NewCode(),
+		"status": domain.StandingActive, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
+		"party": max(in.Party, 1), "childcare": in.Childcare,
+	})
+	if err := app.Validate(st); err != nil {
+		return Result{}, err
+	}
+	prepared, err := prepareSeats(app, st, sessions, now)
 	if err != nil {
 		return Result{}, err
 	}
@@ -60,8 +99,7 @@ func Join(app core.App, seriesID string, in registration.Input, now time.Time) (
 		res = Result{}
 		old := &core.Record{}
 		err := tx.RecordQuery(domain.Standing).AndWhere(dbx.HashExp{"series": s.Id, "email": in.Email}).
-			AndWhere(dbx.NewExp("email != '' AND status != {:ended}", dbx.Params{"ended": string(domain.StandingEnded)})).
-			Limit(1).One(old)
+			AndWhere(dbx.NewExp(liveWithEmail)).Limit(1).One(old)
 		if err == nil {
 			res = Result{Status: registration.StatusExists, Standing: old}
 			again := welcomeMail(old, MailAgain)
@@ -70,30 +108,62 @@ func Join(app core.App, seriesID string, in registration.Input, now time.Time) (
 			}
 			return outbox.Defer(tx, again)
 		}
-		st := core.NewRecord(col)
-		interpretation := in.Interpretation
-		if interpretation == nil {
-			interpretation = []string{}
-		}
-		st.Load(map[string]any{
-			"series": s.Id, "name": in.Name, "email": in.Email, "locale": in.Locale, "ticket": registration.NewCode(),
-			"status": domain.StandingActive, "photo_consent": in.PhotoConsent, "interpretation": interpretation,
-			"party": max(in.Party, 1), "childcare": in.Childcare,
-		})
-		if err := tx.Save(st); err != nil {
+		if err := tx.SaveNoValidate(st); err != nil {
 			return fmt.Errorf("store the standing place: %w", err)
 		}
-		seats, err := TakeSeats(tx, st, now)
+		seats, err := takeSeats(tx, st, now, nil, prepared)
 		if err != nil {
 			return err
 		}
 		res = Result{Status: StatusStanding, Standing: st, Sessions: seats}
-		if in.Email == "" {
-			return nil
-		}
-		return outbox.Defer(tx, welcomeMail(st, MailWelcome))
+		mail := outbox.NewWriter(tx)
+		defer mail.Close()
+		return mail.Add(welcomeMail(st, MailWelcome))
 	})
 	return res, err
+}
+
+// liveWithEmail is the condition of the partial unique index on a standing
+// place's series and e-mail, spelled out (not bound) so that SQLite uses
+// the index: it does only for a query that repeats the condition word for
+// word (see registration.LiveWithEmail).
+const liveWithEmail = "email != '' AND status != '" + string(domain.StandingEnded) + "'"
+
+// publishedAhead are the published sessions of a series that have not begun, by
+// start.
+func publishedAhead(app core.App, seriesID string, now time.Time) ([]*core.Record, error) {
+	var sessions []*core.Record
+	err := app.RecordQuery(domain.Events).
+		AndWhere(dbx.HashExp{"series": seriesID, "status": string(domain.EventPublished)}).
+		AndWhere(dbx.NewExp("series != '' AND starts_at > {:now}", dbx.Params{"now": domain.DateTime(now).String()})).
+		OrderBy("starts_at ASC").All(&sessions)
+	return sessions, err
+}
+
+// partyLimits are the largest party and whether children are minded, as a
+// series and its sessions ahead take them: the series' own, or a session's
+// where an organiser allowed more there.
+func partyLimits(s *core.Record, sessions []*core.Record) (most int, childcare bool) {
+	most, childcare = registration.LargestParty(s), domain.OffersChildcare(s)
+	for _, ev := range sessions {
+		most, childcare = max(most, registration.LargestParty(ev)), childcare || domain.OffersChildcare(ev)
+	}
+	return most, childcare
+}
+
+// prepareSeats prepares the seats of standing place st in sessions, by
+// session.
+func prepareSeats(app core.App, st *core.Record, sessions []*core.Record, now time.Time) (map[string]*registration.Prepared, error) {
+	in := inputOf(st)
+	out := make(map[string]*registration.Prepared, len(sessions))
+	for _, ev := range sessions {
+		p, err := registration.Prepare(app, ev.Id, in, now)
+		if err != nil {
+			return nil, err
+		}
+		out[ev.Id] = p
+	}
+	return out, nil
 }
 
 // TakeSeats gives the standing place st a seat (or a waiting place) in
@@ -114,29 +184,56 @@ func TakeSeats(tx core.App, st *core.Record, now time.Time) ([]Seat, error) {
 		})
 		return seats, err
 	}
-	var sessions []*core.Record
-	err := tx.RecordQuery(domain.Events).
-		AndWhere(dbx.HashExp{"series": st.GetString("series"), "status": string(domain.EventPublished)}).
-		AndWhere(dbx.NewExp("series != '' AND starts_at > {:now}", dbx.Params{"now": domain.DateTime(now).String()})).
-		OrderBy("starts_at ASC").All(&sessions)
-	if err != nil {
-		return nil, err
-	}
 	held, err := seatsOf(tx, st.Id)
 	if err != nil {
 		return nil, err
 	}
-	seats := make([]Seat, 0, len(sessions))
-	for _, ev := range sessions {
-		if r, ok := held[ev.Id]; ok && !freedByPause(r) {
-			seats = append(seats, Seat{Event: ev.Id, Status: r.GetString("status")})
+	return takeSeats(tx, st, now, held, nil)
+}
+
+// takeSeats is TakeSeats for a place holding the seats held, with the
+// seats prepared before the transaction (the sessions published since are
+// prepared here). All of them are decided in one batch.
+func takeSeats(tx core.App, st *core.Record, now time.Time, held map[string]*core.Record, prepared map[string]*registration.Prepared) ([]Seat, error) {
+	// Only the ids: the seats' decisions read what they need of each
+	// session, all at once.
+	var sessions []string
+	err := tx.DB().Select("id").From(domain.Events).
+		Where(dbx.HashExp{"series": st.GetString("series"), "status": string(domain.EventPublished)}).
+		AndWhere(dbx.NewExp("series != '' AND starts_at > {:now}", dbx.Params{"now": domain.DateTime(now).String()})).
+		OrderBy("starts_at ASC").Column(&sessions)
+	if err != nil {
+		return nil, err
+	}
+	seats := make([]Seat, len(sessions))
+	var todo []*registration.Prepared
+	at := map[*registration.Prepared]int{}
+	in := inputOf(st)
+	for i, ev := range sessions {
+		seats[i].Event = ev
+		if r, ok := held[ev]; ok && !freedByPause(r) {
+			seats[i].Status = r.GetString("status")
 			continue
 		}
-		status, err := seat(tx, st, ev.Id, now)
+		p := prepared[ev]
+		if p == nil {
+			// Published since the seats were prepared.
+			if p, err = registration.Prepare(tx, ev, in, now); err != nil {
+				return nil, err
+			}
+		}
+		at[p] = i
+		todo = append(todo, p)
+	}
+	if err := registration.DecideInTx(tx, todo); err != nil {
+		return nil, err
+	}
+	for _, p := range todo {
+		status, err := seated(tx, st, p)
 		if err != nil {
 			return nil, err
 		}
-		seats = append(seats, Seat{Event: ev.Id, Status: status})
+		seats[at[p]].Status = status
 	}
 	return seats, nil
 }
@@ -150,10 +247,11 @@ func freedByPause(r *core.Record) bool {
 	return domain.RegistrationStatusOf(r) == domain.RegistrationCancelled && !domain.Skipped(r)
 }
 
-// seat decides st's seat in one session, in tx.
-func seat(tx core.App, st *core.Record, eventID string, now time.Time) (string, error) {
-	in := inputOf(st)
-	res, err := registration.Create(tx, eventID, in, now)
+// seated is st's seat in one session, as registration.DecideInTx decided
+// it in tx: its status, StatusNoSeat, or "" where the session takes no
+// registrations.
+func seated(tx core.App, st *core.Record, p *registration.Prepared) (string, error) {
+	res, err := p.Result()
 	var verrs validation.Errors
 	switch {
 	case errors.Is(err, registration.ErrFull), errors.As(err, &verrs):
@@ -163,7 +261,7 @@ func seat(tx core.App, st *core.Record, eventID string, now time.Time) (string, 
 	case errors.Is(err, registration.ErrClosed), errors.Is(err, registration.ErrNotFound):
 		return "", nil
 	case err != nil:
-		return "", fmt.Errorf("seat in session %s: %w", eventID, err)
+		return "", fmt.Errorf("seat in session %s: %w", p.Event(), err)
 	}
 	if res.Status == registration.StatusExists {
 		// Registered for this session on their own: that registration is
@@ -227,8 +325,17 @@ func SeatAll(app core.App, ev *core.Record, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		for _, st := range places {
-			if _, err := seat(tx, st, ev.Id, now); err != nil {
+		todo := make([]*registration.Prepared, len(places))
+		for i, st := range places {
+			if todo[i], err = registration.Prepare(tx, ev.Id, inputOf(st), now); err != nil {
+				return err
+			}
+		}
+		if err := registration.DecideInTx(tx, todo); err != nil {
+			return err
+		}
+		for i, st := range places {
+			if _, err := seated(tx, st, todo[i]); err != nil {
 				return err
 			}
 		}

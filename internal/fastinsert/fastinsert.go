@@ -4,13 +4,18 @@
 // more than the insert itself:
 //
 //   - registration's group commit (hooks/registration/batch.go) inserts
-//     the registrations of a batch, with the ticket mails beside them;
+//     the registrations of a batch, with the ticket mails beside them; the
+//     same batch, run in a caller's transaction by DecideInTx
+//     (hooks/registration/seats.go), inserts a standing place's seats
+//     (package series: a seat in every session when a place is taken or
+//     resumed, a seat for every place when a session is published);
 //   - check-in's first try (hooks/checkin/checkin.go) is one INSERT … ON
 //     CONFLICT DO NOTHING on the database's writer.
 //
-// (The ticket mails of a registration batch are queued the same way, by
-// outbox.Writer; no record hook of mail_outbox runs for them, and the
-// outbox's own bookkeeping needs none.)
+// (The ticket mails of a registration batch, and a new standing place's
+// welcome mail, are queued the same way, by outbox.Writer; no record hook
+// of mail_outbox runs for them, and the outbox's own bookkeeping needs
+// none.)
 //
 // # What a fast insert skips
 //
@@ -35,11 +40,14 @@
 //     per address and event, one check-in per registration);
 //   - once the row is committed, AnnounceCreate runs the after-create
 //     success hooks, as a save would: the counts, the live dashboards and
-//     realtime subscribers learn of it.
+//     realtime subscribers learn of it. DecideInTx announces its rows when
+//     the caller's transaction commits (none when it rolls back), on the
+//     app the transaction was begun on, as PocketBase runs a save's.
 //
-// Inside a caller's transaction both paths save through PocketBase instead
-// (SaveNoValidate: the create hooks and interceptors run, the validate hooks
-// do not, the values being checked as above).
+// Inside a caller's transaction, registration.Create and check-in save
+// through PocketBase instead (SaveNoValidate: the create hooks and
+// interceptors run, the validate hooks do not, the values being checked as
+// above).
 //
 // # The fences
 //
@@ -79,7 +87,7 @@ type Path struct {
 var (
 	Registrations = Path{
 		Collection: domain.Registrations,
-		Code:       "hooks/registration: Create and batchWriter.store",
+		Code:       "hooks/registration: Create, DecideInTx and batchWriter.store",
 		Fills:      []string{"id", "event", "name", "email", "locale", "status", "photo_consent", "interpretation", "party", "childcare", "standing", "ticket", "created", "updated"},
 	}
 	// Checkins' Fills are the columns of check-in's INSERT, in its order.

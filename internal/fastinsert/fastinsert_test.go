@@ -1,15 +1,20 @@
 package fastinsert_test
 
 import (
+	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/hooks"
+	"kopa/hooks/attendance"
 	"kopa/hooks/checkin"
 	"kopa/hooks/registration"
+	"kopa/hooks/series"
 	"kopa/internal/domain"
 	"kopa/internal/fastinsert"
 	"kopa/internal/kopatest"
@@ -149,6 +154,74 @@ func TestStoredRowsPassASave(t *testing.T) {
 		}
 		if err := app.Validate(row); err != nil {
 			t.Errorf("a save would refuse the %s row a fast insert stored: %v\n%v", row.Collection().Name, err, row.FieldsData())
+		}
+	}
+}
+
+// TestSeatsInATransaction: the seats a standing place takes are inserted
+// in its transaction by the fast insert (registration.DecideInTx); they
+// pass a save's validation, and their after-create hooks run once the
+// transaction commits, on the app itself (the counts learn of them), and
+// not at all when it rolls back.
+func TestSeatsInATransaction(t *testing.T) {
+	t.Parallel()
+	app := kopatest.NewApp(t, hooks.Default)
+	s, sessions := kopatest.Series(t, app, kopatest.SeriesOpts{Weeks: 3, Capacity: 5})
+	var announced, inTx atomic.Int32
+	app.OnRecordAfterCreateSuccess(domain.Registrations).BindFunc(func(e *core.RecordEvent) error {
+		announced.Add(1)
+		if e.App.IsTransactional() {
+			inTx.Add(1)
+		}
+		return e.Next()
+	})
+	if st, err := attendance.ForEvent(app, sessions[0].Id); err != nil || st.Confirmed != 0 {
+		t.Fatalf("counts before: %+v %v", st, err)
+	}
+
+	// Rolled back: nothing stored, nothing announced.
+	place := kopatest.Standing(t, app, s, "Olena Koval", "olena@example.com")
+	rollback := errors.New("rolled back")
+	err := app.RunInTransaction(func(tx core.App) error {
+		seats, err := series.TakeSeats(tx, place, time.Now())
+		if err != nil || len(seats) != 3 {
+			t.Errorf("seats %+v %v", seats, err)
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+	if n := announced.Load(); n != 0 {
+		t.Errorf("%d seats of a rolled back transaction announced", n)
+	}
+
+	in := registration.Input{Name: " Amina Haddad", Email: "amina@example.com", Locale: "ar", Interpretation: []string{"ar"}}
+	if err := in.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := series.Join(app, s.Id, in, time.Now())
+	if err != nil || len(res.Sessions) != 3 {
+		t.Fatalf("join: %+v %v", res, err)
+	}
+	if n := announced.Load(); n != 3 || inTx.Load() != 0 {
+		t.Errorf("%d seats announced (%d inside the transaction), want 3 after it", n, inTx.Load())
+	}
+	if st, err := attendance.ForEvent(app, sessions[0].Id); err != nil || st.Confirmed != 1 {
+		t.Errorf("counts after: %+v %v", st, err)
+	}
+	seats, err := app.FindAllRecords(domain.Registrations, dbx.HashExp{"standing": res.Standing.Id})
+	if err != nil || len(seats) != 3 {
+		t.Fatalf("%d seats stored: %v", len(seats), err)
+	}
+	for _, r := range seats {
+		for _, f := range []string{"id", "ticket", "created", "updated"} {
+			if r.GetString(f) == "" {
+				t.Errorf("seat stored without %s", f)
+			}
+		}
+		if err := app.Validate(r); err != nil {
+			t.Errorf("a save would refuse the seat a fast insert stored: %v\n%v", err, r.FieldsData())
 		}
 	}
 }
