@@ -61,7 +61,7 @@ func TestEditorInChromium(t *testing.T) {
 	steps("write",
 		chromedp.Navigate(srv.URL+"/manage/bulletins?lang=en"),
 		chromedp.Click(`a[href="/manage/bulletins/new"]`),
-		chromedp.WaitVisible("#title_lv"),
+		browser.WaitVisible("#title_lv"),
 		chromedp.SendKeys("#title_lv", "Jaunumi no Kopā"),
 		chromedp.SendKeys("#body_lv", "Sveiki, **draugi**!\n\nŠoruden notika piecas diskusijas."),
 		chromedp.SendKeys("#title_en", "News from Kopā"),
@@ -70,7 +70,7 @@ func TestEditorInChromium(t *testing.T) {
 		chromedp.SendKeys("#summary_ru", "Этой осенью прошли пять дискуссий."),
 		chromedp.SetUploadFiles("#images", []string{photo}),
 		chromedp.Click(`#bulletin-form button[type=submit]`),
-		chromedp.WaitVisible(".images img"),
+		browser.WaitVisible(".images img"),
 	)
 	b, err := app.FindFirstRecordByData(bulletins.ColBulletins, "title_lv", "Jaunumi no Kopā")
 	if err != nil {
@@ -85,7 +85,7 @@ func TestEditorInChromium(t *testing.T) {
 	steps("not an image",
 		chromedp.SetUploadFiles("#images", []string{fake}),
 		chromedp.Click(`#bulletin-form button[type=submit]`),
-		chromedp.WaitVisible("#images-error"),
+		browser.WaitVisible("#images-error"),
 	)
 	msg, err := chromedp.Run(ctx, chromedp.Text("#images-error"))
 	if err != nil || !strings.Contains(msg, "Only images") {
@@ -102,7 +102,7 @@ func TestEditorInChromium(t *testing.T) {
 
 	steps("preview",
 		chromedp.Navigate(srv.URL+"/manage/bulletins/"+b.Id+"/preview?lang=en"),
-		chromedp.WaitVisible("#preview-ru"),
+		browser.WaitVisible("#preview-ru"),
 	)
 	text, _ := chromedp.Run(ctx, chromedp.Text("main"))
 	for _, want := range []string{"Five discussions this autumn.", "Этой осенью прошли пять дискуссий.", "Šoruden notika piecas diskusijas."} {
@@ -115,7 +115,7 @@ func TestEditorInChromium(t *testing.T) {
 	steps("send",
 		chromedp.Navigate(srv.URL+"/manage/bulletins/"+b.Id+"?lang=en"),
 		chromedp.Click(`form[action$="/send"] button`),
-		chromedp.WaitVisible("#progress-h"),
+		browser.WaitVisible("#progress-h"),
 	)
 	browser.AssertAccessible(t, ctx, "progress")
 	if n := queuedBulletins(t, app); n != 3 {
@@ -124,12 +124,12 @@ func TestEditorInChromium(t *testing.T) {
 
 	steps("archive",
 		chromedp.Navigate(srv.URL+"/bulletins?lang=ru"),
-		chromedp.WaitVisible(`a[href="/bulletins/`+b.Id+`"]`),
+		browser.WaitVisible(`a[href="/bulletins/`+b.Id+`"]`),
 	)
 	browser.AssertAccessible(t, ctx, "archive")
 	steps("bulletin",
 		chromedp.Click(`a[href="/bulletins/`+b.Id+`"]`),
-		chromedp.WaitVisible("article h1"),
+		browser.WaitVisible("article h1"),
 	)
 	text, _ = chromedp.Run(ctx, chromedp.Text("main"))
 	if !strings.Contains(text, "Новости Kopā") || !strings.Contains(text, "Этой осенью") || !strings.Contains(text, "draugi") {

@@ -32,7 +32,7 @@ func TestPublicPagesInBrowser(t *testing.T) {
 		"ru": {"Трудоустройство беженцев", "Культурный шок и диалог культур", "Европейская политика в области беженцев и убежища", "Дискуссии"},
 	}
 	for _, lang := range []string{"lv", "en", "ru"} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?lang="+lang), chromedp.WaitVisible("main h1")); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?lang="+lang), browser.WaitVisible("main h1")); err != nil {
 			t.Fatalf("%s: %v", lang, err)
 		}
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
@@ -52,7 +52,7 @@ func TestPublicPagesInBrowser(t *testing.T) {
 	}
 
 	// The language is remembered: without ?lang the page stays Russian.
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible("main h1")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), browser.WaitVisible("main h1")); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); got != "ru" {
@@ -65,7 +65,7 @@ func TestPublicPagesInBrowser(t *testing.T) {
 		t.Fatalf("first event link: %q %v", href, err)
 	}
 	for _, lang := range []string{"lv", "en", "ru"} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+href+"?lang="+lang), chromedp.WaitVisible("form input[name=name]")); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+href+"?lang="+lang), browser.WaitVisible("form input[name=name]")); err != nil {
 			t.Fatalf("event page %s: %v", lang, err)
 		}
 		browser.AssertAccessible(t, ctx, href+"?lang="+lang)
@@ -74,7 +74,7 @@ func TestPublicPagesInBrowser(t *testing.T) {
 	rightToLeft(t, ctx, srv.URL, href)
 
 	// A 360 px phone: nothing wider than the screen.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(srv.URL+href), chromedp.WaitVisible("form")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(srv.URL+href), browser.WaitVisible("form")); err != nil {
 		t.Fatal(err)
 	}
 	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
@@ -111,7 +111,7 @@ func rightToLeft(t *testing.T, ctx context.Context, base, event string) {
 		return list
 	}
 	for _, path := range []string{"/", event} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(base+path+"?lang=lv"), chromedp.WaitVisible("main h1")); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+path+"?lang=lv"), browser.WaitVisible("main h1")); err != nil {
 			t.Fatal(err)
 		}
 		latvian := resources(path + "?lang=lv")
@@ -120,7 +120,7 @@ func rightToLeft(t *testing.T, ctx context.Context, base, event string) {
 		}
 		for _, c := range []struct{ lang, dir string }{{"uk", "ltr"}, {"ar", "rtl"}, {"fa", "rtl"}} {
 			page := path + "?lang=" + c.lang
-			if err := chromedp.Do(ctx, chromedp.Navigate(base+page), chromedp.WaitVisible("main h1")); err != nil {
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+page), browser.WaitVisible("main h1")); err != nil {
 				t.Fatalf("%s: %v", page, err)
 			}
 			type layout struct {
@@ -163,14 +163,14 @@ func rightToLeft(t *testing.T, ctx context.Context, base, event string) {
 		}
 	}
 	// A 360 px phone in Arabic: nothing wider than the screen.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(base+event+"?lang=ar"), chromedp.WaitVisible("form")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(base+event+"?lang=ar"), browser.WaitVisible("form")); err != nil {
 		t.Fatal(err)
 	}
 	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
 		t.Errorf("Arabic event page is %d px wide on a 360 px phone", w)
 	}
 	// Back to the Latvian default for the rest of the test.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/?lang=lv"), chromedp.WaitVisible("main h1")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/?lang=lv"), browser.WaitVisible("main h1")); err != nil {
 		t.Fatal(err)
 	}
 }

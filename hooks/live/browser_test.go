@@ -32,12 +32,12 @@ func TestDashboardInBrowser(t *testing.T) {
 	page := f.srv.URL + "/manage/events/" + ev.Id + "/live?lang=en"
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(page),
-		chromedp.WaitVisible(`input[name=email]`),
+		browser.WaitVisible(`input[name=email]`),
 		chromedp.SendKeys(`input[name=email]`, "org@example.org"),
 		chromedp.SendKeys(`input[name=password]`, kopatest.Password),
 		chromedp.Submit(`input[name=password]`),
-		chromedp.WaitVisible(`#live-checked-in`),
-		chromedp.WaitVisible(`#live-status[data-state=live]`),
+		browser.WaitVisible(`#live-checked-in`),
+		browser.WaitVisible(`#live-status[data-state=live]`),
 	)
 	if err != nil {
 		t.Fatalf("log in and open the dashboard: %v", err)
@@ -72,7 +72,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("check-in: %d %s", res.StatusCode, raw)
 	}
 
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(`//span[@id="live-checked-in"][normalize-space()="1"]`)); err != nil {
+	if err := chromedp.Do(ctx, browser.WaitVisible(`//span[@id="live-checked-in"][normalize-space()="1"]`)); err != nil {
 		t.Fatalf("the number did not change: %v", err)
 	}
 	if got := text("#live-expected"); got != "1" {
@@ -98,7 +98,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	browser.AssertAccessible(t, ctx, "dashboard")
 
 	// Projector mode: a toggle, remembered in the address.
-	err = chromedp.Do(ctx, chromedp.Click(`#live-projector`), chromedp.WaitVisible(`#live.projector`))
+	err = chromedp.Do(ctx, chromedp.Click(`#live-projector`), browser.WaitVisible(`#live.projector`))
 	if err != nil {
 		t.Fatalf("projector mode: %v", err)
 	}
@@ -116,7 +116,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkin(t, f.app, farid)
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(`//span[@id="live-checked-in"][normalize-space()="2"]`)); err != nil {
+	if err := chromedp.Do(ctx, browser.WaitVisible(`//span[@id="live-checked-in"][normalize-space()="2"]`)); err != nil {
 		t.Fatalf("second check-in: %v", err)
 	}
 	if got := text("#live-recent li:first-child .name"); got != "Farid" {
@@ -129,8 +129,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	waitFor(t, "the dashboard disconnected", func() bool { return live.Clients(f.app, ev.Id) == 0 })
 	checkin(t, f.app, kopatest.Registration(t, f.app, ev, "Oleksandr Koval", "olek@example.org", "confirmed"))
 	if err := chromedp.Do(ctx,
-		chromedp.WaitVisible(`//span[@id="live-checked-in"][normalize-space()="3"]`),
-		chromedp.WaitVisible(`#live-status[data-state=live]`),
+		browser.WaitVisible(`//span[@id="live-checked-in"][normalize-space()="3"]`),
+		browser.WaitVisible(`#live-status[data-state=live]`),
 	); err != nil {
 		t.Fatalf("after reconnecting: %v", err)
 	}
@@ -151,7 +151,7 @@ func TestDashboardTooManyPages(t *testing.T) {
 	}
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(f.srv.URL+"/manage/events/"+f.event.Id+"/live?lang=en"),
-		chromedp.WaitVisible(`#live-status[data-state=live]`),
+		browser.WaitVisible(`#live-status[data-state=live]`),
 	)
 	if err != nil {
 		t.Fatalf("open the dashboard: %v", err)
@@ -159,7 +159,7 @@ func TestDashboardTooManyPages(t *testing.T) {
 	for range 20 {
 		f.open(t, f.orgToken, f.event.Id)
 	}
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(`#live-status[data-state=toomany]`)); err != nil {
+	if err := chromedp.Do(ctx, browser.WaitVisible(`#live-status[data-state=toomany]`)); err != nil {
 		t.Fatalf("the dashboard was not told: %v", err)
 	}
 	got, _ := chromedp.Run(ctx, chromedp.Text("#live-status-text"))

@@ -49,7 +49,7 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 		{"ends", chromedp.SetValue("#ends_at", day+"T14:00")},
 		{"capacity", chromedp.SetValue("#capacity", "20")},
 		{"save", chromedp.Click(`form.event-form button[type=submit]`)},
-		{"saved", chromedp.WaitVisible("p.notice")},
+		{"saved", browser.WaitVisible("p.notice")},
 	} {
 		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -60,7 +60,7 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?lang=ru"), chromedp.WaitVisible("main h1")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?lang=ru"), browser.WaitVisible("main h1")); err != nil {
 		t.Fatal(err)
 	}
 	body, _ := chromedp.Run(ctx, chromedp.Text("main"))
@@ -74,7 +74,7 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 	}
 	// The organiser follows the page's own CSV link with the session
 	// cookie, as a click on it would.
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/registrations?lang=en"), chromedp.WaitVisible("table")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/registrations?lang=en"), browser.WaitVisible("table")); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "registrations")
@@ -96,7 +96,7 @@ func TestOrganiserCreatesAnEventAndExportsTheRegistrations(t *testing.T) {
 
 	// The attendance report of the event's month, with its chart.
 	month := day[:8] + "01"
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/manage/reports?lang=ru&from="+month+"&to="+day), chromedp.WaitVisible("figure.chart svg")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/manage/reports?lang=ru&from="+month+"&to="+day), browser.WaitVisible("figure.chart svg")); err != nil {
 		t.Fatal(err)
 	}
 	report, _ := chromedp.Run(ctx, chromedp.Text("main"))
@@ -185,7 +185,7 @@ func TestConsoleOnAPhone(t *testing.T) {
 				sep = "&"
 			}
 			url := srv.URL + p + sep + "lang=" + lang
-			if err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(url), chromedp.WaitVisible("main h1")); err != nil {
+			if err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(url), browser.WaitVisible("main h1")); err != nil {
 				t.Fatalf("%s: %v", url, err)
 			}
 			out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](offscreen))

@@ -41,9 +41,9 @@ func TestSeriesOnTheReportsPage(t *testing.T) {
 	from, to := time.Now().AddDate(0, -1, 0).Format("2006-01-02"), time.Now().AddDate(0, 1, 0).Format("2006-01-02")
 	err := browser.Within(ctx, 30*time.Second,
 		chromedp.Navigate(srv.URL+"/manage/reports?lang=en&from="+from+"&to="+to),
-		chromedp.WaitVisible("section.series-report figure.chart svg"),
+		browser.WaitVisible("section.series-report figure.chart svg"),
 		chromedp.Click("section.series-report details summary"),
-		chromedp.WaitVisible("section.series-report details table"))
+		browser.WaitVisible("section.series-report details table"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestSeriesOnTheReportsPage(t *testing.T) {
 	browser.AssertAccessible(t, ctx, "series report")
 	// In Russian, with its plural forms.
 	if err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage/reports?lang=ru&from="+from+"&to="+to),
-		chromedp.WaitVisible("section.series-report")); err != nil {
+		browser.WaitVisible("section.series-report")); err != nil {
 		t.Fatal(err)
 	}
 	text, _ = chromedp.Run(ctx, chromedp.Text("section.series-report"))

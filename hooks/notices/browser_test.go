@@ -41,7 +41,7 @@ func TestOrganiserWritesToAnEventsPeople(t *testing.T) {
 	}{
 		{"event", chromedp.Navigate(srv.URL + "/manage/events/" + ev.Id + "?lang=en")},
 		{"link", chromedp.Click(`a[href="/manage/events/` + ev.Id + `/message"]`)},
-		{"form", chromedp.WaitVisible("#subject_lv")},
+		{"form", browser.WaitVisible("#subject_lv")},
 	} {
 		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -58,7 +58,7 @@ func TestOrganiserWritesToAnEventsPeople(t *testing.T) {
 		{"subject en", chromedp.SendKeys("#subject_en", "New room")},
 		{"body en", chromedp.SendKeys("#body_en", "We meet on the 2nd floor.")},
 		{"preview", chromedp.Click(`button[value="preview"]`)},
-		{"previewed", chromedp.WaitVisible(`button[value="send"]`)},
+		{"previewed", browser.WaitVisible(`button[value="send"]`)},
 	} {
 		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -74,7 +74,7 @@ func TestOrganiserWritesToAnEventsPeople(t *testing.T) {
 	if n, _ := app.CountRecords(outbox.Collection); n != 0 {
 		t.Fatalf("the preview queued %d mails", n)
 	}
-	if err := browser.Within(ctx, 30*time.Second, chromedp.Click(`button[value="send"]`), chromedp.WaitVisible("p.notice")); err != nil {
+	if err := browser.Within(ctx, 30*time.Second, chromedp.Click(`button[value="send"]`), browser.WaitVisible("p.notice")); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "message sent")

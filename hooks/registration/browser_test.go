@@ -24,12 +24,12 @@ func TestRegisterInRussianWithoutJavaScript(t *testing.T) {
 	err := chromedp.Do(ctx,
 		browser.Scripts(false),
 		chromedp.Navigate(srv.URL+"/events/"+ev.Id+"?lang=ru"),
-		chromedp.WaitVisible("#name"),
+		browser.WaitVisible("#name"),
 		chromedp.SendKeys("#name", "Мария Иванова"),
 		chromedp.SendKeys("#email", "maria@example.com"),
 		chromedp.Click("#photo_consent"),
 		chromedp.Click(`form button[type=submit]`),
-		chromedp.WaitVisible("img.qr"),
+		browser.WaitVisible("img.qr"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -61,9 +61,9 @@ func TestRegisterInRussianWithoutJavaScript(t *testing.T) {
 
 	err = chromedp.Do(ctx,
 		chromedp.Click(`a[href$="/cancel"]`),
-		chromedp.WaitVisible(`button.danger`),
+		browser.WaitVisible(`button.danger`),
 		chromedp.Click(`button.danger`),
-		chromedp.WaitVisible(`p.notice`),
+		browser.WaitVisible(`p.notice`),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -28,14 +28,14 @@ func TestPartyFormWithoutJavaScript(t *testing.T) {
 	err := chromedp.Do(ctx,
 		browser.Scripts(false),
 		chromedp.Navigate(srv.URL+"/events/"+ev.Id+"?lang=en"),
-		chromedp.WaitVisible("#party"),
+		browser.WaitVisible("#party"),
 		chromedp.SendKeys("#name", "Amina Haddad"),
 		chromedp.Focus("#party"),
 		chromedp.SendKeys("#party", "4"),
 		chromedp.Focus("#childcare"),
 		chromedp.SendKeys("#childcare", "2"),
 		chromedp.Click(`form button[type=submit]`),
-		chromedp.WaitVisible("img.qr"),
+		browser.WaitVisible("img.qr"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestPartyFormWithoutJavaScript(t *testing.T) {
 		chromedp.Focus("#give-back-party"),
 		chromedp.SendKeys("#give-back-party", "3"),
 		chromedp.Click(`form.give-back button[type=submit]`),
-		chromedp.WaitVisible(`p.notice`),
+		browser.WaitVisible(`p.notice`),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func TestPartyFormWithoutJavaScript(t *testing.T) {
 	if r.GetInt("party") != 3 || r.GetInt("childcare") != 2 {
 		t.Errorf("after giving a seat back: party %d, childcare %d", r.GetInt("party"), r.GetInt("childcare"))
 	}
-	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Navigate(srv.URL+"/events/"+ev.Id+"?lang=ar"), chromedp.WaitVisible("#party")); err != nil {
+	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Navigate(srv.URL+"/events/"+ev.Id+"?lang=ar"), browser.WaitVisible("#party")); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "the family form in Arabic")
@@ -95,7 +95,7 @@ func TestKeepATicketWithoutEmail(t *testing.T) {
 	ctx := browser.New(t)
 
 	// A share sheet that records what it was given.
-	err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/t/"+code+"?lang=en"), chromedp.WaitVisible("[data-share]"))
+	err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/t/"+code+"?lang=en"), browser.WaitVisible("[data-share]"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +134,8 @@ func TestKeepATicketWithoutEmail(t *testing.T) {
 	// print nothing but the ticket.
 	err = chromedp.Do(ctx,
 		chromedp.Click(`a[href$="/print"]`),
-		chromedp.WaitVisible("[data-print]"),
-		chromedp.WaitVisible("img.qr"),
+		browser.WaitVisible("[data-print]"),
+		browser.WaitVisible("img.qr"),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func TestOrganiserCreatesASeries(t *testing.T) {
 		{"childcare", chromedp.Click("#childcare")},
 		{"publish", chromedp.Click("#publish")},
 		{"create", chromedp.Click(`form.series-form button[type=submit]`)},
-		{"created", chromedp.WaitVisible("p.notice")},
+		{"created", browser.WaitVisible("p.notice")},
 	} {
 		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -90,7 +90,7 @@ func TestOrganiserCreatesASeries(t *testing.T) {
 	// The public page asks a family's questions; in Arabic a family comes
 	// every week, without JavaScript.
 	page := srv.URL + "/series/" + s.Id + "?lang=ar"
-	if err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(page), chromedp.WaitVisible("#childcare")); err != nil {
+	if err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(page), browser.WaitVisible("#childcare")); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "series page with a family's questions, in Arabic")
@@ -100,7 +100,7 @@ func TestOrganiserCreatesASeries(t *testing.T) {
 	}{
 		{"no scripts", browser.Scripts(false)},
 		{"public page", chromedp.Navigate(page)},
-		{"form", chromedp.WaitVisible("#party")},
+		{"form", browser.WaitVisible("#party")},
 		{"name", chromedp.SendKeys("#name", "Amina")},
 		{"email", chromedp.SendKeys("#email", "amina@example.com")},
 		{"party", chromedp.SetValue("#party", "3")},
@@ -110,7 +110,7 @@ func TestOrganiserCreatesASeries(t *testing.T) {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 	}
-	if err := browser.Within(ctx, 30*time.Second, chromedp.Click(`form[action$="/register"] button[type=submit]`), chromedp.WaitVisible("img.qr")); err != nil {
+	if err := browser.Within(ctx, 30*time.Second, chromedp.Click(`form[action$="/register"] button[type=submit]`), browser.WaitVisible("img.qr")); err != nil {
 		t.Fatalf("register: %v", err)
 	}
 	place, err := app.FindFirstRecordByData(domain.Standing, "email", "amina@example.com")
@@ -134,9 +134,9 @@ func TestSkipButton(t *testing.T) {
 	err := chromedp.Do(ctx,
 		browser.Scripts(false),
 		chromedp.Navigate(srv.URL+"/t/"+code+"?lang=en"),
-		chromedp.WaitVisible(`li[data-event="`+sessions[0].Id+`"] button.skip-week`),
+		browser.WaitVisible(`li[data-event="`+sessions[0].Id+`"] button.skip-week`),
 		chromedp.Click(`li[data-event="`+sessions[0].Id+`"] button.skip-week`),
-		chromedp.WaitVisible("p.notice"),
+		browser.WaitVisible("p.notice"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestSkipButton(t *testing.T) {
 	if w, _ := app.FindRecordById(domain.Registrations, waiting.Id); domain.RegistrationStatusOf(w) != domain.RegistrationConfirmed {
 		t.Errorf("the first waiting is %s", w.GetString("status"))
 	}
-	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Navigate(srv.URL+"/t/"+code+"?lang=ar"), chromedp.WaitVisible("img.qr")); err != nil {
+	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Navigate(srv.URL+"/t/"+code+"?lang=ar"), browser.WaitVisible("img.qr")); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "standing ticket in Arabic")
