@@ -172,9 +172,17 @@ func list(patterns []string) ([]pkg, error) {
 		return nil, fmt.Errorf("go list: %w", err)
 	}
 	var pkgs []pkg
+	named := map[string]string{} // binary name → import path
 	for line := range strings.Lines(string(out)) {
 		if importPath, dir, ok := strings.Cut(strings.TrimSpace(line), "\t"); ok {
-			pkgs = append(pkgs, pkg{importPath, dir})
+			p := pkg{importPath, dir}
+			// Two such packages would share one binary in the folder: one
+			// package's tests would run twice and the other's never.
+			if other, taken := named[p.binary()]; taken && other != importPath {
+				return nil, fmt.Errorf("%s and %s would both be %s: test packages need names of their own", other, importPath, p.binary())
+			}
+			named[p.binary()] = importPath
+			pkgs = append(pkgs, p)
 		}
 	}
 	return pkgs, nil
