@@ -64,7 +64,11 @@ func TestInvitationMailPerLocale(t *testing.T) {
 	for lang, w := range want {
 		list := mp.To(t, lang+"@example.com")
 		if len(list) != 1 {
-			t.Fatalf("%s: %d mails", lang, len(list))
+			var got []string
+			for _, m := range list {
+				got = append(got, m.MessageID+" "+m.Created.Format(time.RFC3339Nano)+" "+m.Subject)
+			}
+			t.Fatalf("%s: %d mails: %q", lang, len(list), got)
 		}
 		m := mp.Message(t, list[0].ID)
 		if m.Subject != w.subject {
