@@ -31,10 +31,6 @@ import (
 	"kopa/internal/kopatest"
 )
 
-// calmly is how often the tests' waits look again: chromedp's default,
-// every 5 ms, costs Chromium a quarter of a core while a test waits.
-var calmly = chromedp.RetryInterval(50 * time.Millisecond)
-
 // signIn signs the tab in as who (an organiser, a door volunteer) with a
 // session started on the server as the login form starts one: the door's
 // tests need neither the form (tested with the console's) nor the page it
@@ -84,7 +80,7 @@ func TestScanThroughTheCamera(t *testing.T) {
 	app, ev, r, ctx, srv := cameraAtTheDoor(t, kopatest.EventOpts{Title: "Bēgļu nodarbinātība", Capacity: 40})
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
-		chromedp.WaitVisible("#start", calmly),
+		browser.WaitVisible("#start"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +89,7 @@ func TestScanThroughTheCamera(t *testing.T) {
 	keepAnswers(t, ctx)
 	err = chromedp.Do(ctx,
 		chromedp.Click("#start"),
-		chromedp.WaitReady(`#scanner[data-last-latency]`, calmly),
+		browser.WaitReady(`#scanner[data-last-latency]`),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +131,7 @@ func TestScanAtACancelledEvent(t *testing.T) {
 	app, ev, _, ctx, srv := cameraAtTheDoor(t, kopatest.EventOpts{Status: "cancelled", Capacity: 40})
 	err := browser.Within(ctx, 30*time.Second,
 		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
-		chromedp.WaitVisible("#event-cancelled", calmly),
+		browser.WaitVisible("#event-cancelled"),
 	)
 	if err != nil {
 		t.Fatalf("the notice: %v", err)
@@ -307,7 +303,7 @@ func (d *door) search(t *testing.T, q string) {
 	d.run(t, "search for "+q,
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("q").value = ""; delete document.getElementById("scanner").dataset.lastSearch`),
 		chromedp.SendKeys("#q", q), chromedp.Click(`#search-form button[type=submit]`),
-		chromedp.WaitReady(`#scanner[data-last-search]`, calmly))
+		browser.WaitReady(`#scanner[data-last-search]`))
 }
 
 // text is the text of the element sel, shown or not.
@@ -389,7 +385,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		run(ctx, "network", browser.Offline(off))
 	}
 
-	run(browserCtx, "prepare", chromedp.Navigate(page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
+	run(browserCtx, "prepare", chromedp.Navigate(page), chromedp.Click("#prepare"), browser.WaitVisible(`#scanner[data-prepared="1"]`))
 	if got := text(browserCtx, "#prepared"); got != "2 tickets kept on this device." {
 		t.Errorf("prepared: %q", got)
 	}
@@ -413,11 +409,11 @@ func TestScanOfflineThenSync(t *testing.T) {
 	}
 	browser.CameraOff(t, browserCtx)
 	run(browserCtx, "search by name on the device",
-		dismiss, chromedp.WaitNotVisible("#answer", calmly),
+		dismiss, browser.WaitNotVisible("#answer"),
 		chromedp.SendKeys("#q", "ley"), chromedp.Click(`#search-form button[type=submit]`),
-		chromedp.WaitVisible(`//ul[@id="results"]//button`, calmly),
+		browser.WaitVisible(`//ul[@id="results"]//button`),
 		chromedp.Click(`//ul[@id="results"]//button`),
-		chromedp.WaitVisible(`//strong[@id="pending"][text()="2"]`, calmly))
+		browser.WaitVisible(`//strong[@id="pending"][text()="2"]`))
 	if a, err := nthAnswer(browserCtx, 2); err != nil || a.Title != "Welcome, Leyla K.!" {
 		t.Errorf("offline manual answer %q (%v)", a.Title, err)
 	}
@@ -436,7 +432,7 @@ func TestScanOfflineThenSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	offline(tab, true)
-	run(tab, "reopen offline", chromedp.Navigate(page), chromedp.WaitVisible(`//strong[@id="pending"][text()="2"]`, calmly))
+	run(tab, "reopen offline", chromedp.Navigate(page), browser.WaitVisible(`//strong[@id="pending"][text()="2"]`))
 
 	offline(tab, false)
 	deadline := time.Now().Add(30 * time.Second)
@@ -449,18 +445,18 @@ func TestScanOfflineThenSync(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	run(tab, "waiting counter at 0", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`, calmly))
+	run(tab, "waiting counter at 0", browser.WaitVisible(`//strong[@id="pending"][text()="0"]`))
 	c, err := app.FindFirstRecordByData("checkins", "registration", olek.Id)
 	if err != nil || c.GetString("method") != string(domain.CheckinQR) {
 		t.Fatalf("Olek's check-in: %v %v", c, err)
 	}
-	run(tab, "the server's answer replaces the local one", chromedp.WaitVisible("#synced-wrap", calmly))
+	run(tab, "the server's answer replaces the local one", browser.WaitVisible("#synced-wrap"))
 	if got := text(tab, "#synced"); !regexp.MustCompile(`Leyla Karimi already checked in at \d\d:\d\d$`).MatchString(got) {
 		t.Errorf("correction %q", got)
 	}
 
 	// Logging out wipes the ticket list from the device.
-	run(tab, "log out", chromedp.Click(`form[action="/manage/logout"] button`), chromedp.WaitNotPresent("#scanner", calmly))
+	run(tab, "log out", chromedp.Click(`form[action="/manage/logout"] button`), browser.WaitNotPresent("#scanner"))
 	waitTickets(t, tab, 0)
 }
 
@@ -567,7 +563,7 @@ func TestOfflineListForgottenAfterTheEvent(t *testing.T) {
 	signIn(t, ctx, app, srv.URL, org)
 	for _, id := range []string{ev.Id, other.Id} {
 		err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage/events/"+id+"/scan"),
-			chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
+			chromedp.Click("#prepare"), browser.WaitVisible(`#scanner[data-prepared="1"]`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -592,7 +588,7 @@ func TestOfflineListForgottenAfterTheEvent(t *testing.T) {
 	// The scanner page forgets lists past their time before it looks for its
 	// own; the service worker, at the same navigation, by the same rule.
 	endAt(time.Now().Add(-checkin.ListKeep + time.Hour).UTC().Format("2006-01-02 15:04:05.000Z"))
-	err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
+	err := browser.Within(ctx, 30*time.Second, chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan"), browser.WaitVisible(`#scanner[data-prepared="1"]`))
 	if err != nil {
 		t.Fatalf("the list an hour before its time: %v", err)
 	}
@@ -632,8 +628,8 @@ func TestScanOverABadLine(t *testing.T) {
 	// meanwhile. The subject is the line: the tab's own camera films.
 	d := atTheDoor(t, time.Now().Add(10*time.Minute), false, browser.TabCameraAlone)
 	kopatest.Registration(t, d.app, d.ev, "Aleksandra Konstantinopolska-Vasiļjeva", "aleksandra.konstantinopolska.vasiljeva@example-organisation.lv", "confirmed")
-	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly),
-		chromedp.WaitVisible(`//span[@id="net"][text()="online"]`, calmly))
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), browser.WaitVisible(`#scanner[data-prepared="1"]`),
+		browser.WaitVisible(`//span[@id="net"][text()="online"]`))
 
 	// A long address in a search result leaves its button on the screen.
 	d.search(t, "konst")
@@ -647,7 +643,7 @@ func TestScanOverABadLine(t *testing.T) {
 
 	// The line hangs.
 	d.network.hang(true)
-	d.run(t, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer", calmly), chromedp.WaitReady(`#scanner[data-last-latency]`, calmly))
+	d.run(t, "scan", chromedp.Click("#start"), browser.WaitVisible("#answer"), browser.WaitReady(`#scanner[data-last-latency]`))
 	if title, detail := d.text("#answer-title"), d.text("#answer-detail"); title != "Welcome, Olek P.!" || detail != judgedNow {
 		t.Errorf("answer on a hanging line %q / %q", title, detail)
 	}
@@ -655,8 +651,8 @@ func TestScanOverABadLine(t *testing.T) {
 	if ms := d.measure("lastLatency"); ms < 0 || ms > 4000 {
 		t.Errorf("the door waited %d ms for an answer", ms)
 	}
-	d.run(t, "the page says the line does not answer", chromedp.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`, calmly))
-	d.run(t, "queued", chromedp.WaitVisible(`//strong[@id="pending"][text()="1"]`, calmly))
+	d.run(t, "the page says the line does not answer", browser.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`))
+	d.run(t, "queued", browser.WaitVisible(`//strong[@id="pending"][text()="1"]`))
 	if in := d.text("#n-in"); in != "1" {
 		t.Errorf("checked-in count with the scan judged on the device: %q", in)
 	}
@@ -682,7 +678,7 @@ func TestScanOverABadLine(t *testing.T) {
 	// The line answers again: the scan is sent, and agrees.
 	d.network.hang(false)
 	d.waitCheckins(t, 1)
-	d.run(t, "sent", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`, calmly), chromedp.WaitVisible(`//span[@id="net"][text()="online"]`, calmly))
+	d.run(t, "sent", browser.WaitVisible(`//strong[@id="pending"][text()="0"]`), browser.WaitVisible(`//span[@id="net"][text()="online"]`))
 	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.olek.Id); err != nil || c.GetString("method") != string(domain.CheckinQR) {
 		t.Fatalf("Olek's check-in: %v", err)
 	}
@@ -697,14 +693,14 @@ func TestScanOverABadLine(t *testing.T) {
 	if got := d.text("#results"); !strings.Contains(got, "Leyla K.") {
 		t.Errorf("results from the device: %q", got)
 	}
-	d.run(t, "check in by name", chromedp.Click(`//ul[@id="results"]//button`), chromedp.WaitVisible(`//p[@id="answer-title"][text()="Welcome, Leyla K.!"]`, calmly))
+	d.run(t, "check in by name", chromedp.Click(`//ul[@id="results"]//button`), browser.WaitVisible(`//p[@id="answer-title"][text()="Welcome, Leyla K.!"]`))
 	if ms := d.measure("lastLatency"); ms < 0 || ms > 4000 {
 		t.Errorf("the door waited %d ms for an answer", ms)
 	}
-	d.run(t, "the page says the line is slow", chromedp.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`, calmly))
+	d.run(t, "the page says the line is slow", browser.WaitVisible(`//span[@id="net"][text()="`+slowLine+`"]`))
 	// Sent through the slow line: waiting for it is not the door's wait.
 	d.waitCheckins(t, 2)
-	d.run(t, "sent slowly", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`, calmly))
+	d.run(t, "sent slowly", browser.WaitVisible(`//strong[@id="pending"][text()="0"]`))
 	if c, err := d.app.FindFirstRecordByData("checkins", "registration", d.leyla.Id); err != nil || c.GetString("method") != string(domain.CheckinManual) {
 		t.Fatalf("Leyla's check-in: %v", err)
 	}
@@ -718,7 +714,7 @@ func TestScanOverABadLine(t *testing.T) {
 		t.Errorf("checked-in count after sending: %q", in)
 	}
 	d.network.slow.Store(0)
-	d.run(t, "the line recovers", chromedp.WaitVisible(`//span[@id="net"][text()="online"]`, calmly))
+	d.run(t, "the line recovers", browser.WaitVisible(`//span[@id="net"][text()="online"]`))
 }
 
 // TestTheDoorsDayOnBothPaths: three days before the event, a scan answered
@@ -727,17 +723,17 @@ func TestScanOverABadLine(t *testing.T) {
 func TestTheDoorsDayOnBothPaths(t *testing.T) {
 	t.Parallel()
 	d := atTheDoor(t, time.Now().Add(72*time.Hour), false, browser.TabCamera)
-	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
-	d.run(t, "scan", chromedp.Click("#start"), chromedp.WaitVisible("#answer", calmly))
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), browser.WaitVisible(`#scanner[data-prepared="1"]`))
+	d.run(t, "scan", chromedp.Click("#start"), browser.WaitVisible("#answer"))
 	if title := d.text("#answer-title"); title != notToday {
 		t.Errorf("the server's answer %q", title)
 	}
 	browser.CameraOff(t, d.ctx)
 	d.network.down.Store(true)
-	d.run(t, "offline", browser.Offline(true), chromedp.WaitVisible(`//span[@id="net"][text()="offline"]`, calmly))
-	d.run(t, "dismiss the answer", chromedp.Evaluate[chromedp.Void](`document.getElementById("answer").click()`), chromedp.WaitNotVisible("#answer", calmly))
+	d.run(t, "offline", browser.Offline(true), browser.WaitVisible(`//span[@id="net"][text()="offline"]`))
+	d.run(t, "dismiss the answer", chromedp.Evaluate[chromedp.Void](`document.getElementById("answer").click()`), browser.WaitNotVisible("#answer"))
 	d.search(t, "ley")
-	d.run(t, "check in by name on the device", chromedp.Click(`//ul[@id="results"]//button`), chromedp.WaitVisible("#answer", calmly))
+	d.run(t, "check in by name on the device", chromedp.Click(`//ul[@id="results"]//button`), browser.WaitVisible("#answer"))
 	if title := d.text("#answer-title"); title != notToday {
 		t.Errorf("the device's answer %q", title)
 	}
@@ -759,10 +755,10 @@ func TestTheDoorsDayOnBothPaths(t *testing.T) {
 func TestQueuedScanOfAVolunteerWhoLostTheDoor(t *testing.T) {
 	t.Parallel()
 	d := atTheDoor(t, time.Now().Add(10*time.Minute), true, browser.TabCamera)
-	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), browser.WaitVisible(`#scanner[data-prepared="1"]`))
 	d.network.down.Store(true)
-	d.run(t, "scan offline", browser.Offline(true), chromedp.Click("#start"), chromedp.WaitVisible("#answer", calmly),
-		chromedp.WaitVisible(`//strong[@id="pending"][text()="1"]`, calmly))
+	d.run(t, "scan offline", browser.Offline(true), chromedp.Click("#start"), browser.WaitVisible("#answer"),
+		browser.WaitVisible(`//strong[@id="pending"][text()="1"]`))
 	if title := d.text("#answer-title"); title != "Welcome, Olek P.!" {
 		t.Errorf("offline answer %q", title)
 	}
@@ -777,7 +773,7 @@ func TestQueuedScanOfAVolunteerWhoLostTheDoor(t *testing.T) {
 	}
 	d.network.down.Store(false)
 	d.run(t, "back online", browser.Offline(false),
-		chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`, calmly), chromedp.WaitVisible("#synced-wrap", calmly))
+		browser.WaitVisible(`//strong[@id="pending"][text()="0"]`), browser.WaitVisible("#synced-wrap"))
 	if got := d.text("#synced"); got != "Not sent: the scan of Olek P. — this sign-in may no longer check people in at this event." {
 		t.Errorf("note %q", got)
 	}
@@ -828,7 +824,7 @@ func volunteerAtTheCamera(t *testing.T, status string) (*tests.TestApp, *core.Re
 	signIn(t, ctx, app, srv.URL, org)
 	err = browser.Within(ctx, 30*time.Second,
 		chromedp.Navigate(srv.URL+"/manage/events/"+ev.Id+"/scan?lang=en"),
-		chromedp.WaitVisible("#start", calmly),
+		browser.WaitVisible("#start"),
 	)
 	if err != nil {
 		t.Fatal(err)

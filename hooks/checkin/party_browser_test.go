@@ -47,7 +47,7 @@ func TestScanAParty(t *testing.T) {
 		return c.GetInt("arrived")
 	}
 
-	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), chromedp.WaitVisible(`#scanner[data-prepared="1"]`, calmly))
+	d.run(t, "prepare", chromedp.Navigate(d.page), chromedp.Click("#prepare"), browser.WaitVisible(`#scanner[data-prepared="1"]`))
 	keepAnswers(t, d.ctx)
 	d.run(t, "scan", chromedp.Click("#start"))
 	a, err := nthAnswer(d.ctx, 1)
@@ -63,8 +63,8 @@ func TestScanAParty(t *testing.T) {
 	if n := arrived(d.olek); n != 4 {
 		t.Errorf("the whole party by default: arrived %d", n)
 	}
-	d.run(t, "two came", chromedp.Click(`#arrived button[data-n="2"]`), chromedp.WaitReady(`#scanner[data-corrected="2"]`, calmly),
-		chromedp.WaitVisible(`#arrived button[data-n="2"][aria-pressed="true"]`, calmly))
+	d.run(t, "two came", chromedp.Click(`#arrived button[data-n="2"]`), browser.WaitReady(`#scanner[data-corrected="2"]`),
+		browser.WaitVisible(`#arrived button[data-n="2"][aria-pressed="true"]`))
 	if n := arrived(d.olek); n != 2 {
 		t.Errorf("after the tap on 2: arrived %d", n)
 	}
@@ -73,7 +73,7 @@ func TestScanAParty(t *testing.T) {
 
 	// Without a connection, the list on the device answers.
 	d.network.down.Store(true)
-	d.run(t, "offline", chromedp.Evaluate[chromedp.Void](`document.getElementById("answer").click()`), chromedp.WaitNotVisible("#answer", calmly), browser.Offline(true))
+	d.run(t, "offline", chromedp.Evaluate[chromedp.Void](`document.getElementById("answer").click()`), browser.WaitNotVisible("#answer"), browser.Offline(true))
 	d.search(t, "Ley")
 	d.run(t, "check Leyla in by name", chromedp.Click(`//ul[@id="results"]//button`))
 	a, err = answerTitled(d.ctx, "Welcome, Leyla K.!")
@@ -85,12 +85,12 @@ func TestScanAParty(t *testing.T) {
 	if !reflect.DeepEqual(a, want) {
 		t.Errorf("the offline answer\n got %+v\nwant %+v", a, want)
 	}
-	d.run(t, "one came", chromedp.Click(`#arrived button[data-n="1"]`), chromedp.WaitReady(`#scanner[data-corrected="1"]`, calmly),
-		chromedp.WaitVisible(`//strong[@id="pending"][text()="1"]`, calmly))
+	d.run(t, "one came", chromedp.Click(`#arrived button[data-n="1"]`), browser.WaitReady(`#scanner[data-corrected="1"]`),
+		browser.WaitVisible(`//strong[@id="pending"][text()="1"]`))
 	d.network.down.Store(false)
 	d.run(t, "online", browser.Offline(false))
 	d.waitCheckins(t, 2)
-	d.run(t, "sent", chromedp.WaitVisible(`//strong[@id="pending"][text()="0"]`, calmly))
+	d.run(t, "sent", browser.WaitVisible(`//strong[@id="pending"][text()="0"]`))
 	if n := arrived(d.leyla); n != 1 {
 		t.Errorf("the queued check-in: arrived %d, want 1", n)
 	}

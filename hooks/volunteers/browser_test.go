@@ -20,10 +20,6 @@ import (
 
 var confirmLink = regexp.MustCompile(`https?://[^\s"<>]+/volunteer/confirm\?lang=en&token=[A-Za-z0-9._-]+`)
 
-// calmly is how often the tests' waits look again: chromedp's default,
-// every 5 ms, costs Chromium a quarter of a core while a test waits.
-var calmly = chromedp.RetryInterval(50 * time.Millisecond)
-
 // lastMail waits for the newest mail to addr whose subject starts with
 // prefix and returns its text.
 func lastMail(t *testing.T, mp *mailpit.Server, addr, prefix string) string {
@@ -70,7 +66,7 @@ func TestVolunteerJourney(t *testing.T) {
 	err = browser.Within(ctx, time.Minute,
 		browser.Scripts(false),
 		chromedp.Navigate(srv.URL+"/volunteer?lang=en"),
-		chromedp.WaitVisible("#name", calmly),
+		browser.WaitVisible("#name"),
 		chromedp.SendKeys("#name", "Layla Haddad"),
 		chromedp.SendKeys("#email", "layla@example.com"),
 		chromedp.Click(`input[name=languages][value=ar]`),
@@ -78,7 +74,7 @@ func TestVolunteerJourney(t *testing.T) {
 		chromedp.Click(`input[name=skills][value=door]`),
 		chromedp.Click("#contact_consent"),
 		chromedp.Click(`form[action="/volunteer"] button[type=submit]`),
-		chromedp.WaitVisible("p.notice", calmly),
+		browser.WaitVisible("p.notice"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -95,11 +91,11 @@ func TestVolunteerJourney(t *testing.T) {
 	}
 	err = browser.Within(ctx, time.Minute,
 		chromedp.Navigate(link),
-		chromedp.WaitVisible("#password", calmly),
+		browser.WaitVisible("#password"),
 		chromedp.SendKeys("#password", "Kopā ir spēks 2026"),
 		chromedp.SendKeys("#password_confirm", "Kopā ir spēks 2026"),
 		chromedp.Click(`form.narrow button[type=submit]`),
-		chromedp.WaitVisible("#profile-h", calmly),
+		browser.WaitVisible("#profile-h"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -142,9 +138,9 @@ func TestVolunteerJourney(t *testing.T) {
 	}
 	err = browser.Within(ctx, time.Minute,
 		chromedp.Navigate(links[0][0]),
-		chromedp.WaitVisible(`button.primary.chosen`, calmly),
+		browser.WaitVisible(`button.primary.chosen`),
 		chromedp.Click(`button.primary.chosen`),
-		chromedp.WaitVisible("p.notice", calmly),
+		browser.WaitVisible("p.notice"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +160,7 @@ func TestVolunteerJourney(t *testing.T) {
 	// The portal lists the shift with the way to the scanner.
 	err = browser.Within(ctx, time.Minute,
 		chromedp.Navigate(srv.URL+"/volunteer/me?lang=en"),
-		chromedp.WaitVisible(`a[href="/manage/events/`+ev.Id+`/scan"]`, calmly),
+		browser.WaitVisible(`a[href="/manage/events/`+ev.Id+`/scan"]`),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -175,9 +171,9 @@ func TestVolunteerJourney(t *testing.T) {
 	// guest's ticket in through the camera.
 	err = browser.Within(ctx, time.Minute,
 		chromedp.Click(`a[href="/manage/events/`+ev.Id+`/scan"]`),
-		chromedp.WaitVisible("#start", calmly),
+		browser.WaitVisible("#start"),
 		chromedp.Click("#start"),
-		chromedp.WaitVisible("#answer", calmly),
+		browser.WaitVisible("#answer"),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +189,7 @@ func TestVolunteerJourney(t *testing.T) {
 	}
 
 	// The sign-up page itself passes axe too.
-	err = browser.Within(ctx, time.Minute, chromedp.Navigate(srv.URL+"/volunteer?lang=en"), chromedp.WaitVisible("#name", calmly))
+	err = browser.Within(ctx, time.Minute, chromedp.Navigate(srv.URL+"/volunteer?lang=en"), browser.WaitVisible("#name"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,14 +44,14 @@ func TestDirectoryInTheBrowser(t *testing.T) {
 		{"no scripts", browser.Scripts(false)},
 		{"console", chromedp.Navigate(srv.URL + "/manage?lang=en")},
 		{"directory link", chromedp.Click(`a[href="/manage/volunteers"]`)},
-		{"directory", chromedp.WaitVisible(`#language`, calmly)},
+		{"directory", browser.WaitVisible(`#language`)},
 		{"filter status", chromedp.SetValue("#status", "pending")},
 		{"filter skill", chromedp.SetValue("#skill", "door")},
 		{"search", chromedp.Click(`form[role=search] button[type=submit]`)},
 		// Juris is listed before the search too: the filtered page is the
 		// one without Olga.
-		{"filtered", chromedp.WaitNotPresent(`a[href="/manage/volunteers/`+olga.Id+`"]`, calmly)},
-		{"juris", chromedp.WaitVisible(`a[href="/manage/volunteers/`+juris.Id+`"]`, calmly)},
+		{"filtered", browser.WaitNotPresent(`a[href="/manage/volunteers/` + olga.Id + `"]`)},
+		{"juris", browser.WaitVisible(`a[href="/manage/volunteers/` + juris.Id + `"]`)},
 	} {
 		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -62,7 +62,7 @@ func TestDirectoryInTheBrowser(t *testing.T) {
 		t.Fatalf("the filtered directory: %q", table)
 	}
 	fits("the directory")
-	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Reload(), chromedp.WaitVisible(`#language`, calmly)); err != nil {
+	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Reload(), browser.WaitVisible(`#language`)); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "the directory")
@@ -72,12 +72,12 @@ func TestDirectoryInTheBrowser(t *testing.T) {
 	}{
 		{"no scripts", browser.Scripts(false)},
 		{"open", chromedp.Click(`a[href="/manage/volunteers/` + juris.Id + `"]`)},
-		{"page", chromedp.WaitVisible(`#notes`, calmly)},
+		{"page", browser.WaitVisible(`#notes`)},
 		{"note", chromedp.SendKeys("#notes", "References checked")},
 		{"save note", chromedp.Click(`form[action$="/notes"] button[type=submit]`)},
-		{"saved", chromedp.WaitVisible(`p.notice`, calmly)},
+		{"saved", browser.WaitVisible(`p.notice`)},
 		{"approve", chromedp.Click(`form[action$="/status"] button[type=submit]`)},
-		{"approved", chromedp.WaitReady(`input[name=status][value=paused]`, calmly)},
+		{"approved", browser.WaitReady(`input[name=status][value=paused]`)},
 	} {
 		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -87,11 +87,11 @@ func TestDirectoryInTheBrowser(t *testing.T) {
 	if st, notes := statusOf(t, app, juris.Id); st != "approved" || notes != "References checked" {
 		t.Fatalf("status %q, notes %q", st, notes)
 	}
-	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Reload(), chromedp.WaitVisible(`#invite-shift`, calmly)); err != nil {
+	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Reload(), browser.WaitVisible(`#invite-shift`)); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "the volunteer's page")
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/manage/volunteers/"+juris.Id+"/erase"), chromedp.WaitVisible(`button.danger`, calmly)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/manage/volunteers/"+juris.Id+"/erase"), browser.WaitVisible(`button.danger`)); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "the erase confirmation")

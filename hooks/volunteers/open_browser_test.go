@@ -34,7 +34,7 @@ func TestPortalOpenShiftsInTheBrowser(t *testing.T) {
 		do   chromedp.Action[chromedp.Void]
 	}{
 		{"portal", chromedp.Navigate(srv.URL + "/volunteer/me?lang=en")},
-		{"open shift", chromedp.WaitVisible(take, calmly)},
+		{"open shift", browser.WaitVisible(take)},
 	} {
 		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -48,7 +48,7 @@ func TestPortalOpenShiftsInTheBrowser(t *testing.T) {
 		{"no scripts", browser.Scripts(false)},
 		{"reload", chromedp.Reload()},
 		{"take", chromedp.Click(take)},
-		{"taken", chromedp.WaitVisible(`p.notice`, calmly)},
+		{"taken", browser.WaitVisible(`p.notice`)},
 	} {
 		if err := browser.Within(ctx, 30*time.Second, s.do); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -69,7 +69,7 @@ func TestPortalOpenShiftsInTheBrowser(t *testing.T) {
 	if err != nil || !wide {
 		t.Errorf("the portal is wider than the phone (%v)", err)
 	}
-	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Reload(), chromedp.WaitVisible(`#open-h`, calmly)); err != nil {
+	if err := chromedp.Do(ctx, browser.Scripts(true), chromedp.Reload(), browser.WaitVisible(`#open-h`)); err != nil {
 		t.Fatal(err)
 	}
 	browser.AssertAccessible(t, ctx, "the portal after taking a shift")

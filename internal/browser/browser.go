@@ -642,6 +642,11 @@ func WaitNotVisible(sel string, opts ...chromedp.QueryOption) chromedp.Action[ch
 	return chromedp.WaitNotVisible(sel, append([]chromedp.QueryOption{chromedp.RetryInterval(lookEvery)}, opts...)...)
 }
 
+// WaitReady is chromedp.WaitReady looking every 20 ms.
+func WaitReady(sel string, opts ...chromedp.QueryOption) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitReady(sel, append([]chromedp.QueryOption{chromedp.RetryInterval(lookEvery)}, opts...)...)
+}
+
 // WaitNotPresent is chromedp.WaitNotPresent looking every 20 ms.
 func WaitNotPresent(sel string, opts ...chromedp.QueryOption) chromedp.Action[chromedp.Void] {
 	return chromedp.WaitNotPresent(sel, append([]chromedp.QueryOption{chromedp.RetryInterval(lookEvery)}, opts...)...)
