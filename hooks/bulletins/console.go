@@ -11,7 +11,6 @@ import (
 
 	"kopa/hooks/outbox"
 	"kopa/hooks/web"
-	"kopa/internal/domain"
 	"kopa/internal/i18n"
 )
 
@@ -26,9 +25,7 @@ import (
 // plain forms.
 
 func bindConsole(se *core.ServeEvent) {
-	g := se.Router.Group("/manage/bulletins")
-	g.BindFunc(web.RequireSession(domain.Organisers))
-	g.BindFunc(web.RequireCSRF)
+	g := web.ConsoleGroup(se.Router, "/manage/bulletins")
 	g.GET("", consoleList)
 	g.GET("/new", consoleEditor)
 	g.GET("/{id}", consoleEditor)

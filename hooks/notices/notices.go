@@ -40,9 +40,7 @@ func Register(app core.App) {
 	})
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/events/{id}/message", apiMessage)
-		m := se.Router.Group("/manage/events/{id}/message")
-		m.BindFunc(web.RequireSession(domain.Organisers))
-		m.BindFunc(web.RequireCSRF)
+		m := web.ConsoleGroup(se.Router, "/manage/events/{id}/message")
 		m.GET("", messagePage)
 		m.POST("", messagePost)
 		return se.Next()

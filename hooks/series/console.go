@@ -23,9 +23,7 @@ import (
 // extend), and copying one session's shifts to the others.
 func registerConsole(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		g := se.Router.Group("/manage/series")
-		g.BindFunc(web.RequireSession(domain.Organisers))
-		g.BindFunc(web.RequireCSRF)
+		g := web.ConsoleGroup(se.Router, "/manage/series")
 		g.GET("", consoleList)
 		g.GET("/new", consoleNew)
 		g.POST("/new", consoleCreate)

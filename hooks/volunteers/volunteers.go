@@ -62,9 +62,7 @@ func Register(app core.App) {
 		r.GET("/i/{token}", invitePage)
 		r.POST("/i/{token}/{answer}", inviteAnswer)
 
-		m := r.Group("/manage/events/{id}")
-		m.BindFunc(web.RequireSession(domain.Organisers))
-		m.BindFunc(web.RequireCSRF)
+		m := web.ConsoleGroup(r, "/manage/events/{id}")
 		m.GET("/shifts", shiftsPage)
 		m.POST("/shifts", shiftCreate)
 		m.POST("/shifts/{shift}/invite", shiftInvite)
@@ -72,9 +70,7 @@ func Register(app core.App) {
 		m.POST("/interpreters", inviteInterpreters)
 		m.POST("/childminders", inviteChildMinders)
 
-		d := r.Group("/manage/volunteers")
-		d.BindFunc(web.RequireSession(domain.Organisers))
-		d.BindFunc(web.RequireCSRF)
+		d := web.ConsoleGroup(r, "/manage/volunteers")
 		d.GET("", directoryPage)
 		d.GET("/{id}", volunteerPage)
 		d.POST("/{id}/status", volunteerStatus)

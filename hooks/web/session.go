@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 
 	"kopa/internal/domain"
 )
@@ -71,6 +72,16 @@ func ClearSession(e *core.RequestEvent) {
 	e.Auth = nil
 	e.Set(sessionKey, "")
 	e.Set(statelessKey, false)
+}
+
+// ConsoleGroup is a group of the organisers' console's routes under
+// prefix: each page needs an organiser's session, and each form sent to it
+// the session's CSRF token (RequireSession, then RequireCSRF).
+func ConsoleGroup(r *router.Router[*core.RequestEvent], prefix string) *router.RouterGroup[*core.RequestEvent] {
+	g := r.Group(prefix)
+	g.BindFunc(RequireSession(domain.Organisers))
+	g.BindFunc(RequireCSRF)
+	return g
 }
 
 // RequireSession lets a page through only for a signed-in record of one of
