@@ -87,13 +87,7 @@ func TestCountsArePeople(t *testing.T) {
 	app := kopatest.NewApp(t, attendance.Register)
 	ev := kopatest.Event(t, app, kopatest.EventOpts{Capacity: 10, Waitlist: true})
 	reg := func(name string, status domain.RegistrationStatus, party, childcare int) *core.Record {
-		r := kopatest.Registration(t, app, ev, name, name+"@example.com", status)
-		r.Set("party", party)
-		r.Set("childcare", childcare)
-		if err := app.Save(r); err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return kopatest.Party(t, app, kopatest.Registration(t, app, ev, name, name+"@example.com", status), party, childcare)
 	}
 	check := func(step string, want domain.Stats) {
 		t.Helper()

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"kopa/internal/browser"
+	"kopa/internal/kopatest"
 )
 
 // TestScanAParty: the camera reads a family's ticket; the answer says how
@@ -25,16 +26,8 @@ func TestScanAParty(t *testing.T) {
 	t.Parallel()
 	d := atTheDoor(t, time.Now().Add(10*time.Minute), false, browser.Camera)
 	setParty := func(r *core.Record, party, children int, langs ...string) {
-		if langs == nil {
-			langs = []string{}
-		}
-		r.Set("party", party)
-		r.Set("childcare", children)
-		r.Set("interpretation", langs)
 		r.Set("photo_consent", true)
-		if err := d.app.Save(r); err != nil {
-			t.Fatal(err)
-		}
+		kopatest.Party(t, d.app, r, party, children, langs...)
 	}
 	setParty(d.olek, 4, 2, "fa")
 	setParty(d.leyla, 2, 1)

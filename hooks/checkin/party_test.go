@@ -20,16 +20,7 @@ import (
 func family(t testing.TB, app core.App, ev *core.Record, name string, party, children int, langs ...string) *core.Record {
 	t.Helper()
 	r := kopatest.Registration(t, app, ev, name, strings.ToLower(name)+"@example.com", "confirmed")
-	if langs == nil {
-		langs = []string{}
-	}
-	r.Set("party", party)
-	r.Set("childcare", children)
-	r.Set("interpretation", langs)
-	if err := app.Save(r); err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return kopatest.Party(t, app, r, party, children, langs...)
 }
 
 // TestCheckInParty: a ticket for a party lets all of it in unless the door

@@ -23,12 +23,7 @@ func TestReportsCountPeople(t *testing.T) {
 	starts := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
 	ev := kopatest.Event(t, src, kopatest.EventOpts{Title: "Ģimeņu diena", Kind: "culture", Capacity: 12, Starts: starts})
 	add := func(name string, party, childcare, arrived int) {
-		r := kopatest.Registration(t, src, ev, name, name+"@example.com", "confirmed")
-		r.Set("party", party)
-		r.Set("childcare", childcare)
-		if err := src.Save(r); err != nil {
-			t.Fatal(err)
-		}
+		r := kopatest.Party(t, src, kopatest.Registration(t, src, ev, name, name+"@example.com", "confirmed"), party, childcare)
 		if arrived < 0 {
 			return
 		}

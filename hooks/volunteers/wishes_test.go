@@ -21,16 +21,7 @@ import (
 func wish(t testing.TB, app core.App, ev *core.Record, email string, party, children int, langs ...string) *core.Record {
 	t.Helper()
 	r := kopatest.Registration(t, app, ev, "Guest", email, "confirmed")
-	if langs == nil {
-		langs = []string{}
-	}
-	r.Set("party", party)
-	r.Set("childcare", children)
-	r.Set("interpretation", langs)
-	if err := app.Save(r); err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return kopatest.Party(t, app, r, party, children, langs...)
 }
 
 // TestWishesAgainstVolunteers: the console shows, per event, the

@@ -229,6 +229,23 @@ func Registration(t testing.TB, app core.App, event *core.Record, name, email st
 	})
 }
 
+// Party saves on registration r how many people it is for, the children
+// among them to mind and the languages they need interpreted (none when
+// langs is empty), and returns r.
+func Party(t testing.TB, app core.App, r *core.Record, party, children int, langs ...string) *core.Record {
+	t.Helper()
+	if langs == nil {
+		langs = []string{}
+	}
+	r.Set("party", party)
+	r.Set("childcare", children)
+	r.Set("interpretation", langs)
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func save(t testing.TB, app core.App, collection string, data map[string]any) *core.Record {
 	t.Helper()
 	c, err := app.FindCachedCollectionByNameOrId(collection)
