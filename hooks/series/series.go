@@ -73,20 +73,6 @@ func FindStanding(app core.App, code string) (*core.Record, error) {
 	return app.FindFirstRecordByData(domain.Standing, "ticket", code)
 }
 
-// TicketOf is the ticket code of the standing place reg is a seat of, or ""
-// for a registration of its own.
-func TicketOf(app core.App, reg *core.Record) string {
-	id := domain.StandingOf(reg)
-	if id == "" {
-		return ""
-	}
-	st, err := app.FindRecordById(domain.Standing, id)
-	if err != nil {
-		return ""
-	}
-	return st.GetString("ticket")
-}
-
 // Sessions are the series' sessions, by start.
 func Sessions(app core.App, seriesID string) ([]*core.Record, error) {
 	return app.FindRecordsByFilter(domain.Events, "series = {:s}", "starts_at", 0, 0, dbx.Params{"s": seriesID})
