@@ -61,25 +61,10 @@ type ResumeData struct {
 	Done bool
 }
 
-// loadPlace finds the standing place of the request's code and its series;
-// the page is in the place's language unless the visitor chose another.
-func loadPlace(e *core.RequestEvent) (*core.Record, *core.Record, bool) {
-	st, err := series.FindStanding(e.App, e.Request.PathValue("code"))
-	if err != nil {
-		return nil, nil, false
-	}
-	s, err := e.App.FindRecordById(domain.Series, st.GetString("series"))
-	if err != nil {
-		return nil, nil, false
-	}
-	web.PreferLang(e, st.GetString("locale"))
-	return st, s, true
-}
-
 // resumePage asks whether to resume; it changes nothing (a mail scanner
 // that opens the link resumes no place).
 func resumePage(e *core.RequestEvent) error {
-	st, s, ok := loadPlace(e)
+	st, s, ok := series.LoadStanding(e)
 	if !ok {
 		return web.NotFound(e)
 	}
@@ -100,7 +85,7 @@ func resumeSubmit(e *core.RequestEvent) error {
 	case errors.Is(err, sql.ErrNoRows):
 		return web.NotFound(e)
 	case errors.Is(err, ErrEnded):
-		st, s, ok := loadPlace(e)
+		st, s, ok := series.LoadStanding(e)
 		if !ok {
 			return web.NotFound(e)
 		}

@@ -182,9 +182,10 @@ type TicketData struct {
 	Done string
 }
 
-// loadStanding finds the standing place of the request's code; its pages
-// are in its language unless the visitor chose another.
-func loadStanding(e *core.RequestEvent) (*core.Record, *core.Record, bool) {
+// LoadStanding finds the standing place of the request's code (path value
+// "code") and its series; its pages are in the place's language unless the
+// visitor chose another.
+func LoadStanding(e *core.RequestEvent) (*core.Record, *core.Record, bool) {
 	st, err := FindStanding(e.App, e.Request.PathValue("code"))
 	if err != nil {
 		return nil, nil, false
@@ -207,7 +208,7 @@ func ticketData(e *core.RequestEvent, st, s *core.Record) (TicketData, error) {
 }
 
 func ticketPage(e *core.RequestEvent) error {
-	st, s, ok := loadStanding(e)
+	st, s, ok := LoadStanding(e)
 	if !ok {
 		return web.NotFound(e)
 	}
@@ -223,7 +224,7 @@ func ticketPage(e *core.RequestEvent) error {
 }
 
 func ticketQR(e *core.RequestEvent) error {
-	st, _, ok := loadStanding(e)
+	st, _, ok := LoadStanding(e)
 	if !ok || domain.StandingStatusOf(st) == domain.StandingEnded {
 		return e.NotFoundError("", nil)
 	}
@@ -236,7 +237,7 @@ func ticketQR(e *core.RequestEvent) error {
 }
 
 func ticketICS(e *core.RequestEvent) error {
-	st, _, ok := loadStanding(e)
+	st, _, ok := LoadStanding(e)
 	if !ok {
 		return e.NotFoundError("", nil)
 	}
@@ -251,7 +252,7 @@ func ticketICS(e *core.RequestEvent) error {
 // cancelPage asks before the standing place ends ("stop coming"); a mail
 // scanner that opens the link ends nothing.
 func cancelPage(e *core.RequestEvent) error {
-	st, s, ok := loadStanding(e)
+	st, s, ok := LoadStanding(e)
 	if !ok {
 		return web.NotFound(e)
 	}
@@ -292,7 +293,7 @@ func cancelSubmit(e *core.RequestEvent) error {
 // this week" link opens it, and a mail scanner that opens links skips
 // nothing.
 func skipPage(e *core.RequestEvent) error {
-	st, s, ok := loadStanding(e)
+	st, s, ok := LoadStanding(e)
 	if !ok {
 		return web.NotFound(e)
 	}
